@@ -1,0 +1,16 @@
+/** Entry of the `flowsmith` executable (runtime/dist/cli.js). */
+import { errorMessage } from "../util/errors.js";
+import { main } from "./main.js";
+import "./analysis-commands.js";
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Tasks that ignored their abort signal may still hold the event loop: leave anyway.
+    setTimeout(() => process.exit(code), 50).unref();
+  },
+  (error) => {
+    process.stderr.write(`flowsmith: internal error: ${errorMessage(error)}\n`);
+    process.exit(70);
+  },
+);

@@ -1,0 +1,36 @@
+import type { Command } from "commander";
+import { computeStatuses } from "../../engine/status.js";
+import { planGraphs, resolveParamSets } from "../../engine/run.js";
+import { collect, storeOption } from "../main.js";
+import { paramsLine, prepareTarget, reportProblems } from "../common.js";
+import { previewTree } from "../format.js";
+
+export function registerPreview(program: Command): void {
+  program
+    .command("preview")
+    .description("show the target's nodes as a tree with (PENDING)/(COMPLETE)/(STALE)… without running anything")
+    .argument("<target>", "FILE#workflow or FILE#workflow:node")
+    .option("-p, --param <key=value>", "a workflow param (repeatable)", collect, [])
+    .option("--format <format>", "text or json", "text")
+    .addOption(storeOption())
+    .action((target: string, opts: { param: string[]; format: string; store?: string }) => {
+      const prepared = prepareTarget(target, opts);
+      const [params] = resolveParamSets(prepared, opts.param);
+      const [graph] = planGraphs(prepared, [params!]);
+      const views = computeStatuses(graph!, prepared.store, prepared.target, prepared.fingerprints);
+      if (opts.format === "json") {
+        const nodes = [...graph!.nodes.values()].map((n) => ({
+          id: n.id,
+          task: n.taskName,
+          deps: n.deps,
+          status: views.get(n.id)!.status,
+          cacheKey: views.get(n.id)!.cacheKey,
+          fingerprint: views.get(n.id)!.fingerprint,
+        }));
+        process.stdout.write(`${JSON.stringify({ target: prepared.target, params, nodes }, null, 2)}\n`);
+      } else {
+        process.stdout.write(`${previewTree(graph!, views, paramsLine(params!))}\n`);
+      }
+      reportProblems(prepared.store);
+    });
+}

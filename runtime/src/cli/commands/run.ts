@@ -1,0 +1,99 @@
+import type { Command } from "commander";
+import { Option } from "commander";
+import { runWorkflow } from "../../engine/run.js";
+import type { RunEvent } from "../../engine/events.js";
+import { collect, storeOption } from "../main.js";
+import { prepareTarget, reportProblems } from "../common.js";
+import { executionSummary, firstLine, formatDuration, paint, statusLabel } from "../format.js";
+import { FlowsmithError } from "../../util/errors.js";
+
+interface RunFlags {
+  param: string[];
+  matrix: string[];
+  config: string[];
+  force?: boolean;
+  forceAll?: boolean;
+  concurrency?: string;
+  events?: string;
+  store?: string;
+}
+
+function humanEvents(event: RunEvent): void {
+  const tag = (node: string, variant?: number) => paint(1, `[${node}${variant !== undefined ? ` #${variant}` : ""}]`);
+  switch (event.type) {
+    case "run-started":
+      break;
+    case "node-started":
+      process.stdout.write(`${tag(event.node, event.variant)} started${event.attempt > 1 ? ` (attempt ${event.attempt})` : ""}\n`);
+      break;
+    case "node-log":
+      process.stdout.write(`${tag(event.node, event.variant)} ${event.line}\n`);
+      break;
+    case "node-finished":
+      if (event.cached) break;
+      process.stdout.write(
+        `${tag(event.node, event.variant)} ${statusLabel(event.status)}${event.durationMs !== undefined && event.status !== "skipped" ? ` in ${formatDuration(event.durationMs)}` : ""}${event.error && event.status !== "stopped" ? `: ${firstLine(event.error)}` : ""}\n`,
+      );
+      break;
+    default:
+      break;
+  }
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command("run")
+    .description("run a workflow (or one node and its upstream); complete nodes are not run again")
+    .argument("<target>", "FILE#workflow or FILE#workflow:node")
+    .option("-p, --param <key=value>", "a workflow param (repeatable)", collect, [])
+    .option("--matrix <key=a,b,...>", "run every combination of these param values; identical nodes run once (repeatable)", collect, [])
+    .option("--config <node.key=value>", "config for ctx.config of a node (`*.key=value` for all) (repeatable)", collect, [])
+    .addOption(new Option("--force", "re-run the target node(s) even if complete").conflicts("forceAll"))
+    .option("--force-all", "re-run the target and everything upstream")
+    .option("--concurrency <n>", "nodes run at once", "4")
+    .addOption(new Option("--events <format>", "stream events as one JSON object a line").choices(["ndjson"]))
+    .addOption(storeOption())
+    .action(async (target: string, opts: RunFlags) => {
+      const concurrency = Number(opts.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1) throw new FlowsmithError(`--concurrency must be a whole number ≥ 1, got "${opts.concurrency}"`);
+      const ndjson = opts.events === "ndjson";
+      const prepared = prepareTarget(target, opts);
+      const controller = new AbortController();
+      let signals = 0;
+      const onSignal = (sig: NodeJS.Signals) => {
+        signals++;
+        if (signals === 1) {
+          if (!ndjson) process.stderr.write(`\nflowsmith: ${sig === "SIGINT" ? "Ctrl-C" : sig}: stopping the run (again to quit at once)\n`);
+          controller.abort();
+        } else {
+          process.exit(130);
+        }
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      try {
+        const run = await runWorkflow(prepared, {
+          params: opts.param,
+          matrix: opts.matrix,
+          config: opts.config,
+          force: opts.force,
+          forceAll: opts.forceAll,
+          concurrency,
+          stop: controller.signal,
+          onEvent: ndjson ? (e) => process.stdout.write(`${JSON.stringify(e)}\n`) : humanEvents,
+          onRunId: (id) => {
+            if (!ndjson) process.stdout.write(`run ${id} · ${prepared.target}${prepared.spec.node ? `:${prepared.spec.node}` : ""}\n`);
+          },
+        });
+        if (!ndjson) {
+          process.stdout.write(`${executionSummary(run)}\n`);
+          process.stdout.write(`run ${run.id} ${statusLabel(run.status)} in ${formatDuration(run.durationMs)}\n`);
+        }
+        reportProblems(prepared.store);
+        process.exitCode = run.status === "complete" ? 0 : run.status === "stopped" ? 130 : 1;
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
+    });
+}

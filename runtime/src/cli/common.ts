@@ -1,0 +1,22 @@
+/** Small helpers shared by commands. */
+import { prepare, type PreparedFlow } from "../engine/prepare.js";
+import { findWorkspaceRoot, resolveStoreDir, Store } from "../store/store.js";
+
+export function prepareTarget(target: string, opts: { store?: string }): PreparedFlow {
+  return prepare(target, { store: opts.store });
+}
+
+export function openStore(opts: { store?: string }): Store {
+  return new Store(resolveStoreDir(findWorkspaceRoot(process.cwd()), opts.store));
+}
+
+/** Corrupt records met while reading: reported on stderr, never fatal. */
+export function reportProblems(store: Store): void {
+  for (const p of store.problems) process.stderr.write(`flowsmith: warning: ${p}\n`);
+}
+
+export function paramsLine(params: Record<string, unknown>): string | undefined {
+  const entries = Object.entries(params);
+  if (!entries.length) return undefined;
+  return `params: ${entries.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ")}`;
+}

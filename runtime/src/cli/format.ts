@@ -1,0 +1,120 @@
+/** Text output for people: luigi-style preview trees, execution summaries, run tables. */
+import type { Graph } from "../graph/model.js";
+import { sinks } from "../graph/model.js";
+import type { NodeView } from "../engine/status.js";
+import type { NodeRecord, RunRecord, RunSummary } from "../store/records.js";
+
+const useColor = () => process.stdout.isTTY && !process.env.NO_COLOR;
+const paint = (code: number, text: string) => (useColor() ? `\x1b[${code}m${text}\x1b[0m` : text);
+
+export const STATUS_COLOR: Record<string, number> = {
+  complete: 32,
+  pending: 33,
+  stale: 35,
+  running: 36,
+  failed: 31,
+  stopped: 90,
+  skipped: 90,
+};
+
+export function statusLabel(status: string): string {
+  return paint(STATUS_COLOR[status] ?? 0, status.toUpperCase());
+}
+
+/** d6tflow's preview: each final node with its upstream beneath it, statuses in brackets. */
+export function previewTree(graph: Graph, views: Map<string, NodeView>, paramsLine?: string): string {
+  const lines: string[] = [];
+  if (paramsLine) lines.push(paramsLine);
+  const walk = (id: string, prefix: string, last: boolean, depth: number, seen: Set<string>) => {
+    const view = views.get(id)!;
+    const node = graph.nodes.get(id)!;
+    const label = node.taskName !== id ? `${id} (${node.taskName})` : id;
+    lines.push(`${prefix}${depth === 0 ? "└─" : last ? "└─" : "├─"}--[${label} (${statusLabel(view.status)})]`);
+    if (seen.has(id)) return;
+    const next = new Set(seen).add(id);
+    const deps = node.deps;
+    deps.forEach((d, i) => walk(d, prefix + (depth === 0 || last ? "   " : "│  "), i === deps.length - 1, depth + 1, next));
+  };
+  for (const id of sinks(graph)) walk(id, "", true, 0, new Set());
+  return lines.join("\n");
+}
+
+function names(records: NodeRecord[], matrix: boolean): string {
+  const shown = records.slice(0, 20).map((r) => (matrix && r.variant !== undefined ? `${r.id} [${r.variant}]` : r.id));
+  return `    - ${shown.join(", ")}${records.length > 20 ? `, … and ${records.length - 20} more` : ""}`;
+}
+
+/** Luigi's execution summary, in flow words. */
+export function executionSummary(run: RunRecord): string {
+  const s: RunSummary = run.summary!;
+  const matrix = run.paramSets.length > 1;
+  const by = (pred: (r: NodeRecord) => boolean) => run.nodes.filter(pred);
+  const out = ["", "===== Flowsmith Execution Summary =====", ""];
+  out.push(`Scheduled ${s.scheduled} node${s.scheduled === 1 ? "" : "s"} of which:`);
+  const section = (count: number, text: string, recs: NodeRecord[]) => {
+    if (count === 0) return;
+    out.push(`* ${count} ${text}`);
+    out.push(names(recs, matrix));
+  };
+  section(s.completeEncountered, "complete ones were encountered:", by((r) => r.status === "complete" && r.cached === true));
+  section(s.ranSuccessfully, "ran successfully:", by((r) => r.status === "complete" && !r.cached));
+  const failed = by((r) => r.status === "failed");
+  if (failed.length) {
+    out.push(`* ${failed.length} failed:`);
+    for (const r of failed.slice(0, 20)) out.push(`    - ${r.id}${matrix && r.variant !== undefined ? ` [${r.variant}]` : ""}: ${firstLine(r.error)}`);
+  }
+  section(s.stopped, "were stopped:", by((r) => r.status === "stopped"));
+  if (s.leftPending > 0) {
+    out.push(`* ${s.leftPending} were left pending, among these:`);
+    const skipped = by((r) => r.status === "skipped");
+    if (skipped.length) {
+      out.push(`    * ${skipped.length} had failed dependencies:`);
+      out.push(`    ${names(skipped, matrix)}`);
+    }
+    const pending = by((r) => r.status === "pending");
+    if (pending.length) {
+      out.push(`    * ${pending.length} were not started${run.status === "stopped" ? " (the run was stopped)" : ""}:`);
+      out.push(`    ${names(pending, matrix)}`);
+    }
+  }
+  out.push("");
+  const face =
+    run.status === "complete"
+      ? "This progress looks :) because there were no failed nodes or missing dependencies"
+      : run.status === "stopped"
+        ? "This progress looks :| because the run was stopped"
+        : "This progress looks :( because there were failed nodes";
+  out.push(face);
+  out.push("");
+  out.push("===== Flowsmith Execution Summary =====");
+  return out.join("\n");
+}
+
+export function firstLine(text: string | undefined): string {
+  return (text ?? "").split("\n")[0]!.slice(0, 300);
+}
+
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined) return "-";
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const m = Math.floor(ms / 60_000);
+  return `${m}m${Math.round((ms % 60_000) / 1000)}s`;
+}
+
+export function runsTable(runs: RunRecord[]): string {
+  const rows = [["RUN", "TARGET", "STATUS", "STARTED", "DURATION"]];
+  for (const r of runs) {
+    rows.push([
+      r.id,
+      r.node ? `${r.target}:${r.node}` : r.target,
+      r.interrupted ? `${r.status} (interrupted)` : r.status,
+      r.startedAt.replace("T", " ").replace(/\.\d+Z$/, "Z"),
+      formatDuration(r.durationMs ?? (r.status === "running" ? Date.now() - Date.parse(r.startedAt) : undefined)),
+    ]);
+  }
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd()).join("\n");
+}
+
+export { paint };

@@ -1,0 +1,52 @@
+/** Parsing and resolving `FILE#workflow[:node]` targets. */
+import * as path from "node:path";
+import { FlowsmithError, hint } from "../util/errors.js";
+import type { LoadedFlows } from "../loader/load.js";
+import type { WorkflowImpl } from "../sdk/workflow.js";
+
+export interface TargetSpec {
+  file: string;
+  workflow?: string;
+  node?: string;
+}
+
+export function parseTarget(text: string): TargetSpec {
+  if (!text) throw new FlowsmithError("a target is needed: FILE#workflow or FILE#workflow:node");
+  const hash = text.lastIndexOf("#");
+  if (hash < 0) return { file: text };
+  const file = text.slice(0, hash);
+  const rest = text.slice(hash + 1);
+  const colon = rest.indexOf(":");
+  const workflow = colon < 0 ? rest : rest.slice(0, colon);
+  const node = colon < 0 ? undefined : rest.slice(colon + 1);
+  if (!file) throw new FlowsmithError(`target "${text}" has no file before #`);
+  if (!/^[A-Za-z_$][\w$]*$/.test(workflow)) throw new FlowsmithError(`target "${text}": "${workflow}" is not a workflow name`);
+  if (node !== undefined && !node) throw new FlowsmithError(`target "${text}" has no node after :`);
+  return { file, workflow, node };
+}
+
+/** The canonical form stored in records: the file relative to the workspace root, with `/`. */
+export function canonicalTarget(root: string, file: string, workflow: string): string {
+  const rel = path.relative(root, path.resolve(file)).split(path.sep).join("/");
+  return `${rel}#${workflow}`;
+}
+
+export function pickWorkflow(flows: LoadedFlows, spec: TargetSpec, shown: string): { name: string; flow: WorkflowImpl } {
+  const names = [...flows.workflows.keys()];
+  if (spec.workflow === undefined) {
+    if (names.length === 1) return { name: names[0]!, flow: flows.workflows.get(names[0]!)! };
+    throw new FlowsmithError(
+      names.length === 0
+        ? `${shown} exports no workflow`
+        : `${shown} exports several workflows (${names.join(", ")}); name one: ${shown}#${names[0]}`,
+    );
+  }
+  const flow = flows.workflows.get(spec.workflow);
+  if (!flow) {
+    throw new FlowsmithError(
+      `${shown} has no exported workflow "${spec.workflow}"${hint(spec.workflow, names)}` +
+        (names.length ? `; it exports ${names.join(", ")}` : "; it exports no workflow"),
+    );
+  }
+  return { name: spec.workflow, flow };
+}

@@ -1,0 +1,189 @@
+/**
+ * Builds a workflow's graph by running its body once with references in place of values.
+ * Task calls inside the body land here through `currentBuilder()`.
+ */
+import type { Binding, Graph, GraphNode } from "./model.js";
+import { bindingDeps } from "./model.js";
+import { makeReference, toBinding } from "../sdk/reference.js";
+import { taskName, type TaskImpl } from "../sdk/task.js";
+import type { CallOptions } from "../sdk/types.js";
+import { FlowsmithError } from "../util/errors.js";
+import { workflowName, type WorkflowImpl } from "../sdk/workflow.js";
+
+const ID_PATTERN = /^[A-Za-z_][\w.-]*$/;
+
+interface Scope {
+  /** Prefix of node ids in this scope (`""` at the top, `sub/` inside a sub-flow). */
+  prefix: string;
+  /** How many times each base id was used in this scope. */
+  counts: Map<string, number>;
+  /** Names of sub-flows on the way here, to report cycles. */
+  path: string[];
+}
+
+let active: GraphBuilder | undefined;
+
+export function currentBuilder(): GraphBuilder | undefined {
+  return active;
+}
+
+export class GraphBuilder {
+  readonly nodes = new Map<string, GraphNode>();
+  private readonly scopes: Scope[] = [];
+  /** Which task each task name belongs to, to report two tasks sharing one name. */
+  private readonly taskByName = new Map<string, TaskImpl>();
+
+  addNode(task: TaskImpl, input: object, callOptions?: CallOptions): unknown {
+    const name = taskName(task);
+    if (!name) {
+      throw new FlowsmithError(
+        "a task used in this workflow has no name: export it from its module or give it task({ name: \"...\" }, ...)",
+      );
+    }
+    const other = this.taskByName.get(name);
+    if (other && other !== task) {
+      throw new FlowsmithError(`two different tasks are named "${name}"; give one of them another name`, "FS007");
+    }
+    this.taskByName.set(name, task);
+    const id = this.nextId(name, callOptions);
+    const inputs = this.inputBindings(id, input);
+    const deps = new Set<string>();
+    for (const b of Object.values(inputs)) bindingDeps(b, deps);
+    const node: GraphNode = {
+      id,
+      taskName: name,
+      task,
+      inputs,
+      deps: [...deps],
+      scope: this.scopes.slice(1).map((s) => s.prefix.slice(0, -1)),
+    };
+    this.nodes.set(id, node);
+    return makeReference({ kind: "ref", node: id, path: [] });
+  }
+
+  /** A sub-flow call: run the inner body in a nested scope and return its outputs as references. */
+  addSubflow(flow: WorkflowImpl, input: object, callOptions?: CallOptions): unknown {
+    const name = workflowName(flow) ?? "subflow";
+    const path = this.scopes.at(-1)?.path ?? [];
+    if (path.includes(name)) {
+      throw new FlowsmithError(`workflow ${name} calls itself through ${[...path, name].join(" → ")}`, "FS008");
+    }
+    const id = this.nextId(name, callOptions);
+    const params = resolveSubflowParams(flow, name, input);
+    this.scopes.push({ prefix: `${id}/`, counts: new Map(), path: [...path, name] });
+    try {
+      const returned = flow.body(params);
+      const outputs = toBinding(returned ?? {});
+      const fields: Record<string, unknown> = {};
+      if (outputs.kind === "object") {
+        for (const [k, b] of Object.entries(outputs.fields)) fields[k] = b.kind === "ref" ? makeReference(b) : bindingValue(b);
+      } else if (outputs.kind === "value" && outputs.value && typeof outputs.value === "object") {
+        Object.assign(fields, outputs.value);
+      } else if (outputs.kind === "ref") {
+        return makeReference(outputs);
+      }
+      return makeReference(outputs, fields);
+    } finally {
+      this.scopes.pop();
+    }
+  }
+
+  run(flow: WorkflowImpl, params: Record<string, unknown>): Binding {
+    const previous = active;
+    active = this;
+    this.scopes.push({ prefix: "", counts: new Map(), path: [workflowName(flow) ?? "workflow"] });
+    try {
+      const returned = flow.body(params);
+      if (returned && typeof (returned as { then?: unknown }).then === "function") {
+        throw new FlowsmithError(
+          `workflow ${workflowName(flow)}'s body is async; a workflow body only wires tasks — remove async/await`,
+          "FS004",
+        );
+      }
+      return toBinding(returned ?? {});
+    } finally {
+      this.scopes.pop();
+      active = previous;
+    }
+  }
+
+  private nextId(base: string, callOptions?: CallOptions): string {
+    const scope = this.scopes.at(-1)!;
+    const alias = callOptions?.as;
+    if (alias !== undefined) {
+      if (typeof alias !== "string" || !ID_PATTERN.test(alias)) {
+        throw new FlowsmithError(
+          `node alias ${JSON.stringify(alias)} must start with a letter or _ and use only letters, digits, _ . -`,
+        );
+      }
+      const id = scope.prefix + alias;
+      if (this.nodes.has(id) || scope.counts.has(alias)) {
+        throw new FlowsmithError(`two nodes have the id "${id}" in this workflow; give one another alias`, "FS007");
+      }
+      scope.counts.set(alias, 1);
+      return id;
+    }
+    const n = (scope.counts.get(base) ?? 0) + 1;
+    scope.counts.set(base, n);
+    const id = scope.prefix + (n === 1 ? base : `${base}#${n}`);
+    if (this.nodes.has(id)) {
+      throw new FlowsmithError(`two nodes have the id "${id}" in this workflow; give one an alias with { as }`, "FS007");
+    }
+    return id;
+  }
+
+  private inputBindings(id: string, input: object): Record<string, Binding> {
+    if (input === null || typeof input !== "object" || Array.isArray(input)) {
+      throw new FlowsmithError(`node ${id} must be called with one object of named inputs`);
+    }
+    const inputs: Record<string, Binding> = {};
+    for (const [key, value] of Object.entries(input)) {
+      if (value === undefined) continue;
+      inputs[key] = toBinding(value);
+    }
+    return inputs;
+  }
+}
+
+function bindingValue(binding: Binding): unknown {
+  return binding.kind === "value" ? binding.value : makeReference(binding);
+}
+
+/** Fill a sub-flow's params: given values or references, defaults from the schema, errors for missing ones. */
+function resolveSubflowParams(flow: WorkflowImpl, name: string, input: object): Record<string, unknown> {
+  const schema = flow.options.params;
+  const given = { ...(input as Record<string, unknown>) };
+  if (!schema) return given;
+  const shape = schema.shape as Record<string, { safeParse(v: unknown): { success: boolean; data?: unknown; error?: { issues: { message: string }[] } } }>;
+  for (const key of Object.keys(given)) {
+    if (!(key in shape)) {
+      throw new FlowsmithError(`sub-flow ${name} has no param "${key}"; its params are ${Object.keys(shape).join(", ")}`, "FS011");
+    }
+  }
+  const params: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(shape)) {
+    const value = given[key];
+    if (value !== undefined && toBinding(value).kind !== "value") {
+      params[key] = value;
+      continue;
+    }
+    const parsed = field.safeParse(value);
+    if (!parsed.success) {
+      throw new FlowsmithError(
+        value === undefined
+          ? `sub-flow ${name} needs param "${key}"`
+          : `sub-flow ${name} param "${key}": ${parsed.error?.issues[0]?.message ?? "invalid"}`,
+        value === undefined ? "FS002" : "FS003",
+      );
+    }
+    params[key] = parsed.data;
+  }
+  return params;
+}
+
+/** Run a workflow body with these params and return the graph it wires. */
+export function buildGraph(flow: WorkflowImpl, params: Record<string, unknown>): Graph {
+  const builder = new GraphBuilder();
+  const outputs = builder.run(flow, params);
+  return { workflow: workflowName(flow) ?? "workflow", params, nodes: builder.nodes, outputs };
+}

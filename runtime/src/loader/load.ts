@@ -1,0 +1,155 @@
+/**
+ * Loads flow files as they are: TypeScript is transformed per module by esbuild in a require hook
+ * (no build step, no temp files), and `import "flowsmith"` resolves to this very runtime so the
+ * engine recognises the tasks and workflows the file defines.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import Module from "node:module";
+import { transformSync } from "esbuild";
+import * as sdk from "../index.js";
+import { isTask, type TaskImpl, taskName } from "../sdk/task.js";
+import { isWorkflow, type WorkflowImpl, workflowName } from "../sdk/workflow.js";
+import { FlowsmithError, errorMessage } from "../util/errors.js";
+
+const TS_EXTENSIONS = [".ts", ".tsx", ".mts", ".cts"];
+
+export interface LoadedFlows {
+  file: string;
+  /** Workflows exported by the file, by export name. */
+  workflows: Map<string, WorkflowImpl>;
+  /** Every named task reachable from the file's modules, by task name. */
+  tasks: Map<string, TaskImpl>;
+}
+
+interface ModuleInternals {
+  _extensions: Record<string, (m: { _compile(code: string, file: string): void }, file: string) => void>;
+  _resolveFilename(request: string, parent: unknown, isMain: boolean, options?: unknown): string;
+  _load(request: string, parent: unknown, isMain: boolean): unknown;
+}
+
+const M = Module as unknown as ModuleInternals;
+/** Files compiled by the hook, in load order (dependencies finish after their importers start). */
+const loaded: string[] = [];
+let installed = false;
+
+function installHook(): void {
+  if (installed) return;
+  installed = true;
+  process.setSourceMapsEnabled(true);
+  const compile = (m: { _compile(code: string, file: string): void }, file: string) => {
+    const source = fs.readFileSync(file, "utf8");
+    let code: string;
+    try {
+      code = transformSync(source, {
+        loader: file.endsWith(".tsx") ? "tsx" : "ts",
+        format: "cjs",
+        target: "node20",
+        sourcemap: "inline",
+        sourcefile: file,
+        supported: { "dynamic-import": false },
+      }).code;
+    } catch (error) {
+      const first = (error as { errors?: { text: string; location?: { line: number; column: number } }[] }).errors?.[0];
+      const where = first?.location ? `:${first.location.line}:${first.location.column + 1}` : "";
+      throw new FlowsmithError(`${displayPath(file)}${where}: syntax error: ${first?.text ?? errorMessage(error)}`);
+    }
+    loaded.push(file);
+    m._compile(code, file);
+  };
+  for (const ext of TS_EXTENSIONS) M._extensions[ext] = compile;
+
+  const load = M._load;
+  M._load = function (request, parent, isMain) {
+    if (request === "flowsmith") return sdk;
+    return load.call(this, request, parent, isMain);
+  };
+  const resolve = M._resolveFilename;
+  M._resolveFilename = function (request, parent, isMain, options) {
+    try {
+      return resolve.call(this, request, parent, isMain, options);
+    } catch (error) {
+      // TypeScript's ESM style imports "./x.js" for "./x.ts".
+      if (/^\.\.?\//.test(request) && /\.[mc]?js$/.test(request)) {
+        return resolve.call(this, request.replace(/js$/, "ts"), parent, isMain, options);
+      }
+      throw error;
+    }
+  };
+}
+
+function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith("..") ? rel : file;
+}
+
+/** Where in the user's code an error was thrown, from the source-mapped stack. */
+function userFrame(error: unknown): string {
+  const stack = error instanceof Error ? (error.stack ?? "") : "";
+  for (const line of stack.split("\n")) {
+    const m = /\(?((?:\/|[A-Za-z]:\\)[^():]+\.(?:ts|tsx|mts|cts)):(\d+):(\d+)\)?/.exec(line);
+    if (m && !m[1]!.includes("node_modules")) return ` (at ${displayPath(m[1]!)}:${m[2]})`;
+  }
+  return "";
+}
+
+export function describeUserError(error: unknown): string {
+  return `${errorMessage(error)}${userFrame(error)}`;
+}
+
+/** Load a flow file and name its tasks and workflows from their exports. */
+export function loadFlowFile(file: string): LoadedFlows {
+  const abs = path.resolve(file);
+  if (!fs.existsSync(abs)) throw new FlowsmithError(`no such flow file: ${displayPath(abs)}`);
+  if (!fs.statSync(abs).isFile()) throw new FlowsmithError(`${displayPath(abs)} is not a file`);
+  if (!TS_EXTENSIONS.includes(path.extname(abs)) && !/\.[cm]?js$/.test(abs)) {
+    throw new FlowsmithError(`${displayPath(abs)} is not a TypeScript or JavaScript file`);
+  }
+  installHook();
+  // A fresh load each time: flow files change between calls of a long-lived process.
+  for (const f of loaded.splice(0)) delete require.cache[f];
+  delete require.cache[abs];
+
+  let exports: Record<string, unknown>;
+  try {
+    exports = require(abs) as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof FlowsmithError) throw error;
+    throw new FlowsmithError(`${displayPath(abs)} could not be loaded: ${describeUserError(error)}`);
+  }
+
+  // Name from the defining modules first (dependencies), then the flow file's own exports.
+  const modules = [...loaded].reverse().filter((f) => f !== abs);
+  const workflows = new Map<string, WorkflowImpl>();
+  const tasks = new Map<string, TaskImpl>();
+  const nameExports = (moduleExports: Record<string, unknown> | undefined, moduleFile: string) => {
+    if (!moduleExports || typeof moduleExports !== "object") return;
+    for (const [name, value] of Object.entries(moduleExports)) {
+      if (isTask(value)) {
+        if (value.exportName === undefined && !value.options.name) value.exportName = name;
+        value.file ??= moduleFile;
+      } else if (isWorkflow(value)) {
+        if (value.exportName === undefined) value.exportName = name;
+        value.file ??= moduleFile;
+      }
+    }
+  };
+  for (const f of modules) nameExports(require.cache[f]?.exports as Record<string, unknown>, f);
+  nameExports(exports, abs);
+
+  for (const f of [...modules, abs]) {
+    const mod = f === abs ? exports : (require.cache[f]?.exports as Record<string, unknown> | undefined);
+    for (const value of Object.values(mod ?? {})) {
+      if (isTask(value)) {
+        const name = taskName(value);
+        if (name && !tasks.has(name)) tasks.set(name, value);
+      }
+    }
+  }
+  for (const [name, value] of Object.entries(exports)) {
+    if (isWorkflow(value)) workflows.set(name, value);
+  }
+  return { file: abs, workflows, tasks };
+}
+
+export { workflowName };

@@ -1,0 +1,84 @@
+import type { CallOptions, Reference, Task, TaskContext, TaskFn, TaskOptions } from "./types.js";
+import { currentBuilder } from "../graph/builder.js";
+import { FlowsmithError } from "../util/errors.js";
+
+const TASK = Symbol.for("flowsmith.task");
+
+/** The runtime side of a task: what the engine needs besides the callable. */
+export interface TaskImpl {
+  readonly [TASK]: true;
+  readonly options: Readonly<TaskOptions>;
+  readonly fn: TaskFn<any, any>;
+  /** Set by the loader from the export name when `options.name` is absent. */
+  exportName?: string;
+  /** Absolute path of the file that defined the task, when the loader could tell. */
+  file?: string;
+}
+
+export function isTask(value: unknown): value is TaskImpl & Task<unknown, unknown> {
+  return typeof value === "function" && (value as unknown as Record<symbol, unknown>)[TASK] === true;
+}
+
+export function taskName(t: TaskImpl): string | undefined {
+  return t.options.name ?? t.exportName;
+}
+
+/**
+ * Define a task. `fn(input, ctx)` returns an object whose fields are the task's named outputs.
+ * Inside a workflow body, calling the task records a node and returns a reference to its outputs.
+ */
+export function task<I extends object = {}, O = unknown>(fn: TaskFn<I, O>): Task<I, O>;
+export function task<I extends object = {}, O = unknown>(options: TaskOptions, fn: TaskFn<I, O>): Task<I, O>;
+export function task(a: TaskOptions | TaskFn<object, unknown>, b?: TaskFn<object, unknown>): Task<object, unknown> {
+  const options: TaskOptions = typeof a === "function" ? {} : { ...a };
+  const fn = typeof a === "function" ? a : b;
+  if (typeof fn !== "function") throw new FlowsmithError("task() needs a function: task(options?, async (input, ctx) => ({ ...outputs }))");
+  validateOptions(options);
+  const impl = function call(input?: object, callOptions?: CallOptions) {
+    const builder = currentBuilder();
+    if (!builder) {
+      throw new FlowsmithError(
+        `task ${taskName(impl as unknown as TaskImpl) ?? "(unnamed)"} was called outside a workflow body; ` +
+          `tasks run as nodes of a workflow (flowsmith run FILE#workflow) — to call it directly use .run(input)`,
+      );
+    }
+    return builder.addNode(impl as unknown as TaskImpl, input ?? {}, callOptions);
+  } as unknown as Task<object, unknown> & TaskImpl & { exportName?: string };
+  Object.defineProperties(impl, {
+    [TASK]: { value: true },
+    kind: { value: "task" },
+    options: { value: Object.freeze(options) },
+    fn: { value: fn },
+    run: {
+      value: async (input: object, ctx?: Partial<TaskContext>) =>
+        fn(input, {
+          signal: ctx?.signal ?? new AbortController().signal,
+          log: ctx?.log ?? ((...args: unknown[]) => console.log(...args)),
+          progress: ctx?.progress ?? (() => {}),
+          runId: ctx?.runId ?? "direct",
+          node: ctx?.node ?? taskName(impl) ?? "task",
+          attempt: ctx?.attempt ?? 1,
+          config: ctx?.config ?? {},
+        }),
+    },
+  });
+  return impl as unknown as Task<object, unknown>;
+}
+
+function validateOptions(options: TaskOptions): void {
+  const bad = (what: string) => {
+    throw new FlowsmithError(`task option ${what}`);
+  };
+  if (options.name !== undefined && (typeof options.name !== "string" || !/^[A-Za-z_][\w.-]*$/.test(options.name))) {
+    bad(`name ${JSON.stringify(options.name)} must start with a letter or _ and use only letters, digits, _ . -`);
+  }
+  if (options.retries !== undefined && !(Number.isInteger(options.retries) && options.retries >= 0)) {
+    bad("retries must be a whole number ≥ 0");
+  }
+  if (options.timeoutMs !== undefined && !(typeof options.timeoutMs === "number" && options.timeoutMs > 0)) {
+    bad("timeoutMs must be a number > 0");
+  }
+  if (options.version !== undefined && typeof options.version !== "string") bad("version must be a string");
+}
+
+export type { Reference };

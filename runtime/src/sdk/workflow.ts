@@ -1,0 +1,73 @@
+import type { z } from "zod";
+import type { CallArgs, CallOptions, Reference, Unwrap, Workflow, WorkflowOptions } from "./types.js";
+import { currentBuilder } from "../graph/builder.js";
+import { FlowsmithError } from "../util/errors.js";
+
+const WORKFLOW = Symbol.for("flowsmith.workflow");
+
+export interface WorkflowImpl {
+  readonly [WORKFLOW]: true;
+  readonly options: Readonly<WorkflowOptions>;
+  readonly body: (params: Record<string, unknown>) => unknown;
+  exportName?: string;
+  file?: string;
+}
+
+export function isWorkflow(value: unknown): value is WorkflowImpl & Workflow<unknown, unknown> {
+  return typeof value === "function" && (value as unknown as Record<symbol, unknown>)[WORKFLOW] === true;
+}
+
+export function workflowName(w: WorkflowImpl): string | undefined {
+  return w.options.name ?? w.exportName;
+}
+
+type AnySchema = z.ZodObject;
+
+/**
+ * Define a workflow. The body runs once, before any task, to wire the graph: inside it task calls
+ * return references. Params come from a zod object schema (JSON values, defaults allowed).
+ */
+export function workflow<R>(body: () => R): Workflow<{}, Unwrap<R>>;
+export function workflow<S extends AnySchema, R>(
+  options: WorkflowOptions<S> & { params: S },
+  body: (params: z.output<S>) => R,
+): Workflow<z.input<S>, Unwrap<R>>;
+export function workflow<R>(options: WorkflowOptions<undefined>, body: () => R): Workflow<{}, Unwrap<R>>;
+export function workflow(
+  a: WorkflowOptions | ((params: Record<string, unknown>) => unknown),
+  b?: (params: Record<string, unknown>) => unknown,
+): Workflow<unknown, unknown> {
+  const options: WorkflowOptions = typeof a === "function" ? {} : { ...a };
+  const body = typeof a === "function" ? a : b;
+  if (typeof body !== "function") throw new FlowsmithError("workflow() needs a body: workflow(options?, (params) => { ... })");
+  if (options.params !== undefined && !isZodObject(options.params)) {
+    throw new FlowsmithError("workflow params must be a zod object schema: { params: z.object({ ... }) }");
+  }
+  const impl = function call(input?: object, callOptions?: CallOptions) {
+    const builder = currentBuilder();
+    if (!builder) {
+      throw new FlowsmithError(
+        `workflow ${workflowName(impl as unknown as WorkflowImpl) ?? ""} was called outside a workflow body; run it with flowsmith run FILE#workflow`,
+      );
+    }
+    return builder.addSubflow(impl as unknown as WorkflowImpl, input ?? {}, callOptions);
+  } as unknown as WorkflowImpl & Workflow<unknown, unknown>;
+  Object.defineProperties(impl, {
+    [WORKFLOW]: { value: true },
+    kind: { value: "workflow" },
+    options: { value: Object.freeze(options) },
+    body: { value: body },
+  });
+  return impl;
+}
+
+function isZodObject(value: unknown): value is AnySchema {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { safeParse?: unknown }).safeParse === "function" &&
+    typeof (value as { shape?: unknown }).shape === "object"
+  );
+}
+
+export type { CallArgs, Reference };

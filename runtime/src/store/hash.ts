@@ -1,0 +1,44 @@
+/** Content hashing: canonical JSON (sorted keys) hashed with sha256. */
+import { createHash } from "node:crypto";
+
+export function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/**
+ * JSON with object keys sorted, so equal values hash equally whatever their key order.
+ * Throws a plain Error naming the path for values JSON cannot represent faithfully.
+ */
+export function canonicalJson(value: unknown, path = "$"): string {
+  if (value === null) return "null";
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return JSON.stringify(value);
+    case "number":
+      if (!Number.isFinite(value)) throw new Error(`${path} is ${value}, which JSON cannot hold`);
+      return JSON.stringify(value);
+    case "undefined":
+      return "null";
+    case "bigint":
+    case "function":
+    case "symbol":
+      throw new Error(`${path} is a ${typeof value}, which is not JSON`);
+  }
+  if (Array.isArray(value)) return `[${value.map((v, i) => canonicalJson(v, `${path}[${i}]`)).join(",")}]`;
+  const obj = value as Record<string, unknown>;
+  if (typeof (obj as { toJSON?: unknown }).toJSON === "function") {
+    return canonicalJson((obj as { toJSON(): unknown }).toJSON(), path);
+  }
+  const proto = Object.getPrototypeOf(obj);
+  if (proto !== Object.prototype && proto !== null) {
+    const kind = (obj.constructor as { name?: string } | undefined)?.name ?? "object";
+    throw new Error(`${path} is a ${kind} instance, which is not JSON; return plain objects and arrays`);
+  }
+  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k], `${path}.${k}`)}`).join(",")}}`;
+}
+
+export function contentHash(value: unknown): string {
+  return sha256(canonicalJson(value));
+}

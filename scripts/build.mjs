@@ -1,0 +1,34 @@
+// Bundles everything into dist/ folders with esbuild: the CLI and SDK (runtime/dist), and later
+// the language server and the extension. `tsc -b` type-checks; this only bundles.
+import * as esbuild from "esbuild";
+import { readFileSync, chmodSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import * as path from "node:path";
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const runtimePkg = JSON.parse(readFileSync(path.join(root, "runtime/package.json"), "utf8"));
+const watch = process.argv.includes("--watch");
+
+const common = {
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "cjs",
+  sourcemap: true,
+  logLevel: "warning",
+  // Native or large dependencies stay installed packages rather than bundled copies.
+  external: ["esbuild", "typescript", "zod", "vscode"],
+  define: { FLOWSMITH_VERSION: JSON.stringify(runtimePkg.version) },
+};
+
+const builds = [
+  { ...common, entryPoints: [path.join(root, "runtime/src/cli/bin.ts")], outfile: path.join(root, "runtime/dist/cli.js"), banner: { js: "#!/usr/bin/env node" } },
+  { ...common, entryPoints: [path.join(root, "runtime/src/index.ts")], outfile: path.join(root, "runtime/dist/index.js") },
+];
+
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  chmodSync(path.join(root, "runtime/dist/cli.js"), 0o755);
+}

@@ -1,0 +1,59 @@
+/**
+ * Type tests for the SDK: valid flows need no casts, and TypeScript itself rejects the broken
+ * wirings below (each `@ts-expect-error` fails the build if the error disappears).
+ * Checked by `tsc -p test/types` as part of the test command.
+ */
+import { task, workflow } from "flowsmith";
+import { z } from "zod";
+
+interface Row { v: number | null }
+
+const getData = task({ name: "get-data" }, async ({ url }: { url: string }) => ({ rows: [] as Row[], count: 0 }));
+const clean = task(async ({ rows, dropNulls }: { rows: Row[]; dropNulls: boolean }) => ({ rows: rows.filter((r) => !dropNulls || r.v !== null) }));
+const train = task({ version: "2" }, async ({ rows, epochs }: { rows: Row[]; epochs: number }) => ({ model: { w: rows.length * epochs }, score: 0.9 }));
+const noInputs = task(async () => ({ seed: 42 }));
+const takesNumber = task(async ({ n }: { n: number }) => ({ doubled: n * 2 }));
+
+export const ok = workflow(
+  { params: z.object({ url: z.string(), epochs: z.number().int().default(3) }) },
+  ({ url, epochs }) => {
+    const data = getData({ url });
+    const cleaned = clean({ rows: data.rows, dropNulls: true });
+    const model = train({ rows: cleaned.rows, epochs }, { as: "fit" });
+    const seed = noInputs();
+    takesNumber({ n: seed.seed });
+    return { model: model.model, score: model.score };
+  });
+
+export const sub = workflow(
+  { params: z.object({ n: z.number(), label: z.string().default("x") }) },
+  ({ n }) => ({ doubled: takesNumber({ n }).doubled }),
+);
+
+export const usesSub = workflow(() => {
+  const s = noInputs();
+  const inner = sub({ n: s.seed }); // `label` has a default: optional at the call
+  return { out: takesNumber({ n: inner.doubled }).doubled };
+});
+
+export const broken = workflow(() => {
+  const data = getData({ url: "u" });
+  // @ts-expect-error misspelt input
+  clean({ rowz: data.rows, dropNulls: true });
+  // @ts-expect-error missing input
+  clean({ rows: data.rows });
+  // @ts-expect-error unknown output
+  clean({ rows: data.rowz, dropNulls: true });
+  // @ts-expect-error an array of rows where a number is expected
+  takesNumber({ n: data.rows });
+  // @ts-expect-error arithmetic on a reference
+  takesNumber({ n: data.count + 1 });
+  // @ts-expect-error a reference to an array is not iterable
+  for (const row of data.rows) void row;
+  // @ts-expect-error a plain value of the wrong type
+  takesNumber({ n: "3" });
+  // @ts-expect-error sub-flow param of the wrong type
+  sub({ n: data.rows });
+  // @ts-expect-error sub-flow missing a required param
+  sub({});
+});
