@@ -63,11 +63,13 @@ if [ -x "$bin" ] && have="$(version_of)" && [[ "$have" == "$CODE_SERVER_VERSION 
 else
   step "code-server: installing code-server@$CODE_SERVER_VERSION into ${dir#"$root"/} (about a minute)"
   mkdir -p "$dir"
-  [ -f "$dir/package.json" ] || (cd "$dir" && npm init -y >/dev/null)
+  [ -f "$dir/package.json" ] || printf '{ "name": "flowsmith-vscode-test", "private": true }\n' > "$dir/package.json"
   (cd "$dir" && npm_config_yes=true npm_config_unsafe_perm=true \
-     npm install --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION")
+     npm install --no-audit --no-fund --save-exact --loglevel=error "code-server@$CODE_SERVER_VERSION")
   have="$(version_of)"
-  [[ "$have" == "$CODE_SERVER_VERSION "* ]] || { echo "code-server --version printed '$have'" >&2; exit 1; }
+  [[ "$have" == "$CODE_SERVER_VERSION "* ]] || { echo "code-server --version did not print $CODE_SERVER_VERSION" >&2; exit 1; }
+  rg_bin="$dir/node_modules/code-server/lib/vscode/node_modules/@vscode/ripgrep/bin/rg"
+  [ -x "$rg_bin" ] || { echo "$rg_bin is missing: the ripgrep cache did not match the @vscode/ripgrep version" >&2; exit 1; }
   step "code-server: $have"
 fi
 

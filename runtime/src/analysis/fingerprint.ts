@@ -92,9 +92,14 @@ function pushTokens(node: ts.Node, sf: ts.SourceFile, out: string[]): void {
   const text = sf.text;
   if (node.kind === ts.SyntaxKind.JsxText) {
     // getStart() would treat `//` in JSX text as a comment; JSX text has no trivia, use pos.
-    // Lines are trimmed and joined the way JSX itself does, so re-indenting markup is neutral.
+    // Multi-line text is trimmed and joined the way JSX compilers do (only spaces and tabs, the
+    // whitespace every compiler drops), so re-indenting markup is neutral.
     let t = text.slice(node.pos, node.end);
-    if (t.includes("\n")) t = t.split(/\r?\n/).map((l) => l.trim()).filter(Boolean).join(" ");
+    const lines = t.split(/\r\n|\n|\r/);
+    if (lines.length > 1) {
+      t = lines.map((l, i) => (i > 0 ? l.replace(/^[ \t]+/, "") : l))
+        .map((l, i) => (i < lines.length - 1 ? l.replace(/[ \t]+$/, "") : l)).filter(Boolean).join(" ");
+    }
     if (t) push(out, JSON.stringify(t)); // quoted: JSX text "," must not look like punctuation
     return;
   }

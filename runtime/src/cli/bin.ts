@@ -3,6 +3,14 @@ import { errorMessage } from "../util/errors.js";
 import { main } from "./main.js";
 import "./analysis-commands.js";
 
+// A closed pipe (`flowsmith runs | head`, an editor that went away) is not an error worth a trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

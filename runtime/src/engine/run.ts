@@ -55,6 +55,7 @@ interface Instance {
   deps: Instance[];
   forced: boolean;
   upstream?: Upstream;
+  inputHashes?: Record<string, string>;
   logBytes: number;
 }
 
@@ -191,6 +192,7 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
       runId,
       pid: process.pid,
       ...(inst.record.cacheKey ? { cacheKey: inst.record.cacheKey } : {}),
+      ...(inst.inputHashes ? { inputHashes: inst.inputHashes } : {}),
       ...(inst.record.startedAt ? { startedAt: inst.record.startedAt } : {}),
       ...(extra.finishedAt ? { finishedAt: extra.finishedAt } : {}),
       ...(extra.durationMs !== undefined ? { durationMs: extra.durationMs } : {}),
@@ -311,7 +313,8 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
     const resolver = new InputResolver(store, (id) => inst.deps.find((d) => d.node.id === id)?.upstream);
     let key: string;
     try {
-      key = cacheKey(node, inst.record.fingerprint, resolver.hashes(node));
+      inst.inputHashes = resolver.hashes(node);
+      key = cacheKey(node, inst.record.fingerprint, inst.inputHashes);
     } catch (error) {
       const message = describeUserError(error);
       log(inst, message);

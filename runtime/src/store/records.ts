@@ -29,6 +29,8 @@ export interface NodeState {
   status: NodeStatus;
   cacheKey?: string;
   fingerprint: string;
+  /** Content hash of each input the node ran with: lets the editor tell if upstream changed since. */
+  inputHashes?: Record<string, string>;
   runId: string;
   pid?: number;
   startedAt?: string;

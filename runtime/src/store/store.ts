@@ -167,13 +167,12 @@ export class Store {
     } catch {
       return [];
     }
-    ids.sort().reverse();
     const runs: RunRecord[] = [];
     for (const id of ids) {
       const run = this.readRun(id);
       if (run) runs.push(run);
     }
-    return runs;
+    return runs.sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || b.id.localeCompare(a.id));
   }
 
   logPath(runId: string, fileName: string): string {
