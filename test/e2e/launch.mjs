@@ -91,7 +91,7 @@ export function remoteUri(port, absPath) {
  * @param {Record<string,string|undefined>} [o.env] extra environment for code-server, which the
  *   extension host inherits (undefined deletes a variable)
  * @param {boolean} [o.trusted=true] false keeps Workspace Trust on, leaving the folder untrusted
- * @param {object} [o.settings] user settings merged over QUIET_SETTINGS
+ * @param {object} [o.settings] user settings, over QUIET_SETTINGS and a reused user-data-dir's own
  * @param {(type: string, args: unknown[]) => void} [o.onLog] receives codeAutomationLog; default: stdout
  * @param {boolean} [o.verbose] echo code-server output and browser console errors to stderr
  * @param {AbortSignal} [o.signal] aborting closes everything and rejects a launch still under way
@@ -114,7 +114,7 @@ export async function launchVSCode(o) {
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flowsmith-e2e-'));
   const userDataDir = o.userDataDir ? path.resolve(o.userDataDir) : path.join(tmp, 'user-data');
-  writeUserSettings(userDataDir, { ...QUIET_SETTINGS, ...o.settings });
+  writeUserSettings(userDataDir, o.settings);
   const extensionsDir = path.join(tmp, 'extensions');
   fs.mkdirSync(extensionsDir);
   const configFile = path.join(tmp, 'config.yaml');   // else code-server writes ~/.config/code-server
@@ -229,6 +229,29 @@ export async function runTests(o) {
   }
 }
 
+/**
+ * Runs a command through the Command Palette, as a person would. Retries until the command is listed:
+ * the palette lists contributed commands only once the extension host has registered the extension,
+ * which can be a few seconds after the workbench appears.
+ * @param {import('playwright-core').Page} page @param {string} title as shown, e.g. "Flowsmith: Run Workflow"
+ */
+export async function runCommand(page, title, { timeoutMs = 30_000 } = {}) {
+  const until = Date.now() + timeoutMs;
+  const input = page.locator('.quick-input-widget input');
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  for (let wait = 250; ; wait = Math.min(wait * 2, 2000)) {
+    await page.keyboard.press('F1');   // Show All Commands
+    await input.fill(`>${title}`);
+    try {
+      await row.waitFor({ timeout: wait });
+      await row.click();
+      return;
+    } catch { /* not registered yet */ }
+    await page.keyboard.press('Escape');
+    if (Date.now() > until) throw new Error(`"${title}" did not appear in the Command Palette within ${timeoutMs} ms`);
+  }
+}
+
 async function keepEvidence(vscode, dir, why) {
   fs.mkdirSync(dir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -236,7 +259,8 @@ async function keepEvidence(vscode, dir, why) {
   const log = path.join(dir, `e2e-failure-${stamp}-code-server.log`);
   try { await vscode.page.screenshot({ path: shot, timeout: 10_000 }); } catch (e) { process.stderr.write(`screenshot failed: ${e.message}\n`); }
   try { fs.copyFileSync(vscode.logFile, log); } catch { /* closed already */ }
-  process.stderr.write(`e2e: ${why}; screenshot ${path.relative(process.cwd(), shot)}, code-server log ${path.relative(process.cwd(), log)}\n`);
+  const show = p => (path.relative(process.cwd(), p).startsWith('..') ? p : path.relative(process.cwd(), p));
+  process.stderr.write(`e2e: ${why}; screenshot ${show(shot)}, code-server log ${show(log)}\n`);
 }
 
 function mustExist(p, kind, name, inside) {
@@ -248,12 +272,13 @@ function mustExist(p, kind, name, inside) {
   return abs;
 }
 
+// code-server reads user settings from <user-data-dir>/User/settings.json on the server side.
 function writeUserSettings(userDataDir, settings) {
   const file = path.join(userDataDir, 'User', 'settings.json');
   fs.mkdirSync(path.dirname(file), { recursive: true });
   let existing = {};
   try { existing = JSON.parse(fs.readFileSync(file, 'utf8')); } catch { /* none yet, or JSONC we do not merge */ }
-  fs.writeFileSync(file, JSON.stringify({ ...settings, ...existing }, null, 2));
+  fs.writeFileSync(file, JSON.stringify({ ...QUIET_SETTINGS, ...existing, ...settings }, null, 2));
 }
 
 async function waitForHttp(url, serverExit, logFile, signal) {
@@ -319,7 +344,7 @@ function installSignalHandlers() {
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
     process.on(signal, async () => {
       if (live.size === 0 && process.listenerCount(signal) > 1) return;   // someone else handles it
-      process.stderr.write(`\ne2e: ${signal}, stopping VS Code\n`);
+      if (live.size) process.stderr.write(`\ne2e: ${signal}, stopping VS Code\n`);
       await Promise.allSettled([...live].map(s => (s.closing ??= closeInstance(s))));
       process.exit(code);
     });
