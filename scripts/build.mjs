@@ -24,6 +24,23 @@ const common = {
 const builds = [
   { ...common, entryPoints: [path.join(root, "runtime/src/cli/bin.ts")], outfile: path.join(root, "runtime/dist/cli.js"), banner: { js: "#!/usr/bin/env node" } },
   { ...common, entryPoints: [path.join(root, "runtime/src/index.ts")], outfile: path.join(root, "runtime/dist/index.js") },
+  // The language server is self-contained: ts-morph and its TypeScript are bundled, and the
+  // fingerprint module's `typescript` import uses that same copy.
+  {
+    ...common,
+    entryPoints: [path.join(root, "server/src/server.ts")],
+    outfile: path.join(root, "dist/server.js"),
+    external: ["vscode"],
+    alias: { typescript: "@ts-morph/common/dist/typescript.js" },
+  },
+  // check / graph / list for the CLI, loaded lazily by runtime/dist/cli.js.
+  {
+    ...common,
+    entryPoints: [path.join(root, "server/src/cli/commands.ts")],
+    outfile: path.join(root, "runtime/dist/analysis.js"),
+    external: [],
+    alias: { typescript: "@ts-morph/common/dist/typescript.js" },
+  },
 ];
 
 if (watch) {

@@ -1,2 +1,52 @@
-/** Registers the analysis-backed commands (check, graph) once the language server analysis lands. */
-export {};
+/**
+ * `check`, `graph` and `list` run the language server's static analysis (ts-morph). It is bundled
+ * separately as dist/analysis.js next to this CLI and loaded only when one of these commands runs,
+ * so `flowsmith run` starts fast and the runtime's sources never import the server's.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Option, type Command } from "commander";
+import { extraCommands } from "./extra.js";
+import { storeOption } from "./main.js";
+import { FlowsmithError } from "../util/errors.js";
+
+interface AnalysisCli {
+  check(target: string, opts: { format?: string; store?: string }): number;
+  graph(target: string, opts: { format?: string; store?: string }): number;
+  list(dir: string, opts: { format?: string }): number;
+}
+
+function load(): AnalysisCli {
+  const file = path.join(__dirname, "analysis.js");
+  if (!fs.existsSync(file)) throw new FlowsmithError(`the static analysis is not installed (${file} is missing); rebuild with npm run build`);
+  return require(file) as AnalysisCli;
+}
+
+extraCommands.push((program: Command) => {
+  program
+    .command("check")
+    .description("the language server's diagnostics for flow files; exit 1 on any error (nothing is executed)")
+    .argument("[path]", "a directory or a flow file", ".")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addOption(storeOption())
+    .action((target: string, opts: { format: string; store?: string }) => {
+      process.exitCode = load().check(target, opts);
+    });
+  program
+    .command("graph")
+    .description("a workflow's nodes, edges and statuses (nothing is executed)")
+    .argument("<target>", "FILE#workflow")
+    .addOption(new Option("--format <format>", "output format").choices(["json", "dot", "mermaid"]).default("json"))
+    .addOption(storeOption())
+    .action((target: string, opts: { format: string; store?: string }) => {
+      process.exitCode = load().graph(target, opts);
+    });
+  program
+    .command("list")
+    .description("flows and tasks found, with locations (nothing is executed)")
+    .argument("[dir]", "directory to search", ".")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .action((dir: string, opts: { format: string }) => {
+      process.exitCode = load().list(dir, opts);
+    });
+});

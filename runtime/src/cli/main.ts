@@ -4,7 +4,6 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { FlowsmithError, errorMessage } from "../util/errors.js";
-import { registerList } from "./commands/list.js";
 import { registerPreview } from "./commands/preview.js";
 import { registerRun } from "./commands/run.js";
 import { registerReset } from "./commands/reset.js";
@@ -25,7 +24,6 @@ function program(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith("error:") ? `flowsmith: ${s}` : s) });
-  registerList(cmd);
   registerPreview(cmd);
   registerRun(cmd);
   registerReset(cmd);

@@ -1,0 +1,807 @@
+/**
+ * Builds a workflow's graph statically, the way the engine builds it by running the body: the same
+ * node ids (task name or alias, `#2` for repeats, `sub/` inside sub-flows, in call order), the edges
+ * from outputs to inputs with source ranges at both ends — and on the way, every mistake a flow
+ * author can make in a body: unknown or missing inputs, type mismatches, unknown outputs, references
+ * used as values, non-JSON values, duplicate ids, cycles, side effects and unused nodes.
+ */
+import { Node, ts, type CallExpression, type SourceFile } from "ts-morph";
+import type { FlowDiagnostic, StaticEdge, StaticNode, WorkflowInfo } from "./model.js";
+import { rangeOf } from "./ranges.js";
+import { fieldNames, fieldType, fits, isOpaque, nonJsonReason, taskInputProps, typeText, type InputProp } from "./types.js";
+import { didYouMean } from "./words.js";
+
+/** What the analysis knows about an expression in a workflow body. */
+type Value =
+  | { kind: "ref"; node: string; path: string[]; task: string; type?: ts.Type }
+  | { kind: "sub"; id: string; workflow: string; outputs: Map<string, Value> }
+  | { kind: "params" }
+  | { kind: "param"; name: string }
+  | undefined;
+
+/** A task or workflow definition as the graph builder needs it. */
+export interface TaskDef {
+  kind: "task";
+  name: string;
+  call: CallExpression;
+  fn?: Node;
+  fingerprint: string;
+  file: string;
+}
+
+export interface WorkflowDef {
+  kind: "workflow";
+  name: string;
+  call: CallExpression;
+  fn?: Node;
+  options?: Node;
+  file: string;
+  params: { name: string; required: boolean }[];
+}
+
+export interface GraphHost {
+  checker: ts.TypeChecker;
+  /** The task or workflow a callee resolves to, or undefined for any other function. */
+  resolve(callee: Node): TaskDef | WorkflowDef | undefined;
+}
+
+interface Scope {
+  prefix: string;
+  counts: Map<string, number>;
+  /** Workflows on the way here (for FS008). */
+  stack: CallExpression[];
+}
+
+const ID_PATTERN = /^[A-Za-z_][\w.-]*$/;
+const SIDE_EFFECT_GLOBALS = new Set(["fetch", "setTimeout", "setInterval", "setImmediate", "queueMicrotask", "require", "XMLHttpRequest", "prompt", "alert"]);
+const SIDE_EFFECT_OBJECTS: Record<string, string> = {
+  console: "writes to the console",
+  process: "reads or changes the process",
+  fs: "touches the file system",
+  performance: "reads the clock",
+  crypto: "draws randomness",
+  localStorage: "does I/O",
+};
+const NODE_IO_MODULES = /[\\/]@types[\\/]node[\\/](fs|child_process|http|https|http2|net|dgram|dns|os|worker_threads|readline|tls|cluster)(\/promises)?\.d\.ts$/;
+
+export class WorkflowGraphBuilder {
+  readonly nodes: StaticNode[] = [];
+  readonly edges: StaticEdge[] = [];
+  readonly diagnostics: FlowDiagnostic[] = [];
+  private readonly nodeIds = new Set<string>();
+  private readonly used = new Set<string>();
+  private readonly callOf = new Map<string, CallExpression>();
+  private readonly taskByName = new Map<string, CallExpression>();
+  private readonly env = new Map<ts.Node, Value>();
+  /** > 0 while walking a sub-flow's body: its own problems are reported on its own definition. */
+  private quiet = 0;
+
+  constructor(private readonly host: GraphHost) {}
+
+  build(def: WorkflowDef): Pick<WorkflowInfo, "nodes" | "edges"> & { diagnostics: FlowDiagnostic[] } {
+    const outputs = this.walkWorkflow(def, { prefix: "", counts: new Map(), stack: [def.call] }, undefined);
+    for (const v of outputs.values()) this.markUsed(v);
+    for (const node of this.nodes) {
+      if (node.scope.length === 0 && !this.used.has(node.id) && !node.id.includes("~")) {
+        const call = this.callOf.get(node.id)!;
+        this.report(call, "hint", "FS010", `node ${node.id}: nothing uses its outputs and the workflow does not return them`, true);
+      }
+    }
+    return { nodes: this.nodes, edges: this.edges, diagnostics: this.diagnostics };
+  }
+
+  // ---- workflow bodies -----------------------------------------------------------------------
+
+  /** Walk a body; returns what it returns, by output name (for sub-flow outputs and FS010). */
+  private walkWorkflow(def: WorkflowDef, scope: Scope, given: Map<string, Value> | undefined): Map<string, Value> {
+    const fn = def.fn;
+    if (!fn || !(Node.isArrowFunction(fn) || Node.isFunctionExpression(fn))) return new Map();
+    if (fn.isAsync() && !this.quiet) {
+      this.report(fn, "error", "FS004", `workflow ${def.name}'s body is async: a body only wires tasks and runs before any of them — remove async/await`);
+    }
+    const param = fn.getParameters()[0];
+    if (param) {
+      const nameNode = param.getNameNode();
+      if (Node.isObjectBindingPattern(nameNode)) {
+        for (const el of nameNode.getElements()) {
+          const key = el.getPropertyNameNode()?.getText() ?? el.getName();
+          this.env.set(el.compilerNode, given ? given.get(key) : { kind: "param", name: key });
+        }
+      } else {
+        this.env.set(param.compilerNode, given ? { kind: "sub", id: "", workflow: def.name, outputs: given } : { kind: "params" });
+      }
+    }
+    const returned = new Map<string, Value>();
+    const body = fn.getBody();
+    if (Node.isBlock(body)) for (const s of body.getStatements()) this.statement(s, scope, returned);
+    else for (const [k, v] of this.returnValues(body, scope)) returned.set(k, v);
+    return returned;
+  }
+
+  private statement(stmt: Node, scope: Scope, returned: Map<string, Value>): void {
+    if (Node.isVariableStatement(stmt)) {
+      for (const decl of stmt.getDeclarations()) {
+        const init = decl.getInitializer();
+        const value = init ? this.expr(init, scope) : undefined;
+        this.bindName(decl.getNameNode(), decl, value, scope);
+      }
+      return;
+    }
+    if (Node.isReturnStatement(stmt)) {
+      const e = stmt.getExpression();
+      if (e) for (const [k, v] of this.returnValues(e, scope)) returned.set(k, v);
+      return;
+    }
+    if (Node.isExpressionStatement(stmt)) {
+      this.expr(stmt.getExpression(), scope);
+      return;
+    }
+    if (Node.isIfStatement(stmt)) {
+      this.condition(stmt.getExpression(), scope, "branched on (in an if)");
+      this.statement(stmt.getThenStatement(), scope, returned);
+      const otherwise = stmt.getElseStatement();
+      if (otherwise) this.statement(otherwise, scope, returned);
+      return;
+    }
+    if (Node.isBlock(stmt)) {
+      for (const s of stmt.getStatements()) this.statement(s, scope, returned);
+      return;
+    }
+    if (Node.isForOfStatement(stmt) || Node.isForInStatement(stmt)) {
+      const v = this.expr(stmt.getExpression(), scope);
+      if (isRef(v)) this.misuse(stmt.getExpression(), v, "iterated");
+      this.statement(stmt.getStatement(), scope, returned);
+      return;
+    }
+    if (Node.isWhileStatement(stmt) || Node.isDoStatement(stmt)) {
+      this.condition(stmt.getExpression(), scope, "branched on (in a loop condition)");
+      this.statement(stmt.getStatement(), scope, returned);
+      return;
+    }
+    if (Node.isForStatement(stmt)) {
+      const init = stmt.getInitializer();
+      if (init) this.expr(init, scope);
+      const cond = stmt.getCondition();
+      if (cond) this.condition(cond, scope, "branched on (in a loop condition)");
+      this.statement(stmt.getStatement(), scope, returned);
+      return;
+    }
+    if (Node.isSwitchStatement(stmt)) {
+      this.condition(stmt.getExpression(), scope, "branched on (in a switch)");
+      for (const clause of stmt.getClauses()) for (const s of clause.getStatements()) this.statement(s, scope, returned);
+      return;
+    }
+    if (Node.isFunctionDeclaration(stmt) || Node.isClassDeclaration(stmt) || Node.isInterfaceDeclaration(stmt) || Node.isTypeAliasDeclaration(stmt)) {
+      return;
+    }
+    // Anything else (try, labelled, throw…): look inside for calls.
+    stmt.forEachChild((child) => {
+      if (Node.isStatement(child)) this.statement(child, scope, returned);
+      else if (Node.isExpression(child)) this.expr(child, scope);
+    });
+  }
+
+  private bindName(nameNode: Node, decl: Node, value: Value, scope: Scope): void {
+    if (Node.isIdentifier(nameNode)) {
+      this.env.set(decl.compilerNode, value);
+      return;
+    }
+    if (Node.isObjectBindingPattern(nameNode)) {
+      for (const el of nameNode.getElements()) {
+        if (el.getDotDotDotToken()) {
+          if (isRef(value)) this.misuse(el, value, "spread");
+          continue;
+        }
+        const key = el.getPropertyNameNode()?.getText() ?? el.getName();
+        const field = this.field(value, key, el, scope);
+        this.bindName(el.getNameNode(), el, field, scope);
+      }
+      return;
+    }
+    if (Node.isArrayBindingPattern(nameNode) && isRef(value)) this.misuse(nameNode, value, "iterated (destructured as an array)");
+  }
+
+  /** What a return statement returns, by output name (`""` for a non-object return). */
+  private returnValues(expr: Node, scope: Scope): Map<string, Value> {
+    const out = new Map<string, Value>();
+    if (Node.isParenthesizedExpression(expr)) return this.returnValues(expr.getExpression(), scope);
+    if (!Node.isObjectLiteralExpression(expr)) {
+      out.set("", this.expr(expr, scope));
+      return out;
+    }
+    for (const p of expr.getProperties()) {
+      if (Node.isPropertyAssignment(p)) out.set(p.getName().replace(/^["']|["']$/g, ""), this.expr(p.getInitializerOrThrow(), scope));
+      else if (Node.isShorthandPropertyAssignment(p)) out.set(p.getName(), this.expr(p.getNameNode(), scope));
+      else if (Node.isSpreadAssignment(p)) {
+        const v = this.expr(p.getExpression(), scope);
+        if (isRef(v)) this.misuse(p, v, "spread");
+        else if (v?.kind === "sub") for (const [k, o] of v.outputs) out.set(k, o);
+      }
+    }
+    return out;
+  }
+
+  // ---- expressions ---------------------------------------------------------------------------
+
+  private expr(e: Node, scope: Scope): Value {
+    if (Node.isIdentifier(e)) return this.lookup(e);
+    if (Node.isParenthesizedExpression(e) || Node.isAsExpression(e) || Node.isNonNullExpression(e) || Node.isSatisfiesExpression(e) || Node.isTypeAssertion(e)) {
+      return this.expr(e.getExpression(), scope);
+    }
+    if (Node.isPropertyAccessExpression(e)) {
+      const base = this.expr(e.getExpression(), scope);
+      if (!base && this.isSideEffect(e)) this.sideEffect(e);
+      return this.field(base, e.getName(), e.getNameNode(), scope);
+    }
+    if (Node.isElementAccessExpression(e)) {
+      const base = this.expr(e.getExpression(), scope);
+      const arg = e.getArgumentExpression();
+      if (arg) this.valueUse(arg, scope, "used as an index");
+      if (isRef(base)) {
+        if (arg && (Node.isStringLiteral(arg) || Node.isNoSubstitutionTemplateLiteral(arg))) return this.field(base, arg.getLiteralText(), arg, scope);
+        this.misuse(e, base, "indexed");
+      }
+      return undefined;
+    }
+    if (Node.isCallExpression(e)) return this.call(e, scope);
+    if (Node.isNewExpression(e)) {
+      const callee = e.getExpression();
+      if (Node.isIdentifier(callee) && callee.getText() === "Date" && (e.getArguments().length === 0) && !this.quiet) {
+        this.report(e, "warning", "FS009", "new Date() in a workflow body reads the clock when the graph is built, not when tasks run — pass the time as a param or read it inside a task");
+      }
+      for (const a of e.getArguments()) this.valueUse(a, scope, "passed to a constructor");
+      return undefined;
+    }
+    if (Node.isAwaitExpression(e)) {
+      const v = this.expr(e.getExpression(), scope);
+      if (isRef(v)) this.misuse(e, v, "awaited");
+      else if (!this.quiet) this.report(e, "error", "FS004", "await in a workflow body: the body only wires tasks and runs before any of them — await inside a task");
+      return undefined;
+    }
+    if (Node.isBinaryExpression(e)) {
+      const op = e.getOperatorToken().getKind();
+      const left = e.getLeft();
+      const right = e.getRight();
+      if (op === ts.SyntaxKind.EqualsToken) {
+        const v = this.expr(right, scope);
+        if (Node.isIdentifier(left)) {
+          const decl = left.getSymbol()?.getDeclarations()[0];
+          if (decl) this.env.set(decl.compilerNode, v);
+        } else {
+          const target = this.expr(left, scope);
+          if (isRef(target)) this.misuse(left, target, "assigned to");
+        }
+        return v;
+      }
+      const verb =
+        op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.QuestionQuestionToken
+          ? "branched on (in a logical expression)"
+          : op >= ts.SyntaxKind.LessThanToken && op <= ts.SyntaxKind.ExclamationEqualsEqualsToken
+            ? "compared"
+            : op === ts.SyntaxKind.InKeyword || op === ts.SyntaxKind.InstanceOfKeyword
+              ? "tested with in/instanceof"
+              : op === ts.SyntaxKind.CommaToken
+                ? undefined
+                : "computed with";
+      const l = this.expr(left, scope);
+      const r = this.expr(right, scope);
+      if (verb) {
+        if (isRef(l)) this.misuse(left, l, verb);
+        if (isRef(r)) this.misuse(right, r, verb);
+      }
+      return op === ts.SyntaxKind.CommaToken ? r : undefined;
+    }
+    if (Node.isPrefixUnaryExpression(e) || Node.isPostfixUnaryExpression(e)) {
+      const v = this.expr(e.getOperand(), scope);
+      if (isRef(v)) {
+        const isNot = Node.isPrefixUnaryExpression(e) && e.getOperatorToken() === ts.SyntaxKind.ExclamationToken;
+        this.misuse(e.getOperand(), v, isNot ? "branched on (negated)" : "computed with");
+      }
+      return undefined;
+    }
+    if (Node.isTypeOfExpression(e) || Node.isVoidExpression(e) || Node.isDeleteExpression(e)) {
+      const v = this.expr(e.getExpression(), scope);
+      if (isRef(v)) this.misuse(e, v, "inspected");
+      return undefined;
+    }
+    if (Node.isConditionalExpression(e)) {
+      this.condition(e.getCondition(), scope, "branched on (in a ?: condition)");
+      const a = this.expr(e.getWhenTrue(), scope);
+      const b = this.expr(e.getWhenFalse(), scope);
+      return a ?? b;
+    }
+    if (Node.isTemplateExpression(e)) {
+      for (const span of e.getTemplateSpans()) {
+        const v = this.expr(span.getExpression(), scope);
+        if (isRef(v)) this.misuse(span.getExpression(), v, "put into a string");
+      }
+      return undefined;
+    }
+    if (Node.isTaggedTemplateExpression(e)) {
+      this.expr(e.getTag(), scope);
+      this.expr(e.getTemplate(), scope);
+      return undefined;
+    }
+    if (Node.isSpreadElement(e)) {
+      const v = this.expr(e.getExpression(), scope);
+      if (isRef(v)) this.misuse(e, v, "spread");
+      return undefined;
+    }
+    if (Node.isArrowFunction(e) || Node.isFunctionExpression(e)) {
+      // Calls inside callbacks still run while the graph is built (e.g. [...].map(x => t(x))).
+      const body = e.getBody();
+      if (Node.isBlock(body)) for (const s of body.getStatements()) this.statement(s, scope, new Map());
+      else this.expr(body, scope);
+      return undefined;
+    }
+    if (Node.isObjectLiteralExpression(e) || Node.isArrayLiteralExpression(e)) {
+      // A literal that is not a call input: references inside it are used.
+      this.literal(e, scope, (v) => this.markUsed(v));
+      return undefined;
+    }
+    e.forEachChild((c) => {
+      if (Node.isExpression(c)) this.expr(c, scope);
+    });
+    return undefined;
+  }
+
+  private lookup(id: Node): Value {
+    let symbol;
+    try {
+      symbol = id.getSymbol();
+    } catch {
+      return undefined;
+    }
+    for (const decl of symbol?.getDeclarations() ?? []) {
+      if (this.env.has(decl.compilerNode)) return this.env.get(decl.compilerNode);
+    }
+    // A shorthand property `{ rows }` resolves to the property; its value symbol is the variable.
+    const parent = id.getParent();
+    if (parent && Node.isShorthandPropertyAssignment(parent)) {
+      const value = this.host.checker.getShorthandAssignmentValueSymbol(parent.compilerNode);
+      for (const decl of value?.declarations ?? []) if (this.env.has(decl)) return this.env.get(decl);
+    }
+    return undefined;
+  }
+
+  /** `base.name`: a field of a reference (checking the output exists), of a sub-flow, or a param. */
+  private field(base: Value, name: string, at: Node, _scope: Scope): Value {
+    if (!base) return undefined;
+    if (base.kind === "params") return { kind: "param", name };
+    if (base.kind === "param") return undefined;
+    if (base.kind === "sub") {
+      if (!base.outputs.has(name)) {
+        if (!this.quiet && base.outputs.size > 0) {
+          const have = [...base.outputs.keys()];
+          this.report(at, "error", "FS005", `sub-flow ${base.workflow} has no output "${name}"${hintOf(name, have)}; it returns ${have.join(", ")}`);
+        }
+        return undefined;
+      }
+      return base.outputs.get(name);
+    }
+    // A reference: check the field exists on the upstream output type.
+    const checker = this.host.checker;
+    let type: ts.Type | undefined;
+    if (base.type && !isOpaque(base.type)) {
+      type = fieldType(checker, base.type, name, at.compilerNode);
+      if (!type && !this.quiet) {
+        const have = fieldNames(checker, base.type);
+        const where = [base.node, ...base.path].join(".");
+        this.report(at, "error", "FS005", `${where} has no output "${name}"${hintOf(name, have)}${have.length ? `; ${base.path.length ? "it has" : `task ${base.task} produces`} ${have.join(", ")}` : ""}`);
+      }
+    }
+    return { kind: "ref", node: base.node, path: [...base.path, name], task: base.task, ...(type ? { type } : {}) };
+  }
+
+  private condition(e: Node, scope: Scope, verb: string): void {
+    const v = this.expr(e, scope);
+    if (isRef(v)) this.misuse(e, v, verb);
+  }
+
+  /** An expression whose value is used as a plain value (not wired): references are misused. */
+  private valueUse(e: Node, scope: Scope, verb: string): void {
+    const v = this.expr(e, scope);
+    if (isRef(v) || v?.kind === "sub") this.misuse(e, v, verb);
+  }
+
+  /** Walk an object/array literal, reporting each reference found inside it to `onRef`. */
+  private literal(e: Node, scope: Scope, onRef: (v: Value, at: Node) => void): void {
+    if (Node.isObjectLiteralExpression(e)) {
+      for (const p of e.getProperties()) {
+        if (Node.isPropertyAssignment(p)) {
+          const init = p.getInitializerOrThrow();
+          if (Node.isObjectLiteralExpression(init) || Node.isArrayLiteralExpression(init)) this.literal(init, scope, onRef);
+          else {
+            const v = this.expr(init, scope);
+            if (v) onRef(v, init);
+          }
+        } else if (Node.isShorthandPropertyAssignment(p)) {
+          const v = this.expr(p.getNameNode(), scope);
+          if (v) onRef(v, p);
+        } else if (Node.isSpreadAssignment(p)) {
+          const v = this.expr(p.getExpression(), scope);
+          if (isRef(v)) this.misuse(p, v, "spread");
+        }
+      }
+    } else if (Node.isArrayLiteralExpression(e)) {
+      for (const el of e.getElements()) {
+        if (Node.isObjectLiteralExpression(el) || Node.isArrayLiteralExpression(el)) this.literal(el, scope, onRef);
+        else {
+          const v = this.expr(el, scope);
+          if (v) onRef(v, el);
+        }
+      }
+    }
+  }
+
+  // ---- calls ---------------------------------------------------------------------------------
+
+  private call(e: CallExpression, scope: Scope): Value {
+    const callee = e.getExpression();
+    const def = this.host.resolve(callee);
+    if (def?.kind === "task") return this.taskCall(e, def, scope);
+    if (def?.kind === "workflow") return this.subflowCall(e, def, scope);
+    // Any other function: evaluate its callee and arguments; references may not flow into it.
+    if (!this.quiet && this.isSideEffect(callee)) this.sideEffect(e);
+    const base = Node.isPropertyAccessExpression(callee) ? this.expr(callee.getExpression(), scope) : this.expr(callee, scope);
+    if (isRef(base)) this.misuse(callee, base, "called or used as an object");
+    for (const a of e.getArguments()) {
+      const name = calleeName(callee);
+      this.valueUse(a, scope, `passed to ${name ? `${name}(), which is not a task` : "a function that is not a task"}`);
+    }
+    return undefined;
+  }
+
+  private nextId(base: string, alias: string | undefined, scope: Scope, at: Node): string {
+    if (alias !== undefined) {
+      const id = scope.prefix + alias;
+      if ((this.nodeIds.has(id) || scope.counts.has(alias)) && !this.quiet) {
+        this.report(at, "error", "FS007", `two nodes have the id "${id}" in this workflow; give one of them another alias`);
+      }
+      scope.counts.set(alias, Math.max(1, scope.counts.get(alias) ?? 0));
+      return this.uniqueId(id);
+    }
+    const n = (scope.counts.get(base) ?? 0) + 1;
+    scope.counts.set(base, n);
+    const id = scope.prefix + (n === 1 ? base : `${base}#${n}`);
+    if (this.nodeIds.has(id) && !this.quiet) {
+      this.report(at, "error", "FS007", `two nodes have the id "${id}" in this workflow; give this call an alias with { as: "..." }`);
+    }
+    return this.uniqueId(id);
+  }
+
+  /** Keep graph ids unique even after a reported duplicate, so later analysis stays sane. */
+  private uniqueId(id: string): string {
+    if (!this.nodeIds.has(id)) return id;
+    let i = 2;
+    while (this.nodeIds.has(`${id}~${i}`)) i++;
+    return `${id}~${i}`;
+  }
+
+  private callOptions(e: CallExpression, scope: Scope): string | undefined {
+    const opt = e.getArguments()[1];
+    if (!opt) return undefined;
+    if (!Node.isObjectLiteralExpression(opt)) {
+      this.expr(opt, scope);
+      return undefined;
+    }
+    const asProp = opt.getProperty("as");
+    if (asProp && Node.isPropertyAssignment(asProp)) {
+      const init = asProp.getInitializerOrThrow();
+      if (Node.isStringLiteral(init) || Node.isNoSubstitutionTemplateLiteral(init)) {
+        const alias = init.getLiteralText();
+        if (!ID_PATTERN.test(alias) && !this.quiet) {
+          this.report(init, "error", "FS007", `node alias "${alias}" must start with a letter or _ and use only letters, digits, _ . -`);
+        }
+        return alias;
+      }
+      const v = this.expr(init, scope);
+      if (isRef(v)) this.misuse(init, v, "used as a node alias");
+    }
+    return undefined;
+  }
+
+  private taskCall(e: CallExpression, def: TaskDef, scope: Scope): Value {
+    const checker = this.host.checker;
+    const other = this.taskByName.get(def.name);
+    if (other && other !== def.call && !this.quiet) {
+      this.report(e.getExpression(), "error", "FS007", `two different tasks are named "${def.name}" in this workflow; give one of them another name`);
+    }
+    this.taskByName.set(def.name, def.call);
+    // Arguments are evaluated before the call: nested task calls get their ids first.
+    const inputArg = e.getArguments()[0];
+    const given = new Map<string, { value: Value; at: Node; nameNode: Node; valueNode: Node; nested: { value: Value; at: Node }[] }>();
+    let hasSpread = false;
+    if (inputArg && Node.isObjectLiteralExpression(inputArg)) {
+      for (const p of inputArg.getProperties()) {
+        if (Node.isPropertyAssignment(p)) {
+          const init = p.getInitializerOrThrow();
+          const nested: { value: Value; at: Node }[] = [];
+          let value: Value;
+          if (Node.isObjectLiteralExpression(init) || Node.isArrayLiteralExpression(init)) this.literal(init, scope, (v, at) => nested.push({ value: v, at }));
+          else value = this.expr(init, scope);
+          given.set(p.getName().replace(/^["']|["']$/g, ""), { value, at: p, nameNode: p.getNameNode(), valueNode: init, nested });
+        } else if (Node.isShorthandPropertyAssignment(p)) {
+          given.set(p.getName(), { value: this.expr(p.getNameNode(), scope), at: p, nameNode: p.getNameNode(), valueNode: p.getNameNode(), nested: [] });
+        } else if (Node.isSpreadAssignment(p)) {
+          hasSpread = true;
+          const v = this.expr(p.getExpression(), scope);
+          if (isRef(v)) this.misuse(p, v, "spread into a call");
+        } else {
+          this.expr(p, scope);
+        }
+      }
+    } else if (inputArg) {
+      const v = this.expr(inputArg, scope);
+      if (isRef(v)) this.misuse(inputArg, v, "passed as a whole input object");
+      hasSpread = true;
+    }
+    const alias = this.callOptions(e, scope);
+    const id = this.nextId(def.name, alias, scope, e);
+    this.nodeIds.add(id);
+    this.callOf.set(id, e);
+
+    const props = def.fn ? taskInputProps(checker, def.fn.compilerNode) : undefined;
+    const deps: string[] = [];
+    const refInputs: StaticNode["refInputs"] = {};
+    const addEdge = (v: Extract<Value, { kind: "ref" }>, input: string, at: Node, nameNode: Node) => {
+      if (!deps.includes(v.node)) deps.push(v.node);
+      this.used.add(v.node);
+      this.edges.push({
+        from: v.node,
+        to: id,
+        output: v.path.join("."),
+        input,
+        outputRange: { file: at.getSourceFile().getFilePath(), range: rangeOf(at) },
+        inputRange: { file: nameNode.getSourceFile().getFilePath(), range: rangeOf(nameNode) },
+      });
+    };
+    for (const [name, g] of given) {
+      const prop = props?.get(name);
+      if (props && !prop && !this.quiet) {
+        const names = [...props.keys()];
+        this.report(g.nameNode, "error", "FS001", `task ${def.name} has no input "${name}"${hintOf(name, names)}${names.length ? `; its inputs are ${names.join(", ")}` : "; it takes no inputs"}`);
+      }
+      if (isRef(g.value)) {
+        addEdge(g.value, name, g.valueNode, g.nameNode);
+        refInputs[name] = { node: g.value.node, path: g.value.path };
+        if (prop && g.value.type && !this.quiet) this.checkFit(g.value, prop, def, id, g.valueNode);
+      } else if (g.value?.kind === "sub") {
+        for (const out of g.value.outputs.values()) if (isRef(out)) addEdge(out, name, g.valueNode, g.nameNode);
+      } else if (g.value?.kind !== "param") {
+        for (const n of g.nested) {
+          if (isRef(n.value)) addEdge(n.value, name, n.at, g.nameNode);
+          else if (n.value?.kind === "sub") this.misuse(n.at, n.value, "nested in an input");
+        }
+        if (!this.quiet && g.nested.length === 0) this.checkJsonValue(g.valueNode, name, id);
+      }
+    }
+    if (props && !hasSpread && !this.quiet) {
+      const missing = [...props.values()].filter((p) => !p.optional && !given.has(p.name) && !acceptsUndefined(p.type));
+      if (missing.length) {
+        const target = inputArg ?? e;
+        this.report(target, "error", "FS002", `node ${id} does not pass ${missing.length === 1 ? "input" : "inputs"} ${missing.map((m) => `"${m.name}"`).join(", ")} that task ${def.name} needs (${missing.map((m) => `${m.name}: ${typeText(checker, m.type)}`).join(", ")})`);
+      }
+    }
+    this.nodes.push({
+      id,
+      task: def.name,
+      taskFile: def.file,
+      taskRange: rangeOf(def.call),
+      fingerprint: def.fingerprint,
+      deps,
+      scope: scope.prefix ? scope.prefix.slice(0, -1).split("/") : [],
+      file: e.getSourceFile().getFilePath(),
+      range: rangeOf(e),
+      refInputs,
+    });
+    const outType = def.fn ? taskOutputTypeCached(checker, def) : undefined;
+    return { kind: "ref", node: id, path: [], task: def.name, ...(outType ? { type: outType } : {}) };
+  }
+
+  private checkFit(v: Extract<Value, { kind: "ref" }>, prop: InputProp, def: TaskDef, id: string, at: Node): void {
+    const checker = this.host.checker;
+    if (!v.type || fits(checker, v.type, prop.type)) return;
+    const from = [v.node, ...v.path].join(".");
+    this.report(
+      at,
+      "error",
+      "FS003",
+      `${from} is ${typeText(checker, v.type, at.compilerNode)}, but input "${prop.name}" of node ${id} (task ${def.name}) expects ${typeText(checker, prop.type, at.compilerNode)}`,
+    );
+  }
+
+  private checkJsonValue(valueNode: Node, input: string, id: string): void {
+    const checker = this.host.checker;
+    let type: ts.Type;
+    try {
+      type = checker.getTypeAtLocation(valueNode.compilerNode);
+    } catch {
+      return;
+    }
+    const reason = nonJsonReason(checker, type);
+    if (reason) {
+      this.report(valueNode, "error", "FS006", `input "${input}" of node ${id} is ${reason}, which is not JSON; inputs are hashed and stored as JSON`);
+    }
+  }
+
+  private subflowCall(e: CallExpression, def: WorkflowDef, scope: Scope): Value {
+    if (scope.stack.includes(def.call)) {
+      if (!this.quiet || scope.stack[0] === def.call) {
+        this.report(e, "error", "FS008", `workflow ${def.name} calls itself through ${[...scope.stack.map((c) => workflowNameOfCall(c)), def.name].join(" → ")}; sub-flows must not form a cycle`);
+      }
+      return undefined;
+    }
+    const inputArg = e.getArguments()[0];
+    const given = new Map<string, Value>();
+    const known = new Set(def.params.map((p) => p.name));
+    if (inputArg && Node.isObjectLiteralExpression(inputArg)) {
+      for (const p of inputArg.getProperties()) {
+        let name: string | undefined;
+        let value: Value;
+        let at: Node = p;
+        if (Node.isPropertyAssignment(p)) {
+          name = p.getName().replace(/^["']|["']$/g, "");
+          const init = p.getInitializerOrThrow();
+          value = this.expr(init, scope);
+          at = p.getNameNode();
+        } else if (Node.isShorthandPropertyAssignment(p)) {
+          name = p.getName();
+          value = this.expr(p.getNameNode(), scope);
+        } else if (Node.isSpreadAssignment(p)) {
+          const v = this.expr(p.getExpression(), scope);
+          if (isRef(v)) this.misuse(p, v, "spread into a call");
+          continue;
+        }
+        if (name === undefined) continue;
+        if (def.params.length && !known.has(name) && !this.quiet) {
+          this.report(at, "error", "FS011", `sub-flow ${def.name} has no param "${name}"${hintOf(name, [...known])}; its params are ${[...known].join(", ")}`);
+        }
+        given.set(name, value);
+        this.markUsed(value);
+      }
+    } else if (inputArg) {
+      this.valueUse(inputArg, scope, "passed as a whole params object");
+    }
+    if (!this.quiet) {
+      const missing = def.params.filter((p) => p.required && !given.has(p.name));
+      if (missing.length) this.report(inputArg ?? e, "error", "FS002", `sub-flow ${def.name} needs param${missing.length > 1 ? "s" : ""} ${missing.map((m) => `"${m.name}"`).join(", ")}`);
+    }
+    const alias = this.callOptions(e, scope);
+    const id = this.nextId(def.name, alias, scope, e);
+    this.nodeIds.add(id);
+    for (const p of def.params) if (!given.has(p.name)) given.set(p.name, { kind: "param", name: p.name });
+    this.quiet++;
+    let outputs: Map<string, Value>;
+    try {
+      outputs = this.walkWorkflow(def, { prefix: `${scope.prefix}${id}/`, counts: new Map(), stack: [...scope.stack, def.call] }, given);
+    } finally {
+      this.quiet--;
+    }
+    // Nodes of the sub-flow count as used when the sub-flow's outputs are.
+    for (const n of this.nodes) if (n.scope.length > 0 && n.id.startsWith(`${scope.prefix}${id}/`)) this.used.add(n.id);
+    return { kind: "sub", id, workflow: def.name, outputs };
+  }
+
+  // ---- reporting -----------------------------------------------------------------------------
+
+  private markUsed(v: Value): void {
+    if (isRef(v)) this.used.add(v.node);
+    else if (v?.kind === "sub") for (const o of v.outputs.values()) this.markUsed(o);
+  }
+
+  private misuse(at: Node, v: Value, verb: string): void {
+    if (this.quiet) return;
+    const what = isRef(v) ? `the reference ${[v.node, ...v.path].join(".")}` : v?.kind === "sub" ? `the outputs of sub-flow ${v.workflow}` : "a reference";
+    this.report(at, "error", "FS004", `${what} is ${verb} in a workflow body; it is not a value until the node runs — pass it to a task input and do this inside the task`);
+  }
+
+  private isSideEffect(callee: Node): boolean {
+    if (Node.isIdentifier(callee)) {
+      if (SIDE_EFFECT_GLOBALS.has(callee.getText()) && !this.lookup(callee)) return isGlobalOrNode(callee);
+      return declaredInNodeIo(callee);
+    }
+    if (Node.isPropertyAccessExpression(callee)) {
+      const obj = callee.getExpression();
+      const name = callee.getName();
+      if (Node.isIdentifier(obj)) {
+        const o = obj.getText();
+        if (o === "Math" && name === "random") return true;
+        if (o === "Date" && name === "now") return true;
+        if (o in SIDE_EFFECT_OBJECTS && isGlobalOrNode(obj)) return true;
+      }
+      return declaredInNodeIo(callee);
+    }
+    return false;
+  }
+
+  private sideEffect(e: Node): void {
+    if (this.quiet) return;
+    const text = e.getText().split("(")[0]!.slice(0, 60);
+    const obj = text.split(".")[0]!;
+    const what = SIDE_EFFECT_OBJECTS[obj] ?? (text === "Math.random" ? "draws randomness" : text === "Date.now" ? "reads the clock" : "does I/O");
+    this.report(e, "warning", "FS009", `${text}() in a workflow body ${what} when the graph is built, not when tasks run — move it into a task`);
+  }
+
+  private report(at: Node, severity: FlowDiagnostic["severity"], code: string, message: string, unnecessary = false): void {
+    const sf: SourceFile = at.getSourceFile();
+    this.diagnostics.push({ file: sf.getFilePath(), range: rangeOf(at, sf), severity, code, message, ...(unnecessary ? { unnecessary } : {}) });
+  }
+}
+
+function isRef(v: Value): v is Extract<Value, { kind: "ref" }> {
+  return v?.kind === "ref";
+}
+
+function acceptsUndefined(type: ts.Type): boolean {
+  if (type.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.Void)) return true;
+  return type.isUnion() && type.types.some((t) => (t.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Void)) !== 0);
+}
+
+function hintOf(word: string, candidates: string[]): string {
+  const guess = didYouMean(word, candidates);
+  return guess ? ` (did you mean "${guess}"?)` : "";
+}
+
+function calleeName(callee: Node): string | undefined {
+  const text = callee.getText();
+  return text.length <= 40 ? text : undefined;
+}
+
+function workflowNameOfCall(call: CallExpression): string {
+  const parent = call.getParent();
+  return parent && Node.isVariableDeclaration(parent) ? parent.getName() : "workflow";
+}
+
+/** A global (lib.d.ts / @types/node) rather than something the file declares. */
+function isGlobalOrNode(id: Node): boolean {
+  try {
+    const decls = id.getSymbol()?.getDeclarations() ?? [];
+    if (decls.length === 0) return true;
+    return decls.every((d) => {
+      const f = d.getSourceFile().getFilePath();
+      return /[\\/]typescript[\\/]lib[\\/]|[\\/]@types[\\/]node[\\/]|lib\.[\w.]+\.d\.ts$/.test(f);
+    });
+  } catch {
+    return false;
+  }
+}
+
+const NODE_IO_SPECIFIERS = /^(node:)?(fs|fs\/promises|child_process|http|https|http2|net|dgram|dns|os|worker_threads|readline|tls|cluster)$/;
+
+function declaredInNodeIo(callee: Node): boolean {
+  try {
+    // `fs.readFileSync` / `readFileSync` imported from node:fs, even when @types/node is absent.
+    const base = Node.isPropertyAccessExpression(callee) ? callee.getExpression() : callee;
+    for (const decl of (Node.isIdentifier(base) ? base.getSymbol()?.getDeclarations() : undefined) ?? []) {
+      const imp = decl.getFirstAncestorByKind(ts.SyntaxKind.ImportDeclaration);
+      if (imp && NODE_IO_SPECIFIERS.test(imp.getModuleSpecifierValue())) return true;
+    }
+    let symbol = callee.getSymbol();
+    if (symbol?.isAlias()) symbol = symbol.getAliasedSymbol() ?? symbol;
+    return (symbol?.getDeclarations() ?? []).some((d) => NODE_IO_MODULES.test(d.getSourceFile().getFilePath()));
+  } catch {
+    return false;
+  }
+}
+
+/** Output types per checker: a new program (after an edit) gets a new checker and fresh types. */
+const outputTypesByChecker = new WeakMap<ts.TypeChecker, WeakMap<ts.Node, ts.Type | null>>();
+function taskOutputTypeCached(checker: ts.TypeChecker, def: TaskDef): ts.Type | undefined {
+  const key = def.fn!.compilerNode;
+  let outputTypes = outputTypesByChecker.get(checker);
+  if (!outputTypes) outputTypesByChecker.set(checker, (outputTypes = new WeakMap()));
+  if (!outputTypes.has(key)) {
+    const fn = def.fn!.compilerNode;
+    let type: ts.Type | undefined;
+    if (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) {
+      const sig = checker.getSignatureFromDeclaration(fn);
+      if (sig) {
+        const ret = checker.getReturnTypeOfSignature(sig);
+        type = checker.getAwaitedType(ret) ?? ret;
+      }
+    }
+    outputTypes.set(key, type ?? null);
+  }
+  return outputTypes.get(key) ?? undefined;
+}

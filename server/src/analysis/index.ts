@@ -1,0 +1,290 @@
+/**
+ * The flow analysis: a pure library (no LSP, no vscode) used by the language server and by the
+ * `flowsmith check` / `graph` / `list` commands, so editor and CLI never disagree. It never runs
+ * user code: graphs come from the syntax and the type checker, statuses from the store.
+ */
+import * as path from "node:path";
+import { Node, type SourceFile } from "ts-morph";
+import { fingerprintTasks, type FingerprintHost } from "../../../runtime/src/analysis/fingerprint.js";
+import { lastRunStatuses, type StaticStatus } from "../../../runtime/src/engine/lastRunStatus.js";
+import { canonicalTarget } from "../../../runtime/src/engine/target.js";
+import { findWorkspaceRoot, resolveStoreDir, Store } from "../../../runtime/src/store/store.js";
+import { definitionName, definitionOfCallee, definitionsIn, type Definition } from "./discover.js";
+import { WorkflowGraphBuilder, type GraphHost, type TaskDef, type WorkflowDef } from "./graph.js";
+import type { FileAnalysis, FlowDiagnostic, TaskInfo, WorkflowInfo } from "./model.js";
+import { readParams } from "./params.js";
+import { FlowProject } from "./project.js";
+import { rangeOf } from "./ranges.js";
+import { taskInputProps, taskOutputType, typeText } from "./types.js";
+
+export * from "./model.js";
+export type { StaticStatus };
+
+interface FileIndex {
+  text: string;
+  defs: Map<object, TaskDef | WorkflowDef>;
+  byName: Map<string, TaskDef | WorkflowDef>;
+  ordered: { def: Definition; resolved: TaskDef | WorkflowDef }[];
+}
+
+export interface AnalysisOptions {
+  /** Store directory, relative to the workspace root or absolute (default `.flowsmith`). */
+  store?: string;
+}
+
+export class FlowAnalysis {
+  readonly project: FlowProject;
+  /** Where targets are relative to and the store lives (the engine's workspace root). */
+  readonly storeRoot: string;
+  readonly store: Store;
+  private readonly indexes = new Map<string, FileIndex>();
+  private readonly analyses = new Map<string, { text: string; result: FileAnalysis; dependsOn: Set<string> }>();
+  private readonly fingerprintHost: FingerprintHost;
+
+  constructor(readonly root: string, options: AnalysisOptions = {}) {
+    this.project = new FlowProject(root);
+    this.storeRoot = findWorkspaceRoot(root);
+    this.store = new Store(resolveStoreDir(this.storeRoot, options.store));
+    this.fingerprintHost = { readFile: (f) => this.project.readText(f) };
+  }
+
+  // ---- documents -----------------------------------------------------------------------------
+
+  setText(file: string, text: string): void {
+    this.project.setText(file, text);
+    this.invalidate(file);
+  }
+
+  closeText(file: string): void {
+    this.project.closeText(file);
+    this.invalidate(file);
+  }
+
+  fileChanged(file: string): void {
+    this.project.refreshFromDisk(file);
+    this.invalidate(file);
+  }
+
+  /** Files whose analysis depends on `file` (they must be re-analysed and re-published). */
+  dependents(file: string): string[] {
+    return [...this.analyses].filter(([f, a]) => f !== file && a.dependsOn.has(file)).map(([f]) => f);
+  }
+
+  private invalidate(file: string): void {
+    for (const f of [file, ...this.dependents(file)]) {
+      this.analyses.delete(f);
+      this.indexes.delete(f);
+    }
+  }
+
+  flowFiles(): string[] {
+    return this.project.discoverFlowFiles();
+  }
+
+  // ---- analysis ------------------------------------------------------------------------------
+
+  /** Everything about one file: tasks, workflows with graphs, diagnostics. Cached until it changes. */
+  analyzeFile(file: string): FileAnalysis {
+    const text = this.project.readText(file);
+    const cached = this.analyses.get(file);
+    if (cached && cached.text === text) return cached.result;
+    const empty: FileAnalysis = { file, tasks: [], workflows: [], diagnostics: [] };
+    const sf = text === undefined ? undefined : this.project.sourceFile(file);
+    if (!sf || text === undefined) return empty;
+    const dependsOn = new Set<string>();
+    for (const imp of sf.getImportDeclarations()) {
+      const target = safe(() => imp.getModuleSpecifierSourceFile()?.getFilePath());
+      if (target) dependsOn.add(target);
+    }
+    const index = this.index(sf);
+    const result: FileAnalysis = { file, tasks: [], workflows: [], diagnostics: [] };
+    const checker = this.project.project.getTypeChecker().compilerObject;
+    const host: GraphHost = {
+      checker,
+      resolve: (callee) => {
+        const def = this.resolve(callee);
+        if (def) dependsOn.add(def.file);
+        return def;
+      },
+    };
+    const taskNames = new Map<string, Node>();
+    for (const { def, resolved } of index.ordered) {
+      if (resolved.kind === "task") {
+        const info = this.taskInfo(def, resolved, checker);
+        result.tasks.push(info);
+        const other = taskNames.get(resolved.name);
+        if (other) {
+          result.diagnostics.push({
+            file,
+            range: rangeOf(def.call),
+            severity: "error",
+            code: "FS007",
+            message: `two tasks are named "${resolved.name}" in this file (the other is on line ${rangeOf(other).start.line + 1}); give one of them another name`,
+          });
+        }
+        taskNames.set(resolved.name, def.call);
+        continue;
+      }
+      const diagnostics: FlowDiagnostic[] = [];
+      const params = readParams(def.options, file, diagnostics);
+      let graph: ReturnType<WorkflowGraphBuilder["build"]>;
+      try {
+        graph = new WorkflowGraphBuilder(host).build(resolved);
+      } catch (error) {
+        // Half-typed code can surprise the walker: keep answering, report nothing for this flow.
+        graph = { nodes: [], edges: [], diagnostics: [] };
+        if (process.env.FLOWSMITH_DEBUG) console.error(error);
+      }
+      result.diagnostics.push(...diagnostics, ...graph.diagnostics.filter((d) => d.file === file));
+      const description = optionString(def.options, "description");
+      if (!def.exportName && !def.variable) continue;
+      result.workflows.push({
+        name: resolved.name,
+        exported: def.exportName !== undefined,
+        file,
+        range: rangeOf(def.call),
+        nameRange: nameRangeOf(def),
+        params,
+        nodes: graph.nodes,
+        edges: graph.edges,
+        ...(description ? { description } : {}),
+      });
+    }
+    dependsOn.delete(file);
+    this.analyses.set(file, { text, result, dependsOn });
+    return result;
+  }
+
+  /** The definitions of a file, with the engine's names and today's fingerprints. */
+  private index(sf: SourceFile): FileIndex {
+    const file = sf.getFilePath();
+    const text = sf.getFullText();
+    const cached = this.indexes.get(file);
+    if (cached && cached.text === text) return cached;
+    const fingerprints = [...safe(() => fingerprintTasks(file, this.fingerprintHost))?.values() ?? []];
+    const index: FileIndex = { text, defs: new Map(), byName: new Map(), ordered: [] };
+    for (const def of safe(() => definitionsIn(this.project, sf)) ?? []) {
+      const name = definitionName(def) ?? (def.kind === "task" ? "(unnamed task)" : "(unnamed workflow)");
+      let resolved: TaskDef | WorkflowDef;
+      if (def.kind === "task") {
+        const start = def.call.getStart();
+        const fp = fingerprints.find((f) => f.file === file && f.start === start);
+        resolved = { kind: "task", name: fp?.name ?? name, call: def.call, ...(def.fn ? { fn: def.fn } : {}), fingerprint: fp?.fingerprint ?? "", file };
+      } else {
+        const params = readParams(def.options, file, []);
+        resolved = {
+          kind: "workflow",
+          name,
+          call: def.call,
+          ...(def.fn ? { fn: def.fn } : {}),
+          ...(def.options ? { options: def.options } : {}),
+          file,
+          params: params.map((p) => ({ name: p.name, required: p.required })),
+        };
+      }
+      index.defs.set(def.call.compilerNode, resolved);
+      if (!index.byName.has(resolved.name)) index.byName.set(resolved.name, resolved);
+      index.ordered.push({ def, resolved });
+    }
+    this.indexes.set(file, index);
+    return index;
+  }
+
+  private resolve(callee: Node): TaskDef | WorkflowDef | undefined {
+    const target = definitionOfCallee(callee);
+    if (!target) return undefined;
+    const sf = target.call.getSourceFile();
+    return this.index(sf).defs.get(target.call.compilerNode);
+  }
+
+  private taskInfo(def: Definition, resolved: TaskDef, checker: import("ts-morph").ts.TypeChecker): TaskInfo {
+    let signature = "";
+    if (def.fn) {
+      const props = safe(() => taskInputProps(checker, def.fn!.compilerNode));
+      const out = safe(() => taskOutputType(checker, def.fn!.compilerNode));
+      const input = props ? `{ ${[...props.values()].map((p) => `${p.name}${p.optional ? "?" : ""}: ${typeText(checker, p.type)}`).join("; ")} }` : "unknown";
+      signature = `(input: ${input}) => ${out ? typeText(checker, out) : "unknown"}`;
+    }
+    const description = optionString(def.options, "description");
+    return {
+      name: resolved.name,
+      file: resolved.file,
+      range: rangeOf(def.call),
+      nameRange: nameRangeOf(def),
+      fingerprint: resolved.fingerprint,
+      signature,
+      ...(description ? { description } : {}),
+      ...(def.exportName ? { exportName: def.exportName } : {}),
+    };
+  }
+
+  // ---- workflows and statuses ----------------------------------------------------------------
+
+  targetOf(workflow: Pick<WorkflowInfo, "file" | "name">): string {
+    return canonicalTarget(this.storeRoot, workflow.file, workflow.name);
+  }
+
+  /** A workflow by its target (`relative/file.ts#name`). */
+  workflow(target: string): WorkflowInfo | undefined {
+    const hash = target.lastIndexOf("#");
+    if (hash < 0) return undefined;
+    const file = path.resolve(this.storeRoot, target.slice(0, hash));
+    const name = target.slice(hash + 1);
+    return this.analyzeFile(file).workflows.find((w) => w.name === name && w.exported);
+  }
+
+  statuses(workflow: WorkflowInfo): Map<string, StaticStatus> {
+    return lastRunStatuses(workflow.nodes, this.store, this.targetOf(workflow));
+  }
+
+  /** FS012 for stale nodes of a file's workflows (informational). */
+  staleDiagnostics(analysis: FileAnalysis): FlowDiagnostic[] {
+    const out: FlowDiagnostic[] = [];
+    for (const wf of analysis.workflows) {
+      const statuses = this.statuses(wf);
+      for (const node of wf.nodes) {
+        if (node.file !== analysis.file || statuses.get(node.id)?.status !== "stale") continue;
+        const state = statuses.get(node.id)?.state;
+        const own = state && state.fingerprint !== node.fingerprint;
+        out.push({
+          file: analysis.file,
+          range: node.range,
+          severity: "information",
+          code: "FS012",
+          message: own
+            ? `node ${node.id} is stale: task ${node.task}'s code changed since its output was made${state?.finishedAt ? ` (${state.finishedAt})` : ""}; it will run again`
+            : `node ${node.id} is stale: code upstream of it changed since its output was made; it will run again`,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** All diagnostics of a file, store-dependent ones included. */
+  diagnostics(file: string): FlowDiagnostic[] {
+    const analysis = this.analyzeFile(file);
+    return [...analysis.diagnostics, ...this.staleDiagnostics(analysis)];
+  }
+}
+
+function nameRangeOf(def: Definition) {
+  const parent = def.call.getParent();
+  if (parent && Node.isVariableDeclaration(parent)) return rangeOf(parent.getNameNode());
+  return rangeOf(def.call.getExpression());
+}
+
+function optionString(options: Node | undefined, key: string): string | undefined {
+  if (!options || !Node.isObjectLiteralExpression(options)) return undefined;
+  const p = options.getProperty(key);
+  if (!p || !Node.isPropertyAssignment(p)) return undefined;
+  const init = p.getInitializer();
+  return init && (Node.isStringLiteral(init) || Node.isNoSubstitutionTemplateLiteral(init)) ? init.getLiteralText() : undefined;
+}
+
+function safe<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,90 @@
+/** Plain data produced by the analysis: what crosses into the LSP adapter and the CLI. */
+
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+export type Severity = "error" | "warning" | "information" | "hint";
+
+export interface FlowDiagnostic {
+  /** Absolute file path. */
+  file: string;
+  range: Range;
+  severity: Severity;
+  /** `FS001`…`FS012`. */
+  code: string;
+  message: string;
+  /** Extra tags for the editor (unused outputs fade out). */
+  unnecessary?: boolean;
+}
+
+export interface TaskInfo {
+  name: string;
+  file: string;
+  range: Range;
+  /** Range of the name to show lenses and symbols on. */
+  nameRange: Range;
+  fingerprint: string;
+  /** `(input: { rows: Row[] }) => { model: Model }`, for hovers. */
+  signature: string;
+  description?: string;
+  exportName?: string;
+}
+
+export interface ParamInfo {
+  name: string;
+  type: "string" | "number" | "boolean" | "json";
+  required: boolean;
+  default?: unknown;
+  description?: string;
+}
+
+export interface StaticEdge {
+  from: string;
+  to: string;
+  output: string;
+  input: string;
+  outputRange?: { file: string; range: Range };
+  inputRange?: { file: string; range: Range };
+}
+
+export interface StaticNode {
+  id: string;
+  task: string;
+  taskFile: string;
+  taskRange: Range;
+  fingerprint: string;
+  deps: string[];
+  scope: string[];
+  /** The call in the workflow body. */
+  file: string;
+  range: Range;
+  /** Inputs bound directly to an upstream output (for status checks against the store). */
+  refInputs: Record<string, { node: string; path: string[] }>;
+}
+
+export interface WorkflowInfo {
+  name: string;
+  /** Only exported workflows can be run (`FILE#name` addresses the export). */
+  exported: boolean;
+  file: string;
+  range: Range;
+  nameRange: Range;
+  params: ParamInfo[];
+  nodes: StaticNode[];
+  edges: StaticEdge[];
+  description?: string;
+}
+
+export interface FileAnalysis {
+  file: string;
+  tasks: TaskInfo[];
+  workflows: WorkflowInfo[];
+  diagnostics: FlowDiagnostic[];
+}

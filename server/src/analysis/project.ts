@@ -1,0 +1,161 @@
+/**
+ * The ts-morph project behind the analysis: files are added lazily (flow files and what they
+ * import), open documents overlay the disk, and each edit replaces one file's text so the type
+ * checker rebuilds incrementally.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Project, ts, type SourceFile } from "ts-morph";
+
+const DEFAULT_OPTIONS: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.ESNext,
+  moduleResolution: ts.ModuleResolutionKind.Bundler,
+  strict: true,
+  skipLibCheck: true,
+  noEmit: true,
+  allowJs: false,
+  types: [],
+};
+
+const SKIP_DIRS = new Set(["node_modules", ".git", ".flowsmith", "dist", "out", ".vscode-test", "test-results"]);
+const FLOW_EXT = /\.(ts|tsx|mts|cts)$/;
+
+export class FlowProject {
+  readonly project: Project;
+  /** Texts of open documents, which win over the disk. */
+  private readonly overlay = new Map<string, string>();
+  private readonly packageNames = new Map<string, string | undefined>();
+
+  constructor(readonly root: string) {
+    this.project = new Project({
+      compilerOptions: readCompilerOptions(root),
+      skipAddingFilesFromTsConfig: true,
+      skipFileDependencyResolution: true,
+    });
+  }
+
+  /** Every file under the root that imports flowsmith (a text check; nothing is parsed). */
+  discoverFlowFiles(dir = this.root, limit = 20_000): string[] {
+    const found: string[] = [];
+    const walk = (d: string) => {
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(d, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const entry of entries) {
+        if (found.length >= limit) return;
+        const p = path.join(d, entry.name);
+        if (entry.isDirectory()) {
+          if (!SKIP_DIRS.has(entry.name) && !entry.name.startsWith(".")) walk(p);
+        } else if (entry.isFile() && FLOW_EXT.test(entry.name) && !entry.name.endsWith(".d.ts")) {
+          const text = this.readText(p);
+          if (text !== undefined && mentionsFlowsmith(text)) found.push(p);
+        }
+      }
+    };
+    walk(dir);
+    return found.sort();
+  }
+
+  readText(file: string): string | undefined {
+    const open = this.overlay.get(file);
+    if (open !== undefined) return open;
+    try {
+      const stat = fs.statSync(file);
+      if (!stat.isFile() || stat.size > 8 * 1024 * 1024) return undefined;
+      return fs.readFileSync(file, "utf8");
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The source file for a path, added (and its imports resolved) on first use. */
+  sourceFile(file: string): SourceFile | undefined {
+    const existing = this.project.getSourceFile(file);
+    if (existing) return existing;
+    const text = this.readText(file);
+    if (text === undefined) return undefined;
+    const sf = this.project.createSourceFile(file, text, { overwrite: true });
+    this.project.resolveSourceFileDependencies();
+    return sf;
+  }
+
+  /** An open document changed (or opened): replace its text. */
+  setText(file: string, text: string): void {
+    this.overlay.set(file, text);
+    const sf = this.project.getSourceFile(file);
+    if (sf) {
+      if (sf.getFullText() !== text) sf.replaceWithText(text);
+    } else {
+      this.project.createSourceFile(file, text, { overwrite: true });
+    }
+    this.project.resolveSourceFileDependencies();
+  }
+
+  /** A document closed: the disk is the truth again. */
+  closeText(file: string): void {
+    this.overlay.delete(file);
+    this.refreshFromDisk(file);
+  }
+
+  /** A file changed, appeared or disappeared on disk. */
+  refreshFromDisk(file: string): void {
+    if (this.overlay.has(file)) return;
+    const sf = this.project.getSourceFile(file);
+    const text = this.readText(file);
+    if (text === undefined) {
+      if (sf) this.project.removeSourceFile(sf);
+      return;
+    }
+    if (sf) {
+      if (sf.getFullText() !== text) sf.replaceWithText(text);
+    }
+  }
+
+  /** The npm package a file belongs to (by the nearest package.json), cached per directory. */
+  packageOf(file: string): string | undefined {
+    let dir = path.dirname(file);
+    const visited: string[] = [];
+    for (;;) {
+      if (this.packageNames.has(dir)) {
+        const name = this.packageNames.get(dir);
+        for (const v of visited) this.packageNames.set(v, name);
+        return name;
+      }
+      visited.push(dir);
+      const pkg = path.join(dir, "package.json");
+      if (fs.existsSync(pkg)) {
+        let name: string | undefined;
+        try {
+          name = (JSON.parse(fs.readFileSync(pkg, "utf8")) as { name?: string }).name;
+        } catch {
+          name = undefined;
+        }
+        for (const v of visited) this.packageNames.set(v, name);
+        return name;
+      }
+      const parent = path.dirname(dir);
+      if (parent === dir) {
+        for (const v of visited) this.packageNames.set(v, undefined);
+        return undefined;
+      }
+      dir = parent;
+    }
+  }
+}
+
+export function mentionsFlowsmith(text: string): boolean {
+  return /["']flowsmith["']/.test(text) || /\b(task|workflow)\s*\(/.test(text);
+}
+
+function readCompilerOptions(root: string): ts.CompilerOptions {
+  const configPath = ts.findConfigFile(root, (f) => fs.existsSync(f), "tsconfig.json");
+  if (!configPath || path.dirname(configPath) !== root) return DEFAULT_OPTIONS;
+  const read = ts.readConfigFile(configPath, (f) => fs.readFileSync(f, "utf8"));
+  if (read.error) return DEFAULT_OPTIONS;
+  const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, root);
+  return { ...DEFAULT_OPTIONS, ...parsed.options, noEmit: true, skipLibCheck: true };
+}

@@ -1,0 +1,158 @@
+/**
+ * `flowsmith check`, `graph` and `list`: the language server's analysis on the command line, so
+ * the editor and the CLI never disagree. Bundled as runtime/dist/analysis.js and loaded by the CLI
+ * only when one of these commands runs.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { FlowAnalysis, type FlowDiagnostic, type StaticStatus, type WorkflowInfo } from "../analysis/index.js";
+import { FlowsmithError, hint } from "../../../runtime/src/util/errors.js";
+import { parseTarget } from "../../../runtime/src/engine/target.js";
+
+function rel(file: string): string {
+  const r = path.relative(process.cwd(), file);
+  return r && !r.startsWith("..") ? r : file;
+}
+
+function analysisFor(dirOrFile: string, store?: string): { analysis: FlowAnalysis; files: string[] } {
+  const abs = path.resolve(dirOrFile);
+  if (!fs.existsSync(abs)) throw new FlowsmithError(`no such file or directory: ${dirOrFile}`);
+  const isDir = fs.statSync(abs).isDirectory();
+  const analysis = new FlowAnalysis(isDir ? abs : process.cwd(), { store });
+  const files = isDir ? analysis.project.discoverFlowFiles(abs) : [abs];
+  return { analysis, files };
+}
+
+const ORDER: FlowDiagnostic["severity"][] = ["error", "warning", "information", "hint"];
+
+export function check(target: string, opts: { format?: string; store?: string }): number {
+  const { analysis, files } = analysisFor(target, opts.store);
+  const all: FlowDiagnostic[] = [];
+  for (const file of files) all.push(...analysis.diagnostics(file).filter((d) => d.file === file));
+  all.sort((a, b) => a.file.localeCompare(b.file) || a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+  const errors = all.filter((d) => d.severity === "error").length;
+  if (opts.format === "json") {
+    const out = all.map((d) => ({
+      file: rel(d.file),
+      line: d.range.start.line + 1,
+      column: d.range.start.character + 1,
+      endLine: d.range.end.line + 1,
+      endColumn: d.range.end.character + 1,
+      severity: d.severity,
+      code: d.code,
+      message: d.message,
+    }));
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  } else {
+    for (const d of all) {
+      process.stdout.write(`${rel(d.file)}:${d.range.start.line + 1}:${d.range.start.character + 1} ${d.severity} ${d.code} ${d.message}\n`);
+    }
+    const counts = ORDER.map((s) => [s, all.filter((d) => d.severity === s).length] as const).filter(([, n]) => n > 0);
+    process.stdout.write(
+      `${counts.length ? counts.map(([s, n]) => `${n} ${s}${n === 1 ? "" : s === "information" ? "" : "s"}`).join(", ") : "no problems"} in ${files.length} flow file${files.length === 1 ? "" : "s"}\n`,
+    );
+  }
+  return errors > 0 ? 1 : 0;
+}
+
+function findWorkflow(targetText: string, store?: string): { analysis: FlowAnalysis; wf: WorkflowInfo } {
+  const spec = parseTarget(targetText);
+  const file = path.resolve(spec.file);
+  if (!fs.existsSync(file)) throw new FlowsmithError(`no such flow file: ${spec.file}`);
+  const analysis = new FlowAnalysis(process.cwd(), { store });
+  const flows = analysis.analyzeFile(file).workflows.filter((w) => w.exported);
+  const names = flows.map((w) => w.name);
+  let wf: WorkflowInfo | undefined;
+  if (spec.workflow === undefined) {
+    if (flows.length !== 1) throw new FlowsmithError(flows.length ? `${spec.file} exports several workflows (${names.join(", ")}); name one: ${spec.file}#${names[0]}` : `${spec.file} exports no workflow`);
+    wf = flows[0];
+  } else {
+    wf = flows.find((w) => w.name === spec.workflow);
+    if (!wf) throw new FlowsmithError(`${spec.file} has no exported workflow "${spec.workflow}"${hint(spec.workflow, names)}${names.length ? `; it exports ${names.join(", ")}` : ""}`);
+  }
+  return { analysis, wf: wf! };
+}
+
+export function graph(targetText: string, opts: { format?: string; store?: string }): number {
+  const { analysis, wf } = findWorkflow(targetText, opts.store);
+  const statuses = analysis.statuses(wf);
+  const status = (id: string) => statuses.get(id)?.status ?? "pending";
+  const format = opts.format ?? "json";
+  if (format === "json") {
+    const out = {
+      target: analysis.targetOf(wf),
+      name: wf.name,
+      params: wf.params,
+      nodes: wf.nodes.map((n) => ({
+        id: n.id,
+        task: n.task,
+        status: status(n.id),
+        deps: n.deps,
+        scope: n.scope,
+        file: rel(n.file),
+        line: n.range.start.line + 1,
+        fingerprint: n.fingerprint,
+        ...lastRun(statuses.get(n.id)),
+      })),
+      edges: wf.edges.map((e) => ({ from: e.from, to: e.to, output: e.output, input: e.input })),
+    };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  } else if (format === "dot") {
+    const color: Record<string, string> = { complete: "palegreen", pending: "lightgoldenrod1", stale: "plum", running: "lightblue", failed: "salmon", stopped: "gray80", skipped: "gray90" };
+    const lines = [`digraph "${wf.name}" {`, "  rankdir=LR;", '  node [shape=box, style="rounded,filled"];'];
+    for (const n of wf.nodes) lines.push(`  "${n.id}" [label="${n.id}\\n(${status(n.id)})", fillcolor=${color[status(n.id)] ?? "white"}];`);
+    for (const e of wf.edges) lines.push(`  "${e.from}" -> "${e.to}" [label="${e.output || "*"} → ${e.input}"];`);
+    lines.push("}");
+    process.stdout.write(`${lines.join("\n")}\n`);
+  } else if (format === "mermaid") {
+    const ids = new Map(wf.nodes.map((n, i) => [n.id, `n${i}`]));
+    const lines = ["flowchart LR"];
+    for (const n of wf.nodes) lines.push(`  ${ids.get(n.id)}["${n.id} (${status(n.id)})"]:::${status(n.id)}`);
+    for (const e of wf.edges) lines.push(`  ${ids.get(e.from)} -- "${e.output || "*"} → ${e.input}" --> ${ids.get(e.to)}`);
+    lines.push(
+      "  classDef complete fill:#c8f7c5;",
+      "  classDef pending fill:#fff3b0;",
+      "  classDef stale fill:#e8c6f0;",
+      "  classDef running fill:#b3d9ff;",
+      "  classDef failed fill:#f7b2b2;",
+      "  classDef stopped fill:#ddd;",
+      "  classDef skipped fill:#eee;",
+    );
+    process.stdout.write(`${lines.join("\n")}\n`);
+  } else {
+    throw new FlowsmithError(`unknown --format "${format}" (json, dot or mermaid)`);
+  }
+  return 0;
+}
+
+function lastRun(s: StaticStatus | undefined): Record<string, unknown> {
+  const st = s?.state;
+  if (!st) return {};
+  return { lastRun: { runId: st.runId, status: st.status, finishedAt: st.finishedAt, durationMs: st.durationMs, cacheKey: st.cacheKey, error: st.error } };
+}
+
+export function list(dir: string, opts: { format?: string }): number {
+  const { analysis, files } = analysisFor(dir);
+  const entries = files.map((file) => {
+    const a = analysis.analyzeFile(file);
+    return {
+      file: rel(file),
+      workflows: a.workflows.filter((w) => w.exported).map((w) => ({ name: w.name, target: `${rel(file)}#${w.name}`, line: w.nameRange.start.line + 1, nodes: w.nodes.length, params: w.params })),
+      tasks: a.tasks.map((t) => ({ name: t.name, line: t.nameRange.start.line + 1, signature: t.signature })),
+    };
+  }).filter((e) => e.workflows.length || e.tasks.length);
+  if (opts.format === "json") {
+    process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
+    return 0;
+  }
+  if (!entries.length) {
+    process.stdout.write(`no flows under ${dir}\n`);
+    return 0;
+  }
+  for (const e of entries) {
+    process.stdout.write(`${e.file}\n`);
+    for (const w of e.workflows) process.stdout.write(`  workflow  ${w.target}  (line ${w.line}, ${w.nodes} node${w.nodes === 1 ? "" : "s"})\n`);
+    for (const t of e.tasks) process.stdout.write(`  task      ${t.name}  (line ${t.line})\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,119 @@
+/** Analysis data → LSP and protocol shapes (file paths become URIs). */
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { DiagnosticSeverity, DiagnosticTag, type Diagnostic } from "vscode-languageserver/node";
+import type { FlowAnalysis, FlowDiagnostic, StaticStatus, WorkflowInfo } from "./analysis/index.js";
+import type { FlowInfo, FlowNode, GraphResult } from "./protocol.js";
+
+const known = new Map<string, string>();
+
+/** Remember the exact URI a client used for a path, to send the same string back. */
+export function rememberUri(uri: string): string | undefined {
+  const file = uriToPath(uri);
+  if (file) known.set(file, uri);
+  return file;
+}
+
+export function uriToPath(uri: string): string | undefined {
+  try {
+    return uri.startsWith("file:") ? fileURLToPath(uri) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function pathToUri(file: string): string {
+  return known.get(file) ?? pathToFileURL(file).href;
+}
+
+const SEVERITY: Record<FlowDiagnostic["severity"], DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  information: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+export function toDiagnostic(d: FlowDiagnostic): Diagnostic {
+  return {
+    range: d.range,
+    severity: SEVERITY[d.severity],
+    code: d.code,
+    source: "flowsmith",
+    message: d.message,
+    ...(d.unnecessary ? { tags: [DiagnosticTag.Unnecessary] } : {}),
+  };
+}
+
+export function toFlowNodes(analysis: FlowAnalysis, wf: WorkflowInfo, statuses: Map<string, StaticStatus>): FlowNode[] {
+  void analysis;
+  return wf.nodes.map((n) => {
+    const s = statuses.get(n.id);
+    const state = s?.state;
+    return {
+      id: n.id,
+      task: n.task,
+      status: s?.status ?? "pending",
+      deps: n.deps,
+      scope: n.scope,
+      location: { uri: pathToUri(n.file), range: n.range },
+      taskLocation: { uri: pathToUri(n.taskFile), range: n.taskRange },
+      ...(state
+        ? {
+            lastRun: {
+              runId: state.runId,
+              status: state.status,
+              ...(state.finishedAt ? { finishedAt: state.finishedAt } : {}),
+              ...(state.durationMs !== undefined ? { durationMs: state.durationMs } : {}),
+              ...(state.error ? { error: state.error } : {}),
+              ...(state.cacheKey ? { cacheKey: state.cacheKey } : {}),
+            },
+          }
+        : {}),
+    };
+  });
+}
+
+export function toFlowInfo(analysis: FlowAnalysis, wf: WorkflowInfo): FlowInfo {
+  return {
+    target: analysis.targetOf(wf),
+    name: wf.name,
+    uri: pathToUri(wf.file),
+    range: wf.range,
+    params: wf.params,
+    nodes: toFlowNodes(analysis, wf, analysis.statuses(wf)),
+    ...(wf.description ? { description: wf.description } : {}),
+  };
+}
+
+export function toGraph(analysis: FlowAnalysis, wf: WorkflowInfo): GraphResult {
+  return {
+    target: analysis.targetOf(wf),
+    name: wf.name,
+    nodes: toFlowNodes(analysis, wf, analysis.statuses(wf)),
+    edges: wf.edges.map((e) => ({
+      from: e.from,
+      to: e.to,
+      output: e.output,
+      input: e.input,
+      ...(e.outputRange ? { outputRange: { uri: pathToUri(e.outputRange.file), range: e.outputRange.range } } : {}),
+      ...(e.inputRange ? { inputRange: { uri: pathToUri(e.inputRange.file), range: e.inputRange.range } } : {}),
+    })),
+  };
+}
+
+/** "3 ms · 2 min ago" */
+export function describeRun(durationMs: number | undefined, finishedAt: string | undefined, now = Date.now()): string {
+  const parts: string[] = [];
+  if (durationMs !== undefined) parts.push(durationMs < 1000 ? `${durationMs} ms` : `${(durationMs / 1000).toFixed(1)} s`);
+  if (finishedAt) parts.push(age(Date.parse(finishedAt), now));
+  return parts.join(" · ");
+}
+
+export function age(then: number, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - then) / 1000));
+  if (s < 60) return "just now";
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const h = Math.round(m / 60);
+  if (h < 48) return `${h} h ago`;
+  return `${Math.round(h / 24)} days ago`;
+}

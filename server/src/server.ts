@@ -1,0 +1,216 @@
+/**
+ * The Flowsmith language server: `node dist/server.js --stdio`. A thin LSP adapter over the
+ * analysis in ./analysis — diagnostics, code lenses, hovers, symbols, and the flowsmith/* custom
+ * messages. It never executes user code.
+ */
+import {
+  createConnection,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type InitializeResult,
+} from "vscode-languageserver/node";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import { FlowAnalysis } from "./analysis/index.js";
+import { shortHash } from "../../runtime/src/store/store.js";
+import { pathToUri, rememberUri, toDiagnostic, toFlowInfo, toGraph, uriToPath } from "./convert.js";
+import { codeLenses, documentSymbols, hover } from "./features.js";
+import { DidChangeStatus, FlowsRequest, GraphRequest } from "./protocol.js";
+import { StoreWatcher } from "./storeWatcher.js";
+
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+let analysis: FlowAnalysis | undefined;
+let watcher: StoreWatcher | undefined;
+let storeOption: string | undefined;
+const DEBOUNCE_MS = 120;
+const timers = new Map<string, NodeJS.Timeout>();
+/** Files whose diagnostics were published, to clear them when a file stops being a flow. */
+const published = new Set<string>();
+
+function log(message: string): void {
+  connection.console.log(`[flowsmith] ${message}`);
+}
+
+/** Run a handler; a failure is logged and answered with `fallback`, never a crash. */
+function guard<T>(what: string, fallback: T, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    log(`${what} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return fallback;
+  }
+}
+
+connection.onInitialize((params): InitializeResult => {
+  const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? undefined;
+  const root = (folder && uriToPath(folder)) ?? params.rootPath ?? process.cwd();
+  const options = (params.initializationOptions ?? {}) as { store?: string };
+  storeOption = options.store || undefined;
+  analysis = new FlowAnalysis(root, { store: storeOption });
+  log(`workspace ${root}, store ${analysis.store.dir}`);
+  return {
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      codeLensProvider: { resolveProvider: false },
+      hoverProvider: true,
+      documentSymbolProvider: true,
+    },
+    serverInfo: { name: "flowsmith", version: "0.1.0" },
+  };
+});
+
+connection.onInitialized(() => {
+  const a = analysis!;
+  void connection.client.register(DidChangeWatchedFilesNotification.type, {
+    watchers: [{ globPattern: "**/*.{ts,tsx,mts,cts}" }],
+  }).catch(() => undefined);
+  watcher = new StoreWatcher(a.store.dir, (hashes) => storeChanged(hashes));
+  watcher.start();
+  void analyzeWorkspace();
+});
+
+/** Diagnostics for every flow file at start, a few files at a time so requests keep flowing. */
+async function analyzeWorkspace(): Promise<void> {
+  const a = analysis!;
+  const started = Date.now();
+  const files = guard("discovery", [] as string[], () => a.flowFiles());
+  for (const file of files) {
+    if (documents.get(pathToUri(file))) continue; // open documents are published on open
+    publish(file);
+    await new Promise((r) => setImmediate(r));
+  }
+  log(`analysed ${files.length} flow files in ${Date.now() - started} ms`);
+  connection.sendNotification(DidChangeStatus.type, { targets: [] });
+}
+
+function publish(file: string): void {
+  const a = analysis;
+  if (!a) return;
+  const diagnostics = guard(`diagnostics of ${file}`, [], () => a.diagnostics(file).filter((d) => d.file === file).map(toDiagnostic));
+  if (diagnostics.length === 0 && !published.has(file) && !a.analyzeFile(file).workflows.length && !a.analyzeFile(file).tasks.length) return;
+  published.add(file);
+  void connection.sendDiagnostics({ uri: pathToUri(file), diagnostics });
+}
+
+/** Debounced, and superseded by newer edits of the same file (the old timer is dropped). */
+function schedule(file: string): void {
+  clearTimeout(timers.get(file));
+  timers.set(
+    file,
+    setTimeout(() => {
+      timers.delete(file);
+      const before = guard("flows", [] as string[], () => analysis!.analyzeFile(file).workflows.map((w) => analysis!.targetOf(w)));
+      publish(file);
+      for (const dep of analysis!.dependents(file)) publish(dep);
+      const after = guard("flows", [] as string[], () => analysis!.analyzeFile(file).workflows.map((w) => analysis!.targetOf(w)));
+      connection.sendNotification(DidChangeStatus.type, { targets: [...new Set([...before, ...after])] });
+    }, DEBOUNCE_MS),
+  );
+}
+
+documents.onDidOpen((e) => {
+  const file = rememberUri(e.document.uri);
+  if (!file || !analysis) return;
+  guard("open", undefined, () => analysis!.setText(file, e.document.getText()));
+  publish(file);
+});
+
+documents.onDidChangeContent((e) => {
+  const file = uriToPath(e.document.uri);
+  if (!file || !analysis) return;
+  guard("change", undefined, () => analysis!.setText(file, e.document.getText()));
+  schedule(file);
+});
+
+documents.onDidClose((e) => {
+  const file = uriToPath(e.document.uri);
+  if (!file || !analysis) return;
+  guard("close", undefined, () => analysis!.closeText(file));
+  schedule(file);
+});
+
+connection.onDidChangeWatchedFiles((params) => {
+  const a = analysis;
+  if (!a) return;
+  for (const change of params.changes) {
+    const file = uriToPath(change.uri);
+    if (!file || documents.get(change.uri)) continue;
+    guard("file change", undefined, () => a.fileChanged(file));
+    if (change.type === FileChangeType.Deleted) {
+      if (published.delete(file)) void connection.sendDiagnostics({ uri: change.uri, diagnostics: [] });
+      for (const dep of a.dependents(file)) schedule(dep);
+    } else {
+      schedule(file);
+    }
+  }
+});
+
+/** The store changed (a run went on, a reset): tell clients and refresh FS012. */
+function storeChanged(hashes: Set<string>): void {
+  const a = analysis;
+  if (!a) return;
+  const targets: string[] = [];
+  for (const file of published) {
+    const flows = guard("flows", [], () => a.analyzeFile(file).workflows);
+    let touched = false;
+    for (const wf of flows) {
+      const target = a.targetOf(wf);
+      if (hashes.size === 0 || hashes.has(shortHash(target))) {
+        targets.push(target);
+        touched = true;
+      }
+    }
+    if (touched) publish(file);
+  }
+  connection.sendNotification(DidChangeStatus.type, { targets });
+}
+
+connection.onCodeLens((params) => {
+  const file = uriToPath(params.textDocument.uri);
+  if (!file || !analysis) return [];
+  return guard("code lenses", [], () => codeLenses(analysis!, file));
+});
+
+connection.onHover((params) => {
+  const file = uriToPath(params.textDocument.uri);
+  if (!file || !analysis) return null;
+  return guard("hover", null, () => hover(analysis!, file, params.position));
+});
+
+connection.onDocumentSymbol((params) => {
+  const file = uriToPath(params.textDocument.uri);
+  if (!file || !analysis) return [];
+  return guard("symbols", [], () => documentSymbols(analysis!, file));
+});
+
+connection.onRequest(FlowsRequest.type, (params) => {
+  const a = analysis!;
+  return guard("flowsmith/flows", { root: a.storeRoot, store: a.store.dir, flows: [] }, () => {
+    const only = params?.uri ? uriToPath(params.uri) : undefined;
+    const files = only ? [only] : [...new Set([...a.flowFiles(), ...[...published]])].sort();
+    const flows = files.flatMap((f) => a.analyzeFile(f).workflows.filter((wf) => wf.exported).map((wf) => toFlowInfo(a, wf)));
+    return { root: a.storeRoot, store: a.store.dir, flows };
+  });
+});
+
+connection.onRequest(GraphRequest.type, (params) => {
+  const a = analysis!;
+  return guard("flowsmith/graph", null, () => {
+    const wf = a.workflow(params.target);
+    return wf ? toGraph(a, wf) : null;
+  });
+});
+
+connection.onShutdown(() => {
+  watcher?.dispose();
+});
+
+process.on("unhandledRejection", (reason) => log(`unhandled rejection: ${String(reason)}`));
+process.on("uncaughtException", (error) => log(`uncaught exception: ${error.stack ?? error.message}`));
+
+documents.listen(connection);
+connection.listen();
+

@@ -1,0 +1,120 @@
+/**
+ * A minimal LSP client for tests: spawns the bundled server (`node dist/server.js --stdio`) and
+ * talks JSON-RPC over its stdio, the way an editor does.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node";
+
+export const SERVER = path.resolve(__dirname, "../../dist/server.js");
+
+export interface Diagnostic {
+  range: { start: { line: number; character: number }; end: { line: number; character: number } };
+  severity?: number;
+  code?: string | number;
+  source?: string;
+  message: string;
+}
+
+export class LspClient {
+  readonly connection: MessageConnection;
+  readonly diagnostics = new Map<string, Diagnostic[]>();
+  readonly statusNotifications: { targets: string[] }[] = [];
+  private readonly waiters: (() => void)[] = [];
+  private versions = new Map<string, number>();
+  stderr = "";
+
+  private constructor(readonly child: ChildProcess) {
+    this.connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    child.stderr!.on("data", (d) => (this.stderr += String(d)));
+    this.connection.onNotification("textDocument/publishDiagnostics", (p: { uri: string; diagnostics: Diagnostic[] }) => {
+      this.diagnostics.set(p.uri, p.diagnostics);
+      this.wake();
+    });
+    this.connection.onNotification("flowsmith/didChangeStatus", (p: { targets: string[] }) => {
+      this.statusNotifications.push(p);
+      this.wake();
+    });
+    this.connection.onNotification("window/logMessage", () => undefined);
+    this.connection.onRequest("client/registerCapability", () => null);
+    this.connection.onRequest("workspace/configuration", () => []);
+    this.connection.listen();
+  }
+
+  static async start(root: string, initializationOptions: Record<string, unknown> = {}): Promise<LspClient> {
+    const child = spawn(process.execPath, [SERVER, "--stdio"], { cwd: root, stdio: ["pipe", "pipe", "pipe"] });
+    const client = new LspClient(child);
+    await client.connection.sendRequest("initialize", {
+      processId: process.pid,
+      rootUri: pathToFileURL(root).href,
+      workspaceFolders: [{ uri: pathToFileURL(root).href, name: "ws" }],
+      capabilities: { workspace: { didChangeWatchedFiles: { dynamicRegistration: true } } },
+      initializationOptions,
+    });
+    await client.connection.sendNotification("initialized", {});
+    return client;
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Wait until `predicate` holds, re-checked on every notification; fails with `what` on timeout. */
+  async waitFor<T>(what: string, predicate: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = predicate();
+      if (value) return value;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${what}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(left, 250));
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  uri(file: string): string {
+    return pathToFileURL(file).href;
+  }
+
+  open(file: string, text: string): void {
+    this.versions.set(file, 1);
+    this.diagnostics.delete(this.uri(file));
+    void this.connection.sendNotification("textDocument/didOpen", { textDocument: { uri: this.uri(file), languageId: "typescript", version: 1, text } });
+  }
+
+  change(file: string, text: string): void {
+    const version = (this.versions.get(file) ?? 1) + 1;
+    this.versions.set(file, version);
+    this.diagnostics.delete(this.uri(file));
+    void this.connection.sendNotification("textDocument/didChange", { textDocument: { uri: this.uri(file), version }, contentChanges: [{ text }] });
+  }
+
+  close(file: string): void {
+    void this.connection.sendNotification("textDocument/didClose", { textDocument: { uri: this.uri(file) } });
+  }
+
+  diagnosticsOf(file: string): Promise<Diagnostic[]> {
+    return this.waitFor(`diagnostics of ${path.basename(file)}`, () => this.diagnostics.get(this.uri(file)));
+  }
+
+  request<R>(method: string, params: unknown): Promise<R> {
+    return this.connection.sendRequest(method, params) as Promise<R>;
+  }
+
+  async stop(): Promise<void> {
+    try {
+      await Promise.race([this.connection.sendRequest("shutdown"), new Promise((r) => setTimeout(r, 2000))]);
+      void this.connection.sendNotification("exit");
+    } catch {
+      /* already gone */
+    }
+    this.connection.dispose();
+    this.child.kill();
+  }
+}
