@@ -41,6 +41,11 @@ const builds = [
     external: [],
     alias: { typescript: "@ts-morph/common/dist/typescript.js" },
   },
+  // The VS Code extension (client/): vscode-languageclient bundled, `vscode` provided by the editor.
+  { ...common, entryPoints: [path.join(root, "client/src/extension.ts")], outfile: path.join(root, "dist/extension.js"), external: ["vscode"], minify: true },
+  // The graph webview's script, and the elkjs layout worker it starts (re-minified, not bundled).
+  { ...common, platform: "browser", format: "iife", target: "es2022", external: [], define: {}, entryPoints: [path.join(root, "client/webview/graph.ts")], outfile: path.join(root, "dist/webview/graph.js") },
+  { entryPoints: [path.join(root, "node_modules/elkjs/lib/elk-worker.min.js")], outfile: path.join(root, "dist/webview/elk-worker.js"), bundle: false, minify: true, platform: "browser", logLevel: "warning" },
 ];
 
 if (watch) {

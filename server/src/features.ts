@@ -35,6 +35,7 @@ export function codeLenses(analysis: FlowAnalysis, file: string): CodeLens[] {
   const lenses: CodeLens[] = [];
   const taskUse = new Map<string, { wf: WorkflowInfo; node: string; status?: StaticStatus }>();
   for (const wf of result.workflows) {
+    if (!wf.exported) continue; // only exported workflows can be run (FILE#name addresses the export)
     const target = analysis.targetOf(wf);
     const statuses = analysis.statuses(wf);
     lenses.push(lens(wf.nameRange, "$(play) Run", Commands.runWorkflow, { target }));
@@ -47,6 +48,17 @@ export function codeLenses(analysis: FlowAnalysis, file: string): CodeLens[] {
     }
     for (const node of wf.nodes) {
       if (!taskUse.has(node.task) && node.scope.length === 0) taskUse.set(node.task, { wf, node: node.id, status: statuses.get(node.id) });
+    }
+  }
+  // Tasks defined here but used by workflows in other files (a tasks.ts + flow.ts layout).
+  for (const other of analysis.importersOf(file)) {
+    for (const wf of analysis.analyzeFile(other).workflows) {
+      if (!wf.exported) continue;
+      for (const node of wf.nodes) {
+        if (node.taskFile === file && node.scope.length === 0 && !taskUse.has(node.task)) {
+          taskUse.set(node.task, { wf, node: node.id, status: analysis.statuses(wf).get(node.id) });
+        }
+      }
     }
   }
   for (const task of result.tasks) {
@@ -111,7 +123,7 @@ export function documentSymbols(analysis: FlowAnalysis, file: string): DocumentS
       name: wf.name,
       detail: `workflow · ${wf.nodes.length} node${wf.nodes.length === 1 ? "" : "s"}`,
       kind: SymbolKind.Module,
-      range: wf.range,
+      range: wf.declRange,
       selectionRange: wf.nameRange,
       children: wf.nodes
         .filter((n) => n.file === file && n.scope.length === 0)
@@ -119,7 +131,7 @@ export function documentSymbols(analysis: FlowAnalysis, file: string): DocumentS
     });
   }
   for (const t of result.tasks) {
-    symbols.push({ name: t.name, detail: "task", kind: SymbolKind.Function, range: t.range, selectionRange: t.nameRange });
+    symbols.push({ name: t.name, detail: "task", kind: SymbolKind.Function, range: t.declRange, selectionRange: t.nameRange });
   }
   return symbols.sort((a, b) => a.range.start.line - b.range.start.line);
 }

@@ -90,7 +90,10 @@ function publish(file: string): void {
   const a = analysis;
   if (!a) return;
   const diagnostics = guard(`diagnostics of ${file}`, [], () => a.diagnostics(file).filter((d) => d.file === file).map(toDiagnostic));
-  if (diagnostics.length === 0 && !published.has(file) && !a.analyzeFile(file).workflows.length && !a.analyzeFile(file).tasks.length) return;
+  // Files that are not flows get nothing, unless they are open (the editor waits for an answer)
+  // or had flow diagnostics before (they must be cleared).
+  const isFlow = guard("flows", false, () => a.analyzeFile(file).workflows.length > 0 || a.analyzeFile(file).tasks.length > 0);
+  if (diagnostics.length === 0 && !published.has(file) && !isFlow && !documents.get(pathToUri(file))) return;
   published.add(file);
   void connection.sendDiagnostics({ uri: pathToUri(file), diagnostics });
 }
@@ -129,6 +132,13 @@ documents.onDidClose((e) => {
   const file = uriToPath(e.document.uri);
   if (!file || !analysis) return;
   guard("close", undefined, () => analysis!.closeText(file));
+  // Closed after being deleted on disk: it is gone, and so are its diagnostics.
+  if (analysis.project.readText(file) === undefined) {
+    clearTimeout(timers.get(file));
+    if (published.delete(file)) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+    for (const dep of analysis.dependents(file)) schedule(dep);
+    return;
+  }
   schedule(file);
 });
 

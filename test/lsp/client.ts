@@ -108,13 +108,18 @@ export class LspClient {
   }
 
   async stop(): Promise<void> {
+    const exited = new Promise((resolve) => {
+      if (this.child.exitCode !== null) resolve(undefined);
+      else this.child.once("exit", resolve);
+    });
     try {
-      await Promise.race([this.connection.sendRequest("shutdown"), new Promise((r) => setTimeout(r, 2000))]);
-      void this.connection.sendNotification("exit");
+      await Promise.race([this.connection.sendRequest("shutdown"), new Promise((r) => setTimeout(r, 2000).unref())]);
+      await this.connection.sendNotification("exit");
     } catch {
       /* already gone */
     }
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 3000).unref())]);
     this.connection.dispose();
-    this.child.kill();
+    if (this.child.exitCode === null) this.child.kill();
   }
 }

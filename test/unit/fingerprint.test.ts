@@ -166,7 +166,6 @@ export const tn = task(async () => ({ v: ns.deep() }));
     "/p/lib/ns.ts": `export * from "./deep";\nexport const unrelated = 1;\n`,
     "/p/lib/deep.mts": `export function deep() { return "d1"; }\n`,
   };
-  // .mts is only tried after .ts/.tsx: make ./deep resolve to it
   assert.equal(run(files).size, 4);
   assert.deepEqual(changed(files, edit("/p/lib/a.ts", '"a1"', '"a2"', files)), ["ta"]);
   assert.deepEqual(changed(files, edit("/p/lib/b.ts", "x + 10", "x + 11", files)), ["tb"]);
@@ -175,12 +174,29 @@ export const tn = task(async () => ({ v: ns.deep() }));
   assert.deepEqual(changed(files, edit("/p/lib/ns.ts", "unrelated = 1", "unrelated = 2", files)), []);
 });
 
-test("a local namespace used as a value includes everything it exports", () => {
+test("a local namespace used as a value includes everything it exports, through export * cycles", () => {
   const files: Files = {
     "/p/flow.ts": `import { task } from "flowsmith";\nimport * as u from "./u";\nexport const t = task(async () => ({ v: Object.keys(u) }));\n`,
-    "/p/u.ts": `export const x = 1;\nexport function y() { return 2; }\n`,
+    "/p/u.ts": `export * from "./v";\nexport const x = 1;\nexport function y() { return 2; }\n`,
+    "/p/v.ts": `export * from "./u";\nexport const w = "w1";\n`,
   };
   assert.deepEqual(changed(files, edit("/p/u.ts", "return 2", "return 3", files)), ["t"]);
+  assert.deepEqual(changed(files, edit("/p/v.ts", '"w1"', '"w2"', files)), ["t"]);
+});
+
+test("default-exported expressions and imported JSON are followed", () => {
+  const files: Files = {
+    "/p/flow.ts": `import { task } from "flowsmith";
+import conf from "./conf";
+import data from "./data.json";
+export const t = task(async () => ({ c: conf, n: data.n }));
+`,
+    "/p/conf.ts": `const make = (n: number) => ({ n });\nexport default make(1);\n`,
+    "/p/data.json": `{ "n": 1 }`,
+  };
+  assert.deepEqual(changed(files, edit("/p/conf.ts", "make(1)", "make(2)", files)), ["t"]);
+  assert.deepEqual(changed(files, edit("/p/conf.ts", "({ n })", "({ n: n + 1 })", files)), ["t"]);
+  assert.deepEqual(changed(files, edit("/p/data.json", "1", "2", files)), ["t"]);
 });
 
 test("packages count by specifier and imported name only, and are never read", () => {
@@ -259,6 +275,19 @@ export const r = task(async ({ s }: { s: string }) => ({ ok: /[/*]ab/.test(s) })
   assert.deepEqual(changed(files, edit("/p/flow.ts", "[/*]ab", "[/*]ac", files)), ["r"]);
 });
 
+test("JSX helpers in a .tsx file: re-indenting markup is neutral, text edits are not", () => {
+  const files: Files = {
+    "/p/flow.ts": `import { task } from "flowsmith";\nimport { View } from "./view";\nexport const t = task(async () => ({ html: View }));\n`,
+    "/p/view.tsx": `export const View = ({ x }: { x: number }) => (\n  <div className="v">\n    {x}  items // not a comment\n    <b>// bold</b>\n  </div>\n);\n`,
+  };
+  const reindented = edit("/p/view.tsx", "\n    {x}  items", "\n        {x}  items", files);
+  assert.deepEqual(changed(files, reindented), []);
+  assert.deepEqual(changed(files, edit("/p/view.tsx", "{x}  items", "{x} items", files)), ["t"]);
+  assert.deepEqual(changed(files, edit("/p/view.tsx", "not a comment", "not a comment!", files)), ["t"]);
+  assert.deepEqual(changed(files, edit("/p/view.tsx", "// bold", "// bolder", files)), ["t"]);
+  assert.deepEqual(changed(files, edit("/p/view.tsx", 'className="v"', "className='w'", files)), ["t"]);
+});
+
 test("a file with syntax errors does not throw and still yields the tasks it can see", () => {
   const files: Files = {
     "/p/flow.ts": `import { task } from "flowsmith";
@@ -273,7 +302,7 @@ function oops( { return
   assert.doesNotThrow(() => (m = run(files)));
   assert.ok(m.has("good"));
   assert.match(m.get("good")!.fingerprint, /^[0-9a-f]{16}$/);
-  assert.doesNotThrow(() => fingerprintText("}{ ` ${ /* "))
+  assert.doesNotThrow(() => fingerprintText("}{ ` ${ /* "));
 });
 
 test("missing files are skipped", () => {

@@ -3,11 +3,12 @@ import { errorMessage } from "../util/errors.js";
 import { main } from "./main.js";
 import "./analysis-commands.js";
 
-// A closed pipe (`flowsmith runs | head`, an editor that went away) is not an error worth a trace.
+// A closed pipe (`flowsmith runs | head`, an editor window that went away) is not an error worth a
+// trace, and must not kill a run half-way: output is dropped and the run finishes and records itself.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
-    throw error;
+    if (error.code !== "EPIPE") throw error;
+    stream.write = (() => true) as typeof stream.write;
   });
 }
 

@@ -23,7 +23,10 @@ function program(): Command {
     .version(typeof FLOWSMITH_VERSION === "string" ? FLOWSMITH_VERSION : "dev")
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith("error:") ? `flowsmith: ${s}` : s) });
+    // One line per error: commander puts its "(Did you mean …?)" on a second line.
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s.startsWith("error:") ? `flowsmith: ${s.replace(/\n\(Did you mean (.+?)\?\)/, " (did you mean $1?)").trimEnd()}\n` : s),
+    });
   registerPreview(cmd);
   registerRun(cmd);
   registerReset(cmd);
@@ -45,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     if (error instanceof FlowsmithError) {
-      process.stderr.write(`flowsmith: error: ${error.message}\n`);
+      process.stderr.write(`flowsmith: error: ${error.message.replace(/\s*\n\s*/g, " ")}\n`);
       return error.exitCode;
     }
     process.stderr.write(`flowsmith: internal error: ${errorMessage(error)}\n`);

@@ -7,6 +7,7 @@
 import { isProcessAlive } from "../store/files.js";
 import type { NodeState, NodeStatus } from "../store/records.js";
 import type { Store } from "../store/store.js";
+import { contentHash } from "../store/hash.js";
 
 export interface StaticNode {
   id: string;
@@ -14,6 +15,10 @@ export interface StaticNode {
   fingerprint: string;
   /** Inputs bound to an upstream output: input name → upstream node id and output path. */
   refInputs: Record<string, { node: string; path: string[] }>;
+  /** Inputs whose values are known without running (literals, params at their defaults). */
+  valueInputs?: Record<string, unknown>;
+  /** Every input the call passes, when known: an added or removed input changes the key. */
+  inputNames?: string[];
 }
 
 export interface StaticStatus {
@@ -65,6 +70,20 @@ function inputsStillMatch(
   outputs: Map<string, { outputHash: string; fieldHashes: Record<string, string> }>,
 ): boolean {
   if (!state.inputHashes) return true;
+  if (node.inputNames) {
+    const before = Object.keys(state.inputHashes).sort().join("\0");
+    if (before !== [...node.inputNames].sort().join("\0")) return false;
+  }
+  for (const [input, value] of Object.entries(node.valueInputs ?? {})) {
+    const recorded = state.inputHashes[input];
+    let now: string;
+    try {
+      now = contentHash(value);
+    } catch {
+      continue;
+    }
+    if (recorded !== undefined && recorded !== now) return false;
+  }
   for (const [input, ref] of Object.entries(node.refInputs)) {
     const up = outputs.get(ref.node);
     const recorded = state.inputHashes[input];

@@ -94,6 +94,7 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
   const paramSets = resolveParamSets(prepared, options.params, options.matrix);
   const config = parseConfig(options.config ?? []);
   const graphs = planGraphs(prepared, paramSets);
+  checkConfigNodes(config, graphs);
   const concurrency = options.concurrency ?? 4;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new FlowsmithError("--concurrency must be a whole number ≥ 1");
   const graceMs = options.graceMs ?? 1000;
@@ -281,7 +282,9 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
             throw new FlowsmithError(`${errorMessage(error)} — outputs are stored as JSON`);
           }
           const durationMs = Date.now() - started;
-          const meta = store.writeOutput(key, output ?? null, {
+          // Downstream nodes get the output as it reads back from the store, so a run from cache
+          // and a fresh run hand them the same thing.
+          const { meta, stored } = store.writeOutputValue(key, output ?? null, {
             task: node.taskName,
             fingerprint: inst.record.fingerprint,
             createdAt: new Date().toISOString(),
@@ -289,7 +292,7 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
             node: node.id,
             durationMs,
           });
-          return { key, meta, value: { v: output ?? null } };
+          return { key, meta, value: { v: stored } };
         } catch (error) {
           if (stopper.signal.aborted) throw new StopRequested();
           lastError = error;
@@ -422,6 +425,17 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
   store.writeRun(run);
   emit({ type: "run-finished", runId, status: run.status, durationMs: run.durationMs, summary });
   return run;
+}
+
+/** `--config trian.lr=…` names no node or task: say so rather than ignore it. */
+function checkConfigNodes(config: Record<string, Record<string, unknown>>, graphs: Graph[]): void {
+  const names = new Set<string>(["*"]);
+  for (const g of graphs) for (const n of g.nodes.values()) names.add(n.id).add(n.taskName);
+  for (const key of Object.keys(config)) {
+    if (!names.has(key)) {
+      throw new FlowsmithError(`--config ${key}.…: no node or task named "${key}"${hint(key, [...names].filter((n) => n !== "*"))}; use NODE.key=value or *.key=value`);
+    }
+  }
 }
 
 function summarize(instances: Instance[]): RunSummary {

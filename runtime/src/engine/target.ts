@@ -12,6 +12,9 @@ export interface TargetSpec {
 
 export function parseTarget(text: string): TargetSpec {
   if (!text) throw new FlowsmithError("a target is needed: FILE#workflow or FILE#workflow:node");
+  // The workflow follows the first `#` that is followed by a name; node ids may hold `#` (`clean#2`).
+  const m = /^(.+?)#([A-Za-z_$][\w$]*)(?::(.+))?$/.exec(text);
+  if (m) return { file: m[1]!, workflow: m[2]!, node: m[3] };
   const hash = text.lastIndexOf("#");
   if (hash < 0) return { file: text };
   const file = text.slice(0, hash);

@@ -93,8 +93,13 @@ function userFrame(error: unknown): string {
   return "";
 }
 
+/** One line: Node's "Require stack" and multi-line messages (zod issues…) would flood the terminal. */
 export function describeUserError(error: unknown): string {
-  return `${errorMessage(error)}${userFrame(error)}`;
+  let message = errorMessage(error);
+  if ((error as NodeJS.ErrnoException)?.code === "MODULE_NOT_FOUND") message = message.split("\n")[0]!;
+  message = message.replace(/\s*\n\s*/g, " ").trim();
+  if (message.length > 400) message = `${message.slice(0, 397)}...`;
+  return `${message}${userFrame(error)}`;
 }
 
 /** Load a flow file and name its tasks and workflows from their exports. */

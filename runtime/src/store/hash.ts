@@ -27,9 +27,7 @@ export function canonicalJson(value: unknown, path = "$"): string {
   }
   if (Array.isArray(value)) return `[${value.map((v, i) => canonicalJson(v, `${path}[${i}]`)).join(",")}]`;
   const obj = value as Record<string, unknown>;
-  if (typeof (obj as { toJSON?: unknown }).toJSON === "function") {
-    return canonicalJson((obj as { toJSON(): unknown }).toJSON(), path);
-  }
+  // Only plain objects: a Date would survive in memory but come back from the store as a string.
   const proto = Object.getPrototypeOf(obj);
   if (proto !== Object.prototype && proto !== null) {
     const kind = (obj.constructor as { name?: string } | undefined)?.name ?? "object";

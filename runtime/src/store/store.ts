@@ -107,6 +107,12 @@ export class Store {
     return full;
   }
 
+  /** As writeOutput, also returning the value as it will read back (what downstream nodes get). */
+  writeOutputValue(key: string, value: unknown, meta: Parameters<Store["writeOutput"]>[2]): { meta: OutputMeta; stored: unknown } {
+    const full = this.writeOutput(key, value, meta);
+    return { meta: full, stored: JSON.parse(canonicalJson(value)) as unknown };
+  }
+
   deleteOutput(key: string): boolean {
     const meta = this.objectPath(key, "meta");
     const existed = fs.existsSync(meta);

@@ -24,7 +24,7 @@ export interface Definition {
 }
 
 /** What a callee expression resolves to in the flowsmith SDK, if anything. */
-export function sdkFunctionOf(project: FlowProject, callee: Node): SdkFunction | undefined {
+export function sdkFunctionOf(project: FlowProject, callee: Node, depth = 0): SdkFunction | undefined {
   let symbol: MorphSymbol | undefined;
   try {
     symbol = callee.getSymbol();
@@ -48,6 +48,15 @@ export function sdkFunctionOf(project: FlowProject, callee: Node): SdkFunction |
       const moduleName = decl.getImportDeclaration().getModuleSpecifierValue();
       const imported = decl.compilerNode.propertyName?.getText() ?? decl.getName();
       if (moduleName === "flowsmith" && (imported === "task" || imported === "workflow")) return imported;
+      continue;
+    }
+    // `export const task = realTask` (or `= fs.task`): follow the alias to what it names.
+    if (Node.isVariableDeclaration(decl) && project.packageOf(decl.getSourceFile().getFilePath()) !== "flowsmith") {
+      const init = decl.getInitializer();
+      if (init && (Node.isIdentifier(init) || Node.isPropertyAccessExpression(init)) && depth < 5) {
+        const inner = sdkFunctionOf(project, init, depth + 1);
+        if (inner) return inner;
+      }
       continue;
     }
     const name = symbol.getName();

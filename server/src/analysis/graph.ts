@@ -10,6 +10,7 @@ import type { FlowDiagnostic, StaticEdge, StaticNode, WorkflowInfo } from "./mod
 import { rangeOf } from "./ranges.js";
 import { fieldNames, fieldType, fits, isOpaque, nonJsonReason, taskInputProps, typeText, type InputProp } from "./types.js";
 import { didYouMean } from "./words.js";
+import { literalValue } from "./params.js";
 
 /** What the analysis knows about an expression in a workflow body. */
 type Value =
@@ -17,6 +18,7 @@ type Value =
   | { kind: "sub"; id: string; workflow: string; outputs: Map<string, Value> }
   | { kind: "params" }
   | { kind: "param"; name: string }
+  | { kind: "literal"; value: unknown }
   | undefined;
 
 /** A task or workflow definition as the graph builder needs it. */
@@ -31,7 +33,10 @@ export interface TaskDef {
 
 export interface WorkflowDef {
   kind: "workflow";
+  /** The export name (what targets address). */
   name: string;
+  /** What node ids use inside a caller: the `name` option, else the export name (as the engine). */
+  idName: string;
   call: CallExpression;
   fn?: Node;
   options?: Node;
@@ -47,6 +52,8 @@ export interface GraphHost {
 
 interface Scope {
   prefix: string;
+  /** Sub-flow ids on the way here, outermost first (the engine's `scope`). */
+  ids: string[];
   counts: Map<string, number>;
   /** Workflows on the way here (for FS008). */
   stack: CallExpression[];
@@ -72,19 +79,33 @@ export class WorkflowGraphBuilder {
   private readonly used = new Set<string>();
   private readonly callOf = new Map<string, CallExpression>();
   private readonly taskByName = new Map<string, CallExpression>();
+  /** Sub-flow calls of the top workflow and the node ids they created (for FS010). */
+  private readonly subflowNodes = new Map<string, { call: CallExpression; nodes: string[] }>();
+  /** Nodes whose output has no fields (a task that returns nothing is run for its effect). */
+  private readonly effectOnly = new Set<string>();
+  /** Sub-flow calls whose result was read or passed on. */
+  private readonly usedSubflows = new Set<string>();
   private readonly env = new Map<ts.Node, Value>();
   /** > 0 while walking a sub-flow's body: its own problems are reported on its own definition. */
   private quiet = 0;
+  /** > 0 inside a callback: nodes made there are collected by code we cannot follow. */
+  private inCallback = 0;
+  private depth = 0;
 
   constructor(private readonly host: GraphHost) {}
 
   build(def: WorkflowDef): Pick<WorkflowInfo, "nodes" | "edges"> & { diagnostics: FlowDiagnostic[] } {
-    const outputs = this.walkWorkflow(def, { prefix: "", counts: new Map(), stack: [def.call] }, undefined);
+    const outputs = this.walkWorkflow(def, { prefix: "", ids: [], counts: new Map(), stack: [def.call] }, undefined);
     for (const v of outputs.values()) this.markUsed(v);
     for (const node of this.nodes) {
-      if (node.scope.length === 0 && !this.used.has(node.id) && !node.id.includes("~")) {
+      if (node.scope.length === 0 && !this.used.has(node.id) && !node.id.includes("~") && !this.effectOnly.has(node.id)) {
         const call = this.callOf.get(node.id)!;
         this.report(call, "hint", "FS010", `node ${node.id}: nothing uses its outputs and the workflow does not return them`, true);
+      }
+    }
+    for (const [id, sub] of this.subflowNodes) {
+      if (sub.nodes.length && !this.usedSubflows.has(id) && !sub.nodes.some((n) => this.used.has(n))) {
+        this.report(sub.call, "hint", "FS010", `sub-flow ${id}: nothing uses its outputs and the workflow does not return them`, true);
       }
     }
     return { nodes: this.nodes, edges: this.edges, diagnostics: this.diagnostics };
@@ -224,7 +245,22 @@ export class WorkflowGraphBuilder {
   // ---- expressions ---------------------------------------------------------------------------
 
   private expr(e: Node, scope: Scope): Value {
+    // Absurdly deep nesting (thousands of parentheses) would overflow the stack: stop looking.
+    if (this.depth > 400) return undefined;
+    this.depth++;
+    try {
+      return this.exprAt(e, scope);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private exprAt(e: Node, scope: Scope): Value {
     if (Node.isIdentifier(e)) return this.lookup(e);
+    if (Node.isStringLiteral(e) || Node.isNumericLiteral(e) || Node.isNoSubstitutionTemplateLiteral(e) || Node.isTrueLiteral(e) || Node.isFalseLiteral(e) || Node.isNullLiteral(e)) {
+      const lit = literalValue(e);
+      return lit.ok ? { kind: "literal", value: lit.value } : undefined;
+    }
     if (Node.isParenthesizedExpression(e) || Node.isAsExpression(e) || Node.isNonNullExpression(e) || Node.isSatisfiesExpression(e) || Node.isTypeAssertion(e)) {
       return this.expr(e.getExpression(), scope);
     }
@@ -329,15 +365,14 @@ export class WorkflowGraphBuilder {
     }
     if (Node.isArrowFunction(e) || Node.isFunctionExpression(e)) {
       // Calls inside callbacks still run while the graph is built (e.g. [...].map(x => t(x))).
-      const body = e.getBody();
-      if (Node.isBlock(body)) for (const s of body.getStatements()) this.statement(s, scope, new Map());
-      else this.expr(body, scope);
+      this.walkCallback(e, scope, 1);
       return undefined;
     }
     if (Node.isObjectLiteralExpression(e) || Node.isArrayLiteralExpression(e)) {
       // A literal that is not a call input: references inside it are used.
       this.literal(e, scope, (v) => this.markUsed(v));
-      return undefined;
+      const lit = literalValue(e);
+      return lit.ok ? { kind: "literal", value: lit.value } : undefined;
     }
     e.forEachChild((c) => {
       if (Node.isExpression(c)) this.expr(c, scope);
@@ -368,8 +403,9 @@ export class WorkflowGraphBuilder {
   private field(base: Value, name: string, at: Node, _scope: Scope): Value {
     if (!base) return undefined;
     if (base.kind === "params") return { kind: "param", name };
-    if (base.kind === "param") return undefined;
+    if (base.kind === "param" || base.kind === "literal") return undefined;
     if (base.kind === "sub") {
+      this.usedSubflows.add(base.id);
       if (!base.outputs.has(name)) {
         if (!this.quiet && base.outputs.size > 0) {
           const have = [...base.outputs.keys()];
@@ -436,8 +472,33 @@ export class WorkflowGraphBuilder {
 
   // ---- calls ---------------------------------------------------------------------------------
 
+  /** Walk a callback's body `times` times (once per element of a literal array it maps over). */
+  private walkCallback(fn: Node, scope: Scope, times: number): void {
+    if (!Node.isArrowFunction(fn) && !Node.isFunctionExpression(fn)) return;
+    const body = fn.getBody();
+    this.inCallback++;
+    try {
+      for (let i = 0; i < times; i++) {
+        if (Node.isBlock(body)) for (const st of body.getStatements()) this.statement(st, scope, new Map());
+        else this.expr(body, scope);
+      }
+    } finally {
+      this.inCallback--;
+    }
+  }
+
   private call(e: CallExpression, scope: Scope): Value {
     const callee = e.getExpression();
+    // [a, b, c].map(x => t(...)): the engine calls the callback once per element.
+    if (Node.isPropertyAccessExpression(callee) && ["map", "forEach", "flatMap"].includes(callee.getName())) {
+      const target = callee.getExpression();
+      const fn = e.getArguments()[0];
+      if (Node.isArrayLiteralExpression(target) && fn && (Node.isArrowFunction(fn) || Node.isFunctionExpression(fn))) {
+        this.literal(target, scope, (v) => this.markUsed(v));
+        this.walkCallback(fn, scope, target.getElements().length);
+        return undefined;
+      }
+    }
     const def = this.host.resolve(callee);
     if (def?.kind === "task") return this.taskCall(e, def, scope);
     if (def?.kind === "workflow") return this.subflowCall(e, def, scope);
@@ -544,6 +605,8 @@ export class WorkflowGraphBuilder {
     const props = def.fn ? taskInputProps(checker, def.fn.compilerNode) : undefined;
     const deps: string[] = [];
     const refInputs: StaticNode["refInputs"] = {};
+    /** Inputs whose value is known statically (literals, params with defaults). */
+    const valueInputs: Record<string, unknown> = {};
     const addEdge = (v: Extract<Value, { kind: "ref" }>, input: string, at: Node, nameNode: Node) => {
       if (!deps.includes(v.node)) deps.push(v.node);
       this.used.add(v.node);
@@ -568,12 +631,22 @@ export class WorkflowGraphBuilder {
         if (prop && g.value.type && !this.quiet) this.checkFit(g.value, prop, def, id, g.valueNode);
       } else if (g.value?.kind === "sub") {
         for (const out of g.value.outputs.values()) if (isRef(out)) addEdge(out, name, g.valueNode, g.nameNode);
-      } else if (g.value?.kind !== "param") {
+      } else if (g.value?.kind === "literal") {
+        valueInputs[name] = g.value.value;
+        if (!this.quiet) this.checkJsonValue(g.valueNode, name, `node ${id}`);
+      } else if (g.value?.kind === "param") {
+        // A workflow param: its value is whatever the last run was given, which the store knows
+        // and the code does not. The editor shows the last run's statuses for its params.
+      } else {
+        if (!g.nested.length) {
+          const lit = literalValue(g.valueNode);
+          if (lit.ok) valueInputs[name] = lit.value;
+        }
         for (const n of g.nested) {
           if (isRef(n.value)) addEdge(n.value, name, n.at, g.nameNode);
           else if (n.value?.kind === "sub") this.misuse(n.at, n.value, "nested in an input");
         }
-        if (!this.quiet && g.nested.length === 0) this.checkJsonValue(g.valueNode, name, id);
+        if (!this.quiet && g.nested.length === 0) this.checkJsonValue(g.valueNode, name, `node ${id}`);
       }
     }
     if (props && !hasSpread && !this.quiet) {
@@ -590,12 +663,18 @@ export class WorkflowGraphBuilder {
       taskRange: rangeOf(def.call),
       fingerprint: def.fingerprint,
       deps,
-      scope: scope.prefix ? scope.prefix.slice(0, -1).split("/") : [],
+      scope: scope.ids,
       file: e.getSourceFile().getFilePath(),
       range: rangeOf(e),
       refInputs,
+      valueInputs,
+      ...(hasSpread ? {} : { inputNames: [...given.keys()] }),
     });
     const outType = def.fn ? taskOutputTypeCached(checker, def) : undefined;
+    if (outType && (outType.flags & (ts.TypeFlags.Void | ts.TypeFlags.Undefined) || (!isOpaque(outType) && checker.getPropertiesOfType(outType).length === 0))) {
+      this.effectOnly.add(id);
+    }
+    if (this.inCallback > 0) this.used.add(id);
     return { kind: "ref", node: id, path: [], task: def.name, ...(outType ? { type: outType } : {}) };
   }
 
@@ -611,7 +690,7 @@ export class WorkflowGraphBuilder {
     );
   }
 
-  private checkJsonValue(valueNode: Node, input: string, id: string): void {
+  private checkJsonValue(valueNode: Node, input: string, where: string): void {
     const checker = this.host.checker;
     let type: ts.Type;
     try {
@@ -621,7 +700,7 @@ export class WorkflowGraphBuilder {
     }
     const reason = nonJsonReason(checker, type);
     if (reason) {
-      this.report(valueNode, "error", "FS006", `input "${input}" of node ${id} is ${reason}, which is not JSON; inputs are hashed and stored as JSON`);
+      this.report(valueNode, "error", "FS006", `input "${input}" of ${where} is ${reason}, which is not JSON; inputs are hashed and stored as JSON`);
     }
   }
 
@@ -645,6 +724,7 @@ export class WorkflowGraphBuilder {
           const init = p.getInitializerOrThrow();
           value = this.expr(init, scope);
           at = p.getNameNode();
+          if (!value && !this.quiet) this.checkJsonValue(init, name, `sub-flow ${def.name}`);
         } else if (Node.isShorthandPropertyAssignment(p)) {
           name = p.getName();
           value = this.expr(p.getNameNode(), scope);
@@ -668,18 +748,19 @@ export class WorkflowGraphBuilder {
       if (missing.length) this.report(inputArg ?? e, "error", "FS002", `sub-flow ${def.name} needs param${missing.length > 1 ? "s" : ""} ${missing.map((m) => `"${m.name}"`).join(", ")}`);
     }
     const alias = this.callOptions(e, scope);
-    const id = this.nextId(def.name, alias, scope, e);
+    const id = this.nextId(def.idName, alias, scope, e);
     this.nodeIds.add(id);
     for (const p of def.params) if (!given.has(p.name)) given.set(p.name, { kind: "param", name: p.name });
     this.quiet++;
     let outputs: Map<string, Value>;
     try {
-      outputs = this.walkWorkflow(def, { prefix: `${scope.prefix}${id}/`, counts: new Map(), stack: [...scope.stack, def.call] }, given);
+      outputs = this.walkWorkflow(def, { prefix: `${id}/`, ids: [...scope.ids, id], counts: new Map(), stack: [...scope.stack, def.call] }, given);
     } finally {
       this.quiet--;
     }
     // Nodes of the sub-flow count as used when the sub-flow's outputs are.
-    for (const n of this.nodes) if (n.scope.length > 0 && n.id.startsWith(`${scope.prefix}${id}/`)) this.used.add(n.id);
+    const inner = this.nodes.filter((n) => n.id.startsWith(`${id}/`)).map((n) => n.id);
+    this.subflowNodes.set(id, { call: e, nodes: inner });
     return { kind: "sub", id, workflow: def.name, outputs };
   }
 
@@ -687,7 +768,10 @@ export class WorkflowGraphBuilder {
 
   private markUsed(v: Value): void {
     if (isRef(v)) this.used.add(v.node);
-    else if (v?.kind === "sub") for (const o of v.outputs.values()) this.markUsed(o);
+    else if (v?.kind === "sub") {
+      this.usedSubflows.add(v.id);
+      for (const o of v.outputs.values()) this.markUsed(o);
+    }
   }
 
   private misuse(at: Node, v: Value, verb: string): void {

@@ -4,7 +4,7 @@
  * user code: graphs come from the syntax and the type checker, statuses from the store.
  */
 import * as path from "node:path";
-import { Node, type SourceFile } from "ts-morph";
+import { Node, SyntaxKind, type SourceFile } from "ts-morph";
 import { fingerprintTasks, type FingerprintHost } from "../../../runtime/src/analysis/fingerprint.js";
 import { lastRunStatuses, type StaticStatus } from "../../../runtime/src/engine/lastRunStatus.js";
 import { canonicalTarget } from "../../../runtime/src/engine/target.js";
@@ -26,6 +26,9 @@ interface FileIndex {
   byName: Map<string, TaskDef | WorkflowDef>;
   ordered: { def: Definition; resolved: TaskDef | WorkflowDef }[];
 }
+
+/** Files larger than this are not analysed (1.5 MB of characters). */
+const MAX_FILE_CHARS = 1.5 * 1048576;
 
 export interface AnalysisOptions {
   /** Store directory, relative to the workspace root or absolute (default `.flowsmith`). */
@@ -78,7 +81,24 @@ export class FlowAnalysis {
   }
 
   flowFiles(): string[] {
-    return this.project.discoverFlowFiles();
+    return this.project.flowFiles();
+  }
+
+  /**
+   * Flow files that import `file` (analysed on demand): where the tasks a file defines are used.
+   * A cheap text filter on the module name comes first so only likely importers are analysed.
+   */
+  importersOf(file: string): string[] {
+    const stem = path.basename(file).replace(/\.(ts|tsx|mts|cts)$/, "");
+    const word = stem === "index" ? path.basename(path.dirname(file)) : stem;
+    return this.flowFiles().filter((f) => {
+      if (f === file) return false;
+      if (this.analyses.get(f)?.dependsOn.has(file)) return true;
+      const text = this.project.readText(f);
+      if (!text || !text.includes(word)) return false;
+      this.analyzeFile(f);
+      return this.analyses.get(f)?.dependsOn.has(file) ?? false;
+    });
   }
 
   // ---- analysis ------------------------------------------------------------------------------
@@ -88,6 +108,28 @@ export class FlowAnalysis {
     const text = this.project.readText(file);
     const cached = this.analyses.get(file);
     if (cached && cached.text === text) return cached.result;
+    const empty: FileAnalysis = { file, tasks: [], workflows: [], diagnostics: [] };
+    if (text !== undefined && text.length > MAX_FILE_CHARS) {
+      // Generated or pasted megabytes are not flows anyone edits; analysing them would stall the
+      // server for minutes. Say so once, on the first line.
+      const result: FileAnalysis = {
+        ...empty,
+        diagnostics: [{ file, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: "information", code: "FS000", message: `this file is ${(text.length / 1048576).toFixed(1)} MB; Flowsmith analyses flow files up to ${MAX_FILE_CHARS / 1048576} MB and skips this one` }],
+      };
+      this.analyses.set(file, { text, result, dependsOn: new Set() });
+      return result;
+    }
+    try {
+      return this.analyzeFileUnguarded(file, text);
+    } catch (error) {
+      // Pathological input (a stack overflow on absurd nesting…): answer with nothing rather than fail.
+      if (process.env.FLOWSMITH_DEBUG) console.error(error);
+      if (text !== undefined) this.analyses.set(file, { text, result: empty, dependsOn: new Set() });
+      return empty;
+    }
+  }
+
+  private analyzeFileUnguarded(file: string, text: string | undefined): FileAnalysis {
     const empty: FileAnalysis = { file, tasks: [], workflows: [], diagnostics: [] };
     const sf = text === undefined ? undefined : this.project.sourceFile(file);
     if (!sf || text === undefined) return empty;
@@ -144,6 +186,7 @@ export class FlowAnalysis {
         file,
         range: rangeOf(def.call),
         nameRange: nameRangeOf(def),
+        declRange: declRangeOf(def),
         params,
         nodes: graph.nodes,
         edges: graph.edges,
@@ -175,6 +218,7 @@ export class FlowAnalysis {
         resolved = {
           kind: "workflow",
           name,
+          idName: def.nameOption ?? name,
           call: def.call,
           ...(def.fn ? { fn: def.fn } : {}),
           ...(def.options ? { options: def.options } : {}),
@@ -211,6 +255,7 @@ export class FlowAnalysis {
       file: resolved.file,
       range: rangeOf(def.call),
       nameRange: nameRangeOf(def),
+      declRange: declRangeOf(def),
       fingerprint: resolved.fingerprint,
       signature,
       ...(description ? { description } : {}),
@@ -271,6 +316,12 @@ function nameRangeOf(def: Definition) {
   const parent = def.call.getParent();
   if (parent && Node.isVariableDeclaration(parent)) return rangeOf(parent.getNameNode());
   return rangeOf(def.call.getExpression());
+}
+
+/** The whole declaration (`export const x = task(...)`), which contains the name: LSP symbols need that. */
+function declRangeOf(def: Definition) {
+  const stmt = def.call.getFirstAncestorByKind(SyntaxKind.VariableStatement);
+  return rangeOf(stmt && stmt.getParent() === def.call.getSourceFile() ? stmt : def.call);
 }
 
 function optionString(options: Node | undefined, key: string): string | undefined {

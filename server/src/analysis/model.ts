@@ -26,6 +26,7 @@ export interface FlowDiagnostic {
 
 export interface TaskInfo {
   name: string;
+  declRange: Range;
   file: string;
   range: Range;
   /** Range of the name to show lenses and symbols on. */
@@ -67,10 +68,16 @@ export interface StaticNode {
   range: Range;
   /** Inputs bound directly to an upstream output (for status checks against the store). */
   refInputs: Record<string, { node: string; path: string[] }>;
+  /** Inputs whose values are known without running (literals, params with defaults). */
+  valueInputs: Record<string, unknown>;
+  /** Every input name the call passes (absent when it spreads an object we cannot see into). */
+  inputNames?: string[];
 }
 
 export interface WorkflowInfo {
   name: string;
+  /** Range of the whole declaration (`export const x = workflow(...)`), for document symbols. */
+  declRange: Range;
   /** Only exported workflows can be run (`FILE#name` addresses the export). */
   exported: boolean;
   file: string;

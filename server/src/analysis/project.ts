@@ -35,7 +35,20 @@ export class FlowProject {
     });
   }
 
-  /** Every file under the root that imports flowsmith (a text check; nothing is parsed). */
+  private flowFileCache: { files: string[]; at: number } | undefined;
+
+  /**
+   * Flow files under the root, cached until a file appears or disappears (`refreshFromDisk`) and
+   * for a few seconds at most, for clients that do not report file events.
+   */
+  flowFiles(): string[] {
+    if (!this.flowFileCache || Date.now() - this.flowFileCache.at > 3000) {
+      this.flowFileCache = { files: this.discoverFlowFiles(), at: Date.now() };
+    }
+    return this.flowFileCache.files;
+  }
+
+  /** Every file under `dir` that imports flowsmith (a text check; nothing is parsed). */
   discoverFlowFiles(dir = this.root, limit = 20_000): string[] {
     const found: string[] = [];
     const walk = (d: string) => {
@@ -85,6 +98,8 @@ export class FlowProject {
 
   /** An open document changed (or opened): replace its text. */
   setText(file: string, text: string): void {
+    // A document we did not know of: the workspace changed under us, look again.
+    if (this.flowFileCache && !this.overlay.has(file) && !this.flowFileCache.files.includes(file)) this.flowFileCache = undefined;
     this.overlay.set(file, text);
     const sf = this.project.getSourceFile(file);
     if (sf) {
@@ -103,6 +118,7 @@ export class FlowProject {
 
   /** A file changed, appeared or disappeared on disk. */
   refreshFromDisk(file: string): void {
+    this.flowFileCache = undefined;
     if (this.overlay.has(file)) return;
     const sf = this.project.getSourceFile(file);
     const text = this.readText(file);

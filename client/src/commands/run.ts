@@ -1,0 +1,51 @@
+/** Run workflow, run node (with upstream), force run — all through the CLI, never in this process. */
+import * as vscode from "vscode";
+import { Commands } from "../../../server/src/protocol";
+import type { Deps } from "../deps";
+import { requireTrust } from "../trust";
+import { askParams } from "../runs/paramPrompt";
+import { showRunProgress } from "../runs/runProgress";
+import type { RunRequest } from "../runs/runManager";
+import { resolveTarget, type TargetArgs } from "./targets";
+import { targetLabel } from "../util/format";
+
+/** What the run commands resolve with (after the run ends): for tests and other extensions. */
+export interface RunOutcome {
+  runId?: string;
+  status: string;
+  error?: string;
+  refused?: "untrusted" | "cancelled";
+}
+
+export async function startRun(deps: Deps, args: TargetArgs, force?: RunRequest["force"]): Promise<RunOutcome> {
+  const title = `Run ${targetLabel(args.target)}${args.node ? `:${args.node}` : ""}`;
+  const params = args.params ?? (await askParams(deps.context.workspaceState, deps.flows.find(args.target), args.target, title));
+  if (!params) return { status: "cancelled", refused: "cancelled" };
+  const run = deps.runs.start({ target: args.target, node: args.node, params, force });
+  showRunProgress(run, deps.runs);
+  const done = await run.done;
+  return { runId: done.runId, status: done.status, error: done.error };
+}
+
+export function registerRunCommands(context: vscode.ExtensionContext, deps: Deps): void {
+  const guarded = (what: string, body: (arg: unknown) => Promise<RunOutcome | undefined>) => async (arg: unknown) => {
+    if (!requireTrust(what)) return { status: "refused", refused: "untrusted" } satisfies RunOutcome;
+    return body(arg);
+  };
+  context.subscriptions.push(
+    vscode.commands.registerCommand(Commands.runWorkflow, guarded("Running a workflow", async (arg) => {
+      const t = await resolveTarget(deps, arg, { node: false, title: "Run Workflow" });
+      return t && startRun(deps, { ...t, node: undefined });
+    })),
+    vscode.commands.registerCommand(Commands.runNode, guarded("Running a node", async (arg) => {
+      const t = await resolveTarget(deps, arg, { node: true, title: "Run Node (with Upstream)" });
+      return t && startRun(deps, t);
+    })),
+    vscode.commands.registerCommand("flowsmith.forceRun", guarded("Running a workflow", async (arg) => {
+      const t = await resolveTarget(deps, arg, { node: false, title: "Force Run" });
+      if (!t) return undefined;
+      // A node: re-run it even if complete. A workflow: re-run everything.
+      return startRun(deps, t, t.node ? "node" : "all");
+    })),
+  );
+}

@@ -1,0 +1,112 @@
+/**
+ * Flowsmith for VS Code: wires the language client, the Flows and Runs views, the run machinery,
+ * the graph webviews and the commands over one Deps object. Activation only builds objects and
+ * starts the server in the background; nothing here waits for it.
+ */
+import * as path from "node:path";
+import * as vscode from "vscode";
+import { FlowsmithServer } from "./server";
+import { FlowsModel } from "./flows/flowsModel";
+import { RunManager } from "./runs/runManager";
+import { RunHistory } from "./runs/history";
+import { registerRunStatusBar } from "./runs/statusBar";
+import type { CliEnv } from "./runs/cli";
+import { FlowDocuments } from "./documents/flowDocuments";
+import { GraphPanels } from "./graph/graphPanels";
+import { FlowsTreeProvider } from "./views/flowsTree";
+import { RunsTreeProvider } from "./views/runsTree";
+import { registerRunCommands } from "./commands/run";
+import { registerResetCommands } from "./commands/reset";
+import { registerStopCommand } from "./commands/stop";
+import { registerPreviewCommand } from "./commands/preview";
+import { registerGraphCommand } from "./commands/graph";
+import { registerResultsCommand } from "./commands/results";
+import { registerRunLogCommand } from "./commands/runLog";
+import { registerRevealCommand } from "./commands/reveal";
+import { registerRefreshCommands } from "./commands/refresh";
+import { storeDir, workspaceRoot } from "./config";
+import type { Deps } from "./deps";
+
+/** What activate() returns: the pieces tests (and other extensions) can read. */
+export interface FlowsmithApi {
+  deps: Deps;
+  flowsTree: FlowsTreeProvider;
+  runsTree: RunsTreeProvider;
+  flowsView: vscode.TreeView<unknown>;
+  runsView: vscode.TreeView<unknown>;
+  activationMs: number;
+}
+
+export function activate(context: vscode.ExtensionContext): FlowsmithApi {
+  const started = performance.now();
+  const log = vscode.window.createOutputChannel("Flowsmith");
+  const runLog = vscode.window.createOutputChannel("Flowsmith Runs", "flowsmith-runlog");
+  const server = new FlowsmithServer(context, log);
+
+  let flows: FlowsModel | undefined;
+  const cli: CliEnv = { context, root: () => flows?.root() ?? workspaceRoot() };
+  const runs = new RunManager(cli, runLog);
+  flows = new FlowsModel(server, runs);
+  const history = new RunHistory(cli);
+  const storeOf = () => {
+    const root = cli.root();
+    return flows?.store() ?? storeDir(root) ?? (root ? path.join(root, ".flowsmith") : undefined);
+  };
+  const documents = new FlowDocuments(cli, runs, { storeDir: storeOf });
+  const graphs = new GraphPanels(context.extensionUri, server, flows, runs);
+  const deps: Deps = { context, server, flows, runs, history, documents, graphs, cli, runLog, log, storeDir: storeOf };
+
+  const flowsTree = new FlowsTreeProvider(flows);
+  const runsTree = new RunsTreeProvider(runs, history);
+  const flowsView = vscode.window.createTreeView("flowsmith.flows", { treeDataProvider: flowsTree, showCollapseAll: true });
+  const runsView = vscode.window.createTreeView("flowsmith.runs", { treeDataProvider: runsTree, showCollapseAll: true });
+  const model = flows;
+  const describeState = () => {
+    flowsView.message = model.state === "error" ? `Could not list flows: ${model.error}`
+      : model.state === "noServer" ? "The language server is not running: flows cannot be listed. Runs started from code lenses or the palette still work." : undefined;
+    runsView.message = history.error ? `Could not read the run history: ${history.error}` : undefined;
+  };
+
+  context.subscriptions.push(
+    log, runLog, server, runs, flows, history, documents, graphs, flowsTree, runsTree, flowsView, runsView,
+    documents.register(),
+    flows.onDidChange(describeState),
+    history.onDidChange(describeState),
+    runs.onDidFinish(() => history.scheduleRefresh(100)),
+    runs.onDidChange((run) => { if (run.status === "running" && run.runId && !history.find(run.runId)) runsTree.refresh(); }),
+    server.onDidChangeStatus(() => history.scheduleRefresh(1000)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration("flowsmith.store")) {
+        void server.restart();
+        history.scheduleRefresh(0);
+      } else if (e.affectsConfiguration("flowsmith.runs.historyLimit") || e.affectsConfiguration("flowsmith.cliPath")) {
+        history.scheduleRefresh(0);
+      }
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      flowsTree.refresh();
+      runsTree.refresh();
+    }),
+  );
+  registerRunStatusBar(context, runs);
+  registerRunCommands(context, deps);
+  registerResetCommands(context, deps);
+  registerStopCommand(context, deps);
+  registerPreviewCommand(context, deps);
+  registerGraphCommand(context, deps);
+  registerResultsCommand(context, deps);
+  registerRunLogCommand(context, deps);
+  registerRevealCommand(context, deps);
+  registerRefreshCommands(context, deps);
+
+  void server.start();
+  history.scheduleRefresh(200);
+
+  const activationMs = Math.round(performance.now() - started);
+  log.appendLine(`Flowsmith activated in ${activationMs} ms (VS Code ${vscode.version}, trusted: ${vscode.workspace.isTrusted})`);
+  return { deps, flowsTree, runsTree, flowsView: flowsView as vscode.TreeView<unknown>, runsView: runsView as vscode.TreeView<unknown>, activationMs };
+}
+
+export function deactivate(): void {
+  // Disposables in context.subscriptions stop the language client.
+}

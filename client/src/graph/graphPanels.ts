@@ -1,0 +1,194 @@
+/**
+ * Graph webviews, one per workflow: fed by `flowsmith/graph`, re-requested on didChangeStatus (the
+ * viewport is kept), with live statuses from runs in between. Clicks in the webview come back as
+ * messages: reveal a node's code, run or reset from a node.
+ */
+import * as vscode from "vscode";
+import { Commands, GraphRequest, type GraphParams, type GraphResult } from "../../../server/src/protocol";
+import type { FlowsmithServer } from "../server";
+import type { FlowsModel } from "../flows/flowsModel";
+import type { RunManager } from "../runs/runManager";
+import type { FromWebview, LiveStatus, ToWebview } from "./messages";
+import { graphHtml } from "./html";
+import { revealLocation } from "../commands/reveal";
+import { targetLabel } from "../util/format";
+
+export interface RenderInfo {
+  nodes: number;
+  edges: number;
+  layoutMs: number;
+  statuses: Record<string, string>;
+}
+
+export class GraphPanel implements vscode.Disposable {
+  readonly panel: vscode.WebviewPanel;
+  graph: GraphResult | undefined;
+  rendered: RenderInfo | undefined;
+  private readonly renderedEmitter = new vscode.EventEmitter<RenderInfo>();
+  /** Fires when the webview has drawn a graph or new statuses (for tests). */
+  readonly onDidRender = this.renderedEmitter.event;
+  private readonly disposables: vscode.Disposable[] = [];
+  private ready = false;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private graphTimer: NodeJS.Timeout | undefined;
+  private disposed = false;
+  private readonly closed = new vscode.EventEmitter<void>();
+  readonly onDidClose = this.closed.event;
+
+  constructor(
+    extensionUri: vscode.Uri,
+    private readonly server: FlowsmithServer,
+    private readonly flows: FlowsModel,
+    runs: RunManager,
+    readonly target: string,
+    private selectNode: string | undefined,
+  ) {
+    const title = `Graph: ${targetLabel(target)}`;
+    this.panel = vscode.window.createWebviewPanel("flowsmith.graph", title, vscode.ViewColumn.Beside, {
+      enableScripts: true,
+      retainContextWhenHidden: true,
+      localResourceRoots: [vscode.Uri.joinPath(extensionUri, "dist", "webview"), vscode.Uri.joinPath(extensionUri, "client", "media")],
+    });
+    this.panel.iconPath = vscode.Uri.joinPath(extensionUri, "client", "media", "flowsmith.svg");
+    this.panel.webview.html = graphHtml(this.panel.webview, extensionUri, target);
+    this.disposables.push(
+      this.panel.onDidDispose(() => this.dispose()),
+      this.panel.webview.onDidReceiveMessage((m: FromWebview) => void this.onMessage(m)),
+      server.onDidChangeStatus((p) => {
+        if (!p.targets.length || p.targets.includes(target)) this.scheduleGraph();
+      }),
+      server.onDidChangeState((s) => s === "running" && this.scheduleGraph()),
+      runs.onDidChange((run) => run.request.target === target && this.scheduleStatus()),
+      runs.onDidFinish((run) => run.request.target === target && this.scheduleGraph(100)),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.scheduleGraph(0)),
+    );
+  }
+
+  reveal(node?: string): void {
+    this.panel.reveal(undefined, false);
+    if (node) {
+      this.selectNode = node;
+      this.post({ type: "select", node });
+    }
+  }
+
+  /** Asks the server for the graph and sends it; `fit` resets pan and zoom. */
+  async load(fit: boolean): Promise<void> {
+    if (!this.ready || this.disposed) return;
+    try {
+      const graph = await this.server.request<GraphParams, GraphResult | null>(GraphRequest.type, { target: this.target });
+      if (this.disposed) return;
+      if (!graph) {
+        this.post({ type: "error", message: `The language server does not know ${this.target} (was it renamed or removed?).` });
+        return;
+      }
+      this.graph = graph;
+      this.post({ type: "graph", graph, live: this.live(), fit, trusted: vscode.workspace.isTrusted });
+      if (fit && this.selectNode) this.post({ type: "select", node: this.selectNode });
+    } catch (e) {
+      this.post({ type: "error", message: `No graph: ${e instanceof Error ? e.message : String(e)}` });
+    }
+  }
+
+  private live(): Record<string, LiveStatus> {
+    const out: Record<string, LiveStatus> = {};
+    for (const [id, n] of this.flows.liveNodes(this.target) ?? []) out[id] = { status: n.status, fraction: n.fraction };
+    return out;
+  }
+
+  private scheduleGraph(delay = 250): void {
+    clearTimeout(this.graphTimer);
+    this.graphTimer = setTimeout(() => void this.load(false), delay);
+  }
+
+  private scheduleStatus(): void {
+    if (this.statusTimer) return;
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = undefined;
+      this.post({ type: "status", live: this.live() });
+    }, 150);
+  }
+
+  private post(message: ToWebview): void {
+    if (!this.disposed) void this.panel.webview.postMessage(message);
+  }
+
+  private async onMessage(m: FromWebview): Promise<void> {
+    switch (m.type) {
+      case "ready":
+        this.ready = true;
+        await this.load(true);
+        return;
+      case "refresh":
+        await this.load(false);
+        return;
+      case "reveal": {
+        const node = this.graph?.nodes.find((n) => n.id === m.node);
+        const location = node?.location ?? node?.taskLocation;
+        if (location) await revealLocation(location, this.otherColumn());
+        return;
+      }
+      case "run":
+        if (m.node) await vscode.commands.executeCommand(m.force ? "flowsmith.forceRun" : Commands.runNode, { target: this.target, node: m.node });
+        else await vscode.commands.executeCommand(Commands.runWorkflow, { target: this.target });
+        return;
+      case "reset":
+        if (m.node) await vscode.commands.executeCommand(m.downstream ? "flowsmith.resetNodeDownstream" : Commands.resetNode, { target: this.target, node: m.node });
+        else await vscode.commands.executeCommand(Commands.resetWorkflow, { target: this.target });
+        return;
+      case "rendered":
+        this.rendered = { nodes: m.nodes, edges: m.edges, layoutMs: m.layoutMs, statuses: m.statuses };
+        this.renderedEmitter.fire(this.rendered);
+        return;
+      case "error":
+        void vscode.window.showErrorMessage(`Flowsmith graph: ${m.message}`);
+        return;
+    }
+  }
+
+  /** Code opens beside the graph, not on top of it. */
+  private otherColumn(): vscode.ViewColumn {
+    return this.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    clearTimeout(this.graphTimer);
+    clearTimeout(this.statusTimer);
+    for (const d of this.disposables) d.dispose();
+    this.panel.dispose();
+    this.closed.fire();
+    this.closed.dispose();
+    this.renderedEmitter.dispose();
+  }
+}
+
+export class GraphPanels implements vscode.Disposable {
+  readonly panels = new Map<string, GraphPanel>();
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly server: FlowsmithServer,
+    private readonly flows: FlowsModel,
+    private readonly runs: RunManager,
+  ) {}
+
+  /** Opens (or brings forward) the graph of a workflow. Resolves with the panel. */
+  show(target: string, node?: string): GraphPanel {
+    let panel = this.panels.get(target);
+    if (panel) {
+      panel.reveal(node);
+      return panel;
+    }
+    panel = new GraphPanel(this.extensionUri, this.server, this.flows, this.runs, target, node);
+    this.panels.set(target, panel);
+    panel.onDidClose(() => this.panels.delete(target));
+    return panel;
+  }
+
+  dispose(): void {
+    for (const p of this.panels.values()) p.dispose();
+    this.panels.clear();
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Tree items of the Flows view: one class per node kind. `contextValue` carries tokens that the
+ * menus in package.json match (`viewItem =~ /runnable/`).
+ */
+import * as vscode from "vscode";
+import type { FlowInfo, FlowNode, SourceLocation } from "../../../server/src/protocol";
+import { statusIcon, statusWord } from "./statusIcons";
+import { firstLine, timingDescription } from "../util/format";
+
+export function locationCommand(location: SourceLocation | undefined): vscode.Command | undefined {
+  if (!location) return undefined;
+  return { command: "flowsmith.revealNode", title: "Reveal in Code", arguments: [{ location }] };
+}
+
+function statusCounts(nodes: FlowNode[]): string {
+  const counts = new Map<string, number>();
+  for (const n of nodes) counts.set(n.status, (counts.get(n.status) ?? 0) + 1);
+  if (counts.size === 1 && nodes.length) return `${nodes.length} ${nodes[0]!.status}`;
+  return [...counts].map(([s, c]) => `${c} ${s}`).join(", ");
+}
+
+/** The status a workflow shows: running if any node runs, failed if any failed, … complete if all are. */
+export function workflowStatus(nodes: FlowNode[]): string {
+  for (const s of ["running", "failed", "stopped", "stale"] as const) if (nodes.some((n) => n.status === s)) return s;
+  if (nodes.length && nodes.every((n) => n.status === "complete")) return "complete";
+  return "pending";
+}
+
+export class WorkflowItem extends vscode.TreeItem {
+  readonly kind = "workflow";
+
+  constructor(readonly flow: FlowInfo, expanded: boolean) {
+    super(flow.name, expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+    this.id = `wf:${flow.target}`;
+    const status = workflowStatus(flow.nodes);
+    this.iconPath = statusIcon(status);
+    this.description = `${flow.target.slice(0, flow.target.lastIndexOf("#"))} · ${statusCounts(flow.nodes)}`;
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${flow.name}** — workflow\n\n`);
+    if (flow.description) md.appendText(`${flow.description}\n\n`);
+    md.appendMarkdown(`\`${flow.target}\`\n\n`);
+    md.appendMarkdown(`Status: ${statusWord(status)} (${statusCounts(flow.nodes)})`);
+    if (flow.params.length) {
+      md.appendMarkdown("\n\nParams: ");
+      md.appendText(flow.params.map((p) => `${p.name}: ${p.type}${p.default !== undefined ? ` = ${JSON.stringify(p.default)}` : ""}`).join(", "));
+    }
+    this.tooltip = md;
+    this.contextValue = "workflow runnable resettable graph";
+    this.resourceUri = undefined;
+    this.command = locationCommand({ uri: flow.uri, range: flow.range });
+  }
+}
+
+/** A sub-flow call inside a workflow: groups the nodes whose scope starts with it. */
+export class SubflowItem extends vscode.TreeItem {
+  readonly kind = "subflow";
+
+  constructor(readonly flow: FlowInfo, readonly scope: string[], readonly nodes: FlowNode[]) {
+    super(scope.at(-1)!, vscode.TreeItemCollapsibleState.Collapsed);
+    this.id = `sub:${flow.target}:${scope.join("/")}`;
+    const status = workflowStatus(nodes);
+    this.iconPath = new vscode.ThemeIcon("symbol-namespace");
+    this.description = `sub-flow · ${statusCounts(nodes)}`;
+    this.tooltip = `Sub-flow ${scope.join("/")} of ${flow.name}: ${statusWord(status)}`;
+    this.contextValue = "subflow";
+  }
+}
+
+export class NodeItem extends vscode.TreeItem {
+  readonly kind = "node";
+
+  constructor(readonly flow: FlowInfo, readonly node: FlowNode, label: string) {
+    super(label, vscode.TreeItemCollapsibleState.None);
+    this.id = `node:${flow.target}:${node.id}`;
+    this.iconPath = statusIcon(node.status);
+    const last = node.lastRun;
+    const timing = last ? timingDescription(last.durationMs, last.finishedAt) : "";
+    const taskNote = node.task !== label && node.task !== node.id ? node.task : "";
+    this.description = [taskNote, node.status === "complete" || !last ? timing : `${node.status}${timing ? ` · ${timing}` : ""}`]
+      .filter(Boolean).join(" · ") || node.status;
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${node.id}** — task \`${node.task}\`\n\n`);
+    md.appendMarkdown(`Status: **${statusWord(node.status)}**`);
+    if (node.deps.length) md.appendMarkdown(`\n\nUpstream: ${node.deps.map((d) => `\`${d}\``).join(", ")}`);
+    if (last) {
+      md.appendMarkdown(`\n\nLast run: \`${last.runId}\` ${statusWord(last.status)}${timing ? ` · ${timing}` : ""}`);
+      if (last.cacheKey) md.appendMarkdown(`\n\nCache key: \`${last.cacheKey.slice(0, 16)}…\``);
+      if (last.error) {
+        md.appendMarkdown("\n\nLast error:\n");
+        md.appendCodeblock(last.error.split(/\r?\n/).slice(0, 12).join("\n"), "text");
+      }
+    }
+    this.tooltip = md;
+    const tokens = ["node", "runnable", "resettable", `status-${node.status}`];
+    if (last) tokens.push("hasRun");
+    if (node.location) tokens.push("hasLocation");
+    this.contextValue = tokens.join(" ");
+    this.command = locationCommand(node.location ?? node.taskLocation);
+    if (node.status === "failed" && last?.error) this.description = `${this.description} · ${firstLine(last.error, 60)}`;
+  }
+}
+
+export type FlowTreeItem = WorkflowItem | SubflowItem | NodeItem;

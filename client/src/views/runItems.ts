@@ -1,0 +1,115 @@
+/** Tree items of the Runs view: a run (live or from the history) and one of its nodes. */
+import * as vscode from "vscode";
+import type { NodeRecord, RunRecord } from "../runs/events";
+import type { LiveNode, LiveRun } from "../runs/runManager";
+import { statusIcon, statusWord } from "./statusIcons";
+import { firstLine, formatAge, formatDuration, percent, targetLabel } from "../util/format";
+
+/** What a Runs item shows, whether it comes from a live run or a record. */
+export interface RunView {
+  runId?: string;
+  target: string;
+  node?: string;
+  status: string;
+  startedAt?: string;
+  finishedAt?: string;
+  durationMs?: number;
+  error?: string;
+  interrupted?: boolean;
+  nodes: NodeView[];
+  live?: LiveRun;
+}
+
+export interface NodeView {
+  id: string;
+  variant?: number;
+  task: string;
+  status: string;
+  fraction?: number;
+  durationMs?: number;
+  cached?: boolean;
+  error?: string;
+}
+
+export function viewOfLive(run: LiveRun): RunView {
+  return {
+    runId: run.runId, target: run.request.target, node: run.request.node, status: run.status,
+    startedAt: new Date(run.startedAt).toISOString(),
+    finishedAt: run.finishedAt ? new Date(run.finishedAt).toISOString() : undefined,
+    durationMs: run.durationMs ?? (run.finishedAt ? undefined : Date.now() - run.startedAt),
+    error: run.error, nodes: [...run.nodes.values()].map(nodeOfLive), live: run,
+  };
+}
+
+function nodeOfLive(n: LiveNode): NodeView {
+  return { id: n.id, variant: n.variant, task: n.task, status: n.status, fraction: n.fraction, durationMs: n.durationMs, cached: n.cached, error: n.error };
+}
+
+export function viewOfRecord(r: RunRecord): RunView {
+  return {
+    runId: r.id, target: r.target, node: r.node, status: r.status, startedAt: r.startedAt, finishedAt: r.finishedAt,
+    durationMs: r.durationMs, error: r.error, interrupted: r.interrupted, nodes: r.nodes.map(nodeOfRecord),
+  };
+}
+
+function nodeOfRecord(n: NodeRecord): NodeView {
+  return { id: n.id, variant: n.variant, task: n.task, status: n.status, durationMs: n.durationMs, cached: n.cached, error: n.error };
+}
+
+export class RunItem extends vscode.TreeItem {
+  readonly kind = "run";
+
+  constructor(readonly run: RunView) {
+    super(`${targetLabel(run.target)}${run.node ? `:${run.node}` : ""}`, vscode.TreeItemCollapsibleState.Collapsed);
+    this.id = `run:${run.runId ?? `live-${run.live?.key}`}`;
+    const running = run.status === "running" || run.status === "starting";
+    if (running) this.collapsibleState = vscode.TreeItemCollapsibleState.Expanded;
+    this.iconPath = statusIcon(run.status);
+    const done = run.nodes.filter((n) => n.status !== "pending" && n.status !== "running").length;
+    const parts = [running ? `${done}/${run.nodes.length}` : statusWord(run.status).toLowerCase()];
+    const d = formatDuration(run.durationMs);
+    if (d) parts.push(d);
+    const age = running ? undefined : formatAge(run.finishedAt ?? run.startedAt);
+    if (age) parts.push(age);
+    if (run.interrupted) parts.push("interrupted");
+    this.description = parts.join(" · ");
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${run.target}${run.node ? `:${run.node}` : ""}**\n\n`);
+    md.appendMarkdown(`Run \`${run.runId ?? "starting…"}\` — ${statusWord(run.status)}`);
+    if (run.startedAt) md.appendMarkdown(`\n\nStarted ${new Date(run.startedAt).toLocaleString()}`);
+    if (d) md.appendMarkdown(` · took ${d}`);
+    if (run.error) {
+      md.appendMarkdown("\n\n");
+      md.appendCodeblock(run.error, "text");
+    }
+    this.tooltip = md;
+    const tokens = ["run", running ? "live" : "finished"];
+    if (running) tokens.push("stoppable");
+    if (run.runId && run.status === "complete") tokens.push("hasResults");
+    this.contextValue = tokens.join(" ");
+  }
+}
+
+export class RunNodeItem extends vscode.TreeItem {
+  readonly kind = "runNode";
+
+  constructor(readonly run: RunView, readonly node: NodeView) {
+    super(node.variant === undefined ? node.id : `${node.id} [${node.variant}]`, vscode.TreeItemCollapsibleState.None);
+    this.id = `run:${run.runId ?? `live-${run.live?.key}`}:${node.id}@${node.variant ?? ""}`;
+    this.iconPath = statusIcon(node.status);
+    const parts: string[] = [];
+    if (node.status === "running") parts.push(percent(node.fraction) ?? "running");
+    else if (node.cached) parts.push("cached");
+    else if (node.status !== "complete") parts.push(node.status);
+    const d = formatDuration(node.durationMs);
+    if (d) parts.push(d);
+    if (node.error && node.error !== node.status) parts.push(firstLine(node.error, 80)!);
+    this.description = parts.join(" · ");
+    this.tooltip = node.error ? `${node.id}: ${statusWord(node.status)}\n\n${node.error}` : `${node.id} (task ${node.task}): ${statusWord(node.status)}`;
+    const tokens = ["runNode"];
+    if (run.runId && node.status === "complete") tokens.push("hasResults");
+    this.contextValue = tokens.join(" ");
+  }
+}
+
+export type RunTreeItem = RunItem | RunNodeItem;

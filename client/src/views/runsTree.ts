@@ -1,0 +1,59 @@
+/** The Runs view: live runs of this window first, then the store's history (newest first). */
+import * as vscode from "vscode";
+import type { RunHistory } from "../runs/history";
+import type { RunManager } from "../runs/runManager";
+import { RunItem, RunNodeItem, viewOfLive, viewOfRecord, type RunTreeItem, type RunView } from "./runItems";
+
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunTreeItem>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<RunTreeItem | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly disposables: vscode.Disposable[];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly runs: RunManager, private readonly history: RunHistory) {
+    const fire = () => {
+      if (this.timer) return;
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.changed.fire(undefined);
+      }, 150);
+    };
+    this.disposables = [runs.onDidChange(fire), history.onDidChange(fire)];
+  }
+
+  /** Live runs that are not finished-and-recorded, then the history. */
+  views(): RunView[] {
+    const out: RunView[] = [];
+    const seen = new Set<string>();
+    for (const live of this.runs.all()) {
+      const running = live.status === "starting" || live.status === "running";
+      const recorded = live.runId && this.history.find(live.runId);
+      if (!running && recorded) continue;
+      if (!running && !live.runId && live.error === undefined) continue;
+      out.push(viewOfLive(live));
+      if (live.runId) seen.add(live.runId);
+    }
+    for (const r of this.history.records) if (!seen.has(r.id)) out.push(viewOfRecord(r));
+    return out;
+  }
+
+  getTreeItem(item: RunTreeItem): vscode.TreeItem {
+    return item;
+  }
+
+  getChildren(item?: RunTreeItem): RunTreeItem[] {
+    if (!item) return this.views().map((v) => new RunItem(v));
+    if (item instanceof RunItem) return item.run.nodes.map((n) => new RunNodeItem(item.run, n));
+    return [];
+  }
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    for (const d of this.disposables) d.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// `npm run package`: builds a .vsix of the extension with @vscode/vsce from a staging folder holding
+// only what the extension needs at run time: the bundles in dist/ (extension, language server,
+// graph webview), the CLI (runtime/dist/cli.js + analysis.js) with the two packages it loads at run
+// time (esbuild with this platform's binary, typescript), the media, the grammar and the manifest.
+// vsce skips node_modules/ at the root with --no-dependencies, so the CLI's packages go under
+// runtime/dist/node_modules/, where `require` from runtime/dist/cli.js finds them. The esbuild binary
+// makes the package platform-specific: it is built for this machine's platform (vsce --target).
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(path.join(root, 'runtime/dist/cli.js'));
+const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'flowsmith-vsix-'));
+const out = path.resolve(process.argv[2] ?? path.join(root, 'flowsmith.vsix'));
+
+const copy = (from, to = from) => {
+  const src = path.isAbsolute(from) ? from : path.join(root, from);
+  if (!fs.existsSync(src)) throw new Error(`missing ${path.relative(root, src)}: run npm run build first`);
+  fs.cpSync(src, path.join(stage, to), { recursive: true, filter: (s) => !s.endsWith('.map') });
+};
+
+try {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  for (const k of ['workspaces', 'scripts', 'devDependencies', 'dependencies']) delete pkg[k];
+  fs.writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+  copy('client/README.md', 'README.md');
+  copy('LICENSE');
+  for (const f of ['dist/extension.js', 'dist/server.js', 'dist/webview', 'client/media', 'syntaxes', 'runtime/dist/cli.js', 'runtime/dist/analysis.js']) copy(f);
+
+  // The CLI's run-time packages, as few files as they need.
+  const nm = 'runtime/dist/node_modules';
+  const esbuildDir = path.dirname(path.dirname(require.resolve('esbuild')));
+  copy(path.join(esbuildDir, 'package.json'), `${nm}/esbuild/package.json`);
+  copy(path.join(esbuildDir, 'lib'), `${nm}/esbuild/lib`);
+  const platformPkg = `@esbuild/${process.platform === 'win32' ? 'win32' : process.platform}-${process.arch}`;
+  const platformDir = path.dirname(require.resolve(`${platformPkg}/package.json`));
+  copy(platformDir, `${nm}/${platformPkg}`);
+  const tsDir = path.dirname(path.dirname(require.resolve('typescript')));
+  copy(path.join(tsDir, 'package.json'), `${nm}/typescript/package.json`);
+  copy(path.join(tsDir, 'lib/typescript.js'), `${nm}/typescript/lib/typescript.js`);
+  copy(path.join(tsDir, 'LICENSE.txt'), `${nm}/typescript/LICENSE.txt`);
+
+  const target = `${process.platform}-${process.arch}`;
+  const vsce = path.join(root, 'node_modules/@vscode/vsce/vsce');
+  execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--target', target, '--out', out],
+    { cwd: stage, stdio: 'inherit' });
+  process.stdout.write(`packaged ${path.relative(process.cwd(), out)} (${(fs.statSync(out).size / 1024 / 1024).toFixed(1)} MiB, ${target})\n`);
+} finally {
+  fs.rmSync(stage, { recursive: true, force: true });
+}

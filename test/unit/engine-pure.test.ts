@@ -1,0 +1,209 @@
+/**
+ * Pure unit tests of the engine's building blocks, imported from runtime/src: params from the
+ * command line, config, targets, graph building (ids, reference misuse) and graph queries.
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { z } from "zod";
+import { task } from "../../runtime/src/sdk/task.ts";
+import { workflow, type WorkflowImpl } from "../../runtime/src/sdk/workflow.ts";
+import { buildGraph } from "../../runtime/src/graph/builder.ts";
+import { downstreamOf, restrictTo, sinks, upstreamOf } from "../../runtime/src/graph/model.ts";
+import {
+  configFor,
+  expandParamSets,
+  parseConfig,
+  parseMatrix,
+  parseParamPairs,
+  validateParams,
+} from "../../runtime/src/engine/params.ts";
+import { parseTarget } from "../../runtime/src/engine/target.ts";
+import { FlowsmithError, didYouMean } from "../../runtime/src/util/errors.ts";
+
+const impl = (w: unknown) => w as WorkflowImpl;
+
+const flow = impl(
+  workflow(
+    {
+      params: z.object({
+        epochs: z.number().int().default(3),
+        name: z.string().default("x"),
+        flag: z.boolean().default(false),
+        tags: z.array(z.string()).default([]),
+        mode: z.enum(["1", "2"]).default("1"),
+      }),
+    },
+    () => ({}),
+  ),
+);
+
+describe("params from the command line", () => {
+  test("values are JSON when the schema wants a non-string, text otherwise", () => {
+    assert.deepEqual(parseParamPairs(flow, "wf", ["epochs=5", "name=5", "flag=true", "tags=[\"a\",\"b\"]", "mode=2"]), {
+      epochs: 5,
+      name: "5",
+      flag: true,
+      tags: ["a", "b"],
+      mode: "2",
+    });
+    assert.deepEqual(parseParamPairs(flow, "wf", ["name=a=b", "name=hello world"]), { name: "hello world" });
+    assert.deepEqual(parseParamPairs(flow, "wf", ["name="]), { name: "" });
+  });
+
+  test("an unknown key is a FlowsmithError with did-you-mean and the list of params", () => {
+    assert.throws(
+      () => parseParamPairs(flow, "wf", ["epoch=5"]),
+      (e: unknown) => e instanceof FlowsmithError && /no param "epoch" \(did you mean "epochs"\?\); its params are epochs, name, flag, tags, mode/.test(e.message),
+    );
+    assert.throws(() => parseParamPairs(flow, "wf", ["epochs"]), /must look like key=value/);
+    assert.throws(() => parseParamPairs(flow, "wf", ["=5"]), /must look like key=value/);
+    const none = impl(workflow(() => ({})));
+    assert.throws(() => parseParamPairs(none, "plain", ["a=1"]), /takes no params/);
+  });
+
+  test("validation fills defaults and names the bad param in one line", () => {
+    assert.deepEqual(validateParams(flow, "wf", { epochs: 5 }), { epochs: 5, name: "x", flag: false, tags: [], mode: "1" });
+    assert.throws(() => validateParams(flow, "wf", parseParamPairs(flow, "wf", ["epochs=abc"])), (e: unknown) => {
+      assert.ok(e instanceof FlowsmithError);
+      assert.match(e.message, /^bad param epochs="abc": /);
+      assert.ok(!e.message.includes("\n"));
+      return true;
+    });
+    const required = impl(workflow({ params: z.object({ url: z.string() }) }, () => ({})));
+    assert.throws(() => validateParams(required, "wf", {}), /needs param "url".*--param url=/);
+  });
+
+  test("a param that is not JSON (a Date default) is refused with FS006", () => {
+    const dated = impl(workflow({ params: z.object({ since: z.date().default(() => new Date(0)) }) }, () => ({})));
+    assert.throws(() => validateParams(dated, "wf", {}), /FS006/);
+  });
+
+  test("--matrix expands into the cartesian product, in order", () => {
+    const grid = parseMatrix(flow, "wf", ["flag=true,false", "epochs=[1,2,3]"]);
+    assert.deepEqual(grid, { flag: [true, false], epochs: [1, 2, 3] });
+    const sets = expandParamSets({ name: "n" }, grid);
+    assert.equal(sets.length, 6);
+    assert.deepEqual(sets[0], { name: "n", flag: true, epochs: 1 });
+    assert.deepEqual(sets[5], { name: "n", flag: false, epochs: 3 });
+    assert.deepEqual(parseMatrix(flow, "wf", ["name=a,b"]), { name: ["a", "b"] });
+    assert.throws(() => parseMatrix(flow, "wf", ["flag="]), /at least one value/);
+    assert.throws(() => parseMatrix(flow, "wf", ["epochs=[1,"]), /not a JSON array/);
+    assert.throws(() => parseMatrix(flow, "wf", ["nope=1,2"]), /no param "nope"/);
+    assert.deepEqual(expandParamSets({ a: 1 }, {}), [{ a: 1 }]);
+  });
+
+  test("--config: per node, per task, and * for all; the most specific wins", () => {
+    const config = parseConfig(["train.lr=0.5", "*.seed=7", "*.lr=0.1", "stats/summarize.x=\"s\"", "a.b.c=true", "train#2.lr=1"]);
+    assert.deepEqual(config, {
+      train: { lr: 0.5 },
+      "*": { seed: 7, lr: 0.1 },
+      "stats/summarize": { x: "s" },
+      "a.b": { c: true },
+      "train#2": { lr: 1 },
+    });
+    assert.deepEqual(configFor(config, "train", "train"), { seed: 7, lr: 0.5 });
+    assert.deepEqual(configFor(config, "train#2", "train"), { seed: 7, lr: 1 });
+    assert.deepEqual(configFor(config, "other", "other"), { seed: 7, lr: 0.1 });
+    assert.deepEqual(configFor(config, "stats/summarize", "summarize"), { seed: 7, lr: 0.1, x: "s" });
+    assert.deepEqual(parseConfig(["n.k=text"]), { n: { k: "text" } });
+    assert.throws(() => parseConfig(["lr=1"]), /node\.key=value/);
+    assert.throws(() => parseConfig(["train.=1"]), /node\.key=value/);
+  });
+});
+
+describe("targets", () => {
+  test("FILE#workflow[:node]", () => {
+    assert.deepEqual(parseTarget("flows/a.ts#pipeline"), { file: "flows/a.ts", workflow: "pipeline", node: undefined });
+    assert.deepEqual(parseTarget("a.ts#pipeline:stats/fetch-numbers"), { file: "a.ts", workflow: "pipeline", node: "stats/fetch-numbers" });
+    assert.deepEqual(parseTarget("a.ts"), { file: "a.ts" });
+    assert.throws(() => parseTarget("#wf"), /no file/);
+    assert.throws(() => parseTarget("a.ts#wf:"), /no node/);
+    assert.throws(() => parseTarget("a.ts#1wf"), /not a workflow name/);
+    assert.throws(() => parseTarget(""), /target is needed/);
+  });
+
+  test("a node id holding a # (a repeat, or inside a repeated sub-flow) can be targeted", () => {
+    assert.deepEqual(parseTarget("a.ts#pipeline:summarize#2"), { file: "a.ts", workflow: "pipeline", node: "summarize#2" });
+    assert.deepEqual(parseTarget("a.ts#report:stats#2/summarize"), { file: "a.ts", workflow: "report", node: "stats#2/summarize" });
+  });
+
+  test("did-you-mean only for close words", () => {
+    assert.equal(didYouMean("pipelin", ["pipeline", "report"]), "pipeline");
+    assert.equal(didYouMean("zzz", ["pipeline", "report"]), undefined);
+  });
+});
+
+describe("graph building", () => {
+  const getData = task({ name: "get-data" }, async ({ n }: { n: number }) => ({ rows: [n] }));
+  const clean = task({ name: "clean" }, async ({ rows }: { rows: number[] }) => ({ rows }));
+  const train = task({ name: "train" }, async ({ rows }: { rows: number[]; lr?: number }) => ({ score: rows.length }));
+  const show = task({ name: "show" }, async ({ s }: { s: unknown }) => ({ s }));
+  const sub = workflow({ name: "prep", params: z.object({ n: z.number().default(1) }) }, ({ n }) => {
+    const d = getData({ n });
+    return { rows: clean({ rows: d.rows }).rows };
+  });
+
+  test("ids: task names, aliases, #2 repeats, sub-flow prefixes; deps in first-use order", () => {
+    const wf = workflow(() => {
+      const a = sub({ n: 2 });
+      const b = sub({}, { as: "other" });
+      const c = clean({ rows: a.rows });
+      const d = clean({ rows: b.rows });
+      const t = train({ rows: c.rows }, { as: "model" });
+      const t2 = train({ rows: d.rows });
+      return { a: t.score, b: t2.score };
+    });
+    const graph = buildGraph(impl(wf), {});
+    assert.deepEqual([...graph.nodes.keys()], [
+      "prep/get-data",
+      "prep/clean",
+      "other/get-data",
+      "other/clean",
+      "clean",
+      "clean#2",
+      "model",
+      "train",
+    ]);
+    assert.deepEqual(graph.nodes.get("clean#2")!.deps, ["other/clean"]);
+    assert.deepEqual(graph.nodes.get("prep/clean")!.scope, ["prep"]);
+    assert.deepEqual(graph.nodes.get("prep/get-data")!.inputs.n, { kind: "value", value: 2 });
+    assert.deepEqual(graph.nodes.get("other/get-data")!.inputs.n, { kind: "value", value: 1 }, "sub-flow default");
+    assert.deepEqual(sinks(graph), ["model", "train"]);
+    assert.deepEqual(downstreamOf(graph, ["prep/get-data"]), ["prep/clean", "clean", "model"]);
+    assert.deepEqual(upstreamOf(graph, ["model"]), ["prep/get-data", "prep/clean", "clean"]);
+    assert.deepEqual([...restrictTo(graph, ["clean#2"]).nodes.keys()], ["other/get-data", "other/clean", "clean#2"]);
+  });
+
+  const misuse: [string, () => unknown, RegExp][] = [
+    ["arithmetic", () => train({ rows: [1], lr: (getData({ n: 1 }).rows as unknown as number) * 2 }), /FS004.*get-data\.rows/],
+    ["a template string", () => show({ s: `${getData({ n: 1 }).rows}` }), /FS004/],
+    ["a comparison", () => show({ s: (getData({ n: 1 }).rows as unknown as number) > 1 }), /FS004/],
+    ["spreading", () => show({ s: [...(getData({ n: 1 }).rows as unknown as number[])] }), /FS004/],
+    ["serialising", () => show({ s: JSON.stringify(getData({ n: 1 })) }), /FS004/],
+    ["a duplicate alias", () => [clean({ rows: [] }, { as: "x" }), train({ rows: [] }, { as: "x" })], /FS007.*"x"/],
+    ["an unknown sub-flow output", () => show({ s: (sub() as unknown as Record<string, unknown>).nope }), /FS005.*"nope"/],
+    ["an unknown sub-flow param", () => sub({ m: 1 } as never), /FS011.*"m"/],
+    ["two tasks with one name", () => [clean({ rows: [] }), task({ name: "clean" }, async () => ({}))()], /FS007.*"clean"/],
+  ];
+  for (const [what, body, message] of misuse) {
+    test(`${what} in a workflow body is refused at graph-build time`, () => {
+      const wf = workflow(() => {
+        body();
+        return {};
+      });
+      assert.throws(() => buildGraph(impl(wf), {}), (e: unknown) => e instanceof FlowsmithError && message.test(e.message));
+    });
+  }
+
+  test("an async body and a recursive sub-flow are refused", () => {
+    const asyncBody = workflow((async () => ({})) as unknown as () => object);
+    assert.throws(() => buildGraph(impl(asyncBody), {}), /FS004.*async/);
+    const selfCalling: ReturnType<typeof workflow> = workflow({ name: "loop" }, () => (selfCalling as unknown as () => object)());
+    assert.throws(() => buildGraph(impl(selfCalling), {}), /FS008/);
+  });
+
+  test("a task called outside a workflow body says how to call it", async () => {
+    assert.throws(() => clean({ rows: [] }), /outside a workflow body/);
+    assert.deepEqual(await clean.run({ rows: [1] }), { rows: [1] });
+  });
+});

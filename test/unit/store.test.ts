@@ -1,0 +1,331 @@
+/**
+ * The store under `.flowsmith/`: robustness against corrupt records (through the CLI), a killed
+ * runner, and pure unit tests of hashing and the Store class.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, test } from "node:test";
+import { canonicalJson, contentHash } from "../../runtime/src/store/hash.ts";
+import { Store, isRunId, newRunId, resolveStoreDir, findWorkspaceRoot } from "../../runtime/src/store/store.ts";
+import { STORE_FORMAT, type RunRecord } from "../../runtime/src/store/records.ts";
+import {
+  assertExit,
+  makeWorkspace,
+  preview,
+  runIdOf,
+  runOk,
+  runs,
+  startedNodes,
+  statuses,
+  tally,
+  waitFor,
+  type Workspace,
+} from "./helpers/workspace.ts";
+
+const PIPE = "pipeline.ts#pipeline";
+
+function objectFile(ws: Workspace, key: string, suffix: "meta" | "out"): string {
+  return ws.path(`.flowsmith/objects/${key.slice(0, 2)}/${key}.${suffix}.json`);
+}
+
+function warnings(stderr: string): string[] {
+  return stderr.split("\n").filter((l) => l.startsWith("flowsmith: warning: "));
+}
+
+function assertNoCrash(res: { stderr: string; stdout: string }): void {
+  assert.doesNotMatch(res.stderr, /internal error|\n\s{4}at /, res.stderr);
+}
+
+describe("store robustness (CLI)", { concurrency: 3 }, () => {
+  test("garbage or malformed output meta: a warning, the node is PENDING and runs again", async (t) => {
+    const ws = makeWorkspace(t);
+    ws.fixture("pipeline.ts");
+    await runOk(ws, [PIPE]);
+    const nodes = await preview(ws, PIPE);
+    const key = nodes.get("get-data")!.cacheKey!;
+    fs.writeFileSync(objectFile(ws, key, "meta"), '{"format": 1, "key": "'); // truncated mid-write
+
+    const res = await ws.cli(["preview", PIPE, "--format", "json"]);
+    assertExit(res, 0, "preview");
+    assertNoCrash(res);
+    assert.ok(warnings(res.stderr).some((w) => w.includes(key) && /treated as missing/.test(w)), res.stderr);
+    const after = Object.fromEntries(JSON.parse(res.stdout).nodes.map((n: { id: string; status: string }) => [n.id, n.status]));
+    assert.equal(after["get-data"], "pending");
+    assert.notEqual(after.train, "complete");
+
+    const again = await ws.cli(["run", PIPE]);
+    assertExit(again, 0, "run");
+    assertNoCrash(again);
+    assert.deepEqual(startedNodes(again.stdout), ["get-data"], "only the node with the broken record re-runs");
+    assert.match(again.stdout, /2 complete ones were encountered/);
+    assert.deepEqual(tally(ws.counter()), { "get-data": 2, preprocess: 1, train: 1 });
+    const clean = await ws.cli(["preview", PIPE]);
+    assert.deepEqual(warnings(clean.stderr), [], "the record was repaired");
+    assert.deepEqual(await statuses(ws, PIPE), { "get-data": "complete", preprocess: "complete", train: "complete" });
+
+    // Valid JSON of the wrong shape is just as missing.
+    fs.writeFileSync(objectFile(ws, nodes.get("train")!.cacheKey!, "meta"), "null\n");
+    const shaped = await ws.cli(["preview", PIPE, "--format", "json"]);
+    assertExit(shaped, 0);
+    assert.ok(warnings(shaped.stderr).some((w) => /malformed/.test(w)), shaped.stderr);
+    assert.equal(JSON.parse(shaped.stdout).nodes[2].status, "pending");
+  });
+
+  test("a truncated output file: the node is PENDING and runs again", async (t) => {
+    const ws = makeWorkspace(t);
+    ws.fixture("pipeline.ts");
+    await runOk(ws, [PIPE]);
+    const key = (await preview(ws, PIPE)).get("preprocess")!.cacheKey!;
+    const out = objectFile(ws, key, "out");
+    fs.writeFileSync(out, fs.readFileSync(out, "utf8").slice(0, 20));
+
+    const res = await ws.cli(["preview", PIPE, "--format", "json"]);
+    assertExit(res, 0);
+    assertNoCrash(res);
+    assert.ok(warnings(res.stderr).some((w) => /truncated/.test(w)), res.stderr);
+    const status = Object.fromEntries(JSON.parse(res.stdout).nodes.map((n: { id: string; status: string }) => [n.id, n.status]));
+    assert.equal(status["get-data"], "complete");
+    assert.equal(status.preprocess, "pending");
+
+    const again = await runOk(ws, [PIPE]);
+    assert.deepEqual(startedNodes(again.stdout), ["preprocess"]);
+  });
+
+  test("a garbage run.json: a warning, `runs` still lists the others, new runs work", async (t) => {
+    const ws = makeWorkspace(t);
+    ws.fixture("pipeline.ts");
+    const first = await runOk(ws, [PIPE]);
+    const second = await runOk(ws, [PIPE]);
+    const file = ws.path(`.flowsmith/runs/${first.runId}/run.json`);
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").slice(0, 40));
+
+    const table = await ws.cli(["runs"]);
+    assertExit(table, 0, "runs");
+    assertNoCrash(table);
+    assert.ok(warnings(table.stderr).some((w) => w.includes(first.runId)), table.stderr);
+    assert.match(table.stdout, new RegExp(second.runId));
+    assert.doesNotMatch(table.stdout, new RegExp(first.runId));
+
+    const json = await ws.cli(["runs", "--format", "json"]);
+    assertExit(json, 0);
+    assert.deepEqual(JSON.parse(json.stdout).map((r: { id: string }) => r.id), [second.runId]);
+
+    const results = await ws.cli(["results", first.runId]);
+    assertExit(results, 2, "results of a corrupt run");
+    assertNoCrash(results);
+    assert.match(results.stderr, /^flowsmith: error: /m);
+
+    const third = await runOk(ws, [PIPE]);
+    assert.match(third.stdout, /3 complete ones were encountered/);
+    assert.equal((await runs(ws)).length, 2);
+  });
+
+  test("garbage node state: a warning, statuses come from the outputs", async (t) => {
+    const ws = makeWorkspace(t);
+    ws.fixture("pipeline.ts");
+    await runOk(ws, [PIPE]);
+    const stateDir = ws.path(".flowsmith/state");
+    const files = fs.readdirSync(stateDir).flatMap((d) => fs.readdirSync(path.join(stateDir, d)).map((f) => path.join(stateDir, d, f)));
+    assert.equal(files.length, 3);
+    for (const f of files) fs.writeFileSync(f, "\u0000garbage");
+
+    const res = await ws.cli(["preview", PIPE, "--format", "json"]);
+    assertExit(res, 0);
+    assertNoCrash(res);
+    assert.equal(warnings(res.stderr).length, 3, res.stderr);
+    assert.ok(JSON.parse(res.stdout).nodes.every((n: { status: string }) => n.status === "complete"));
+    const again = await runOk(ws, [PIPE]);
+    assert.match(again.stdout, /3 complete ones were encountered/);
+  });
+
+  test("a killed runner: its run shows as stopped (interrupted), its lock is taken over", async (t) => {
+    const ws = makeWorkspace(t);
+    ws.fixture("slow.ts");
+    const args = ["run", "slow.ts#slow", "--param", "steps=30"];
+    const runner = ws.start(args);
+    const [, runId] = await runner.waitForLine(/^run (\S+) /);
+    await runner.waitForLine(/^\[crunch\] started/);
+    // Run records are written in throttled batches: kill once the record shows the node running.
+    const runFile = ws.path(`.flowsmith/runs/${runId}/run.json`);
+    await waitFor(() => {
+      try {
+        return (JSON.parse(fs.readFileSync(runFile, "utf8")) as RunRecord).nodes.some((n) => n.id === "crunch" && n.status === "running");
+      } catch {
+        return false;
+      }
+    }, "the run record to show crunch running");
+    runner.child.kill("SIGKILL");
+    await runner.done;
+
+    const record = (await runs(ws)).find((r) => r.id === runId)!;
+    assert.equal(record.status, "stopped");
+    assert.equal(record.interrupted, true);
+    assert.equal(record.nodes.find((n: { id: string }) => n.id === "crunch").status, "stopped");
+    const table = await ws.cli(["runs"]);
+    assert.match(table.stdout, /stopped \(interrupted\)/);
+    const now = await statuses(ws, "slow.ts#slow", ["--param", "steps=30"]);
+    assert.equal(now.prepare, "complete");
+    assert.ok(now.crunch !== "complete" && now.crunch !== "running", `crunch is ${now.crunch}`);
+    assert.equal(fs.readdirSync(ws.path(".flowsmith/locks")).length, 1, "the dead runner's lock is still there");
+
+    const again = await ws.cli(args, { timeoutMs: 30_000 });
+    assertExit(again, 0, "the next run");
+    assert.deepEqual(startedNodes(again.stdout), ["crunch"]);
+    assert.deepEqual(fs.readdirSync(ws.path(".flowsmith/locks")), []);
+    assert.notEqual(runIdOf(again.stdout), runId);
+  });
+});
+
+describe("canonicalJson and content hashes", () => {
+  test("key order does not matter, at any depth; array order does", () => {
+    const a = { b: 1, a: { d: [1, { y: 2, x: 1 }], c: "s" }, n: null };
+    const b = { n: null, a: { c: "s", d: [1, { x: 1, y: 2 }] }, b: 1 };
+    assert.equal(canonicalJson(a), canonicalJson(b));
+    assert.equal(contentHash(a), contentHash(b));
+    assert.equal(canonicalJson(a), '{"a":{"c":"s","d":[1,{"x":1,"y":2}]},"b":1,"n":null}');
+    assert.notEqual(contentHash([1, 2]), contentHash([2, 1]));
+    assert.notEqual(contentHash({ a: 1 }), contentHash({ a: "1" }));
+    assert.match(contentHash({}), /^[0-9a-f]{64}$/);
+  });
+
+  test("undefined fields are left out, as JSON does", () => {
+    assert.equal(canonicalJson({ a: 1, b: undefined }), canonicalJson({ a: 1 }));
+    assert.equal(canonicalJson(Object.create(null)), "{}");
+  });
+
+  test("values JSON cannot hold are rejected, naming where they are", () => {
+    const bad: [unknown, RegExp][] = [
+      [{ a: [1, Number.NaN] }, /\$\.a\[1\] is NaN/],
+      [{ x: Infinity }, /\$\.x is Infinity/],
+      [{ x: -Infinity }, /\$\.x is -Infinity/],
+      [{ big: 1n }, /\$\.big is a bigint/],
+      [{ f: () => 1 }, /\$\.f is a function/],
+      [{ s: Symbol("s") }, /\$\.s is a symbol/],
+      [{ m: new Map() }, /\$\.m is a Map instance/],
+      [{ deep: { set: new Set([1]) } }, /\$\.deep\.set is a Set instance/],
+      [{ c: new (class Model {})() }, /\$\.c is a Model instance/],
+    ];
+    for (const [value, message] of bad) {
+      assert.throws(() => canonicalJson(value), message);
+    }
+  });
+
+  test("a Date is not JSON: it would come back from the store as a string", () => {
+    // DESIGN.md lists Date among the non-JSON values (FS006); canonicalJson's contract is to reject
+    // what JSON cannot represent faithfully. Through toJSON it currently becomes an ISO string.
+    assert.throws(() => canonicalJson({ when: new Date(0) }), /\$\.when/);
+  });
+});
+
+describe("Store", { concurrency: 1 }, () => {
+  const tmpStore = (t: { after(fn: () => void): void }) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flowsmith-store-"));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    return new Store(path.join(dir, ".flowsmith"));
+  };
+  const KEY = "ab".repeat(32);
+  const meta = { task: "t", fingerprint: "f", createdAt: new Date(0).toISOString(), runId: "r", node: "n", durationMs: 1 };
+
+  test("an output round-trips; its meta has per-field hashes", (t) => {
+    const store = tmpStore(t);
+    assert.equal(store.readMeta(KEY), undefined);
+    const value = { rows: [1, 2], model: { slope: 2 } };
+    const written = store.writeOutput(KEY, value, meta);
+    assert.equal(written.outputHash, contentHash(value));
+    assert.deepEqual(written.fieldHashes, { rows: contentHash([1, 2]), model: contentHash({ slope: 2 }) });
+    assert.deepEqual(store.readOutput(KEY)?.value, value);
+    assert.ok(store.hasOutput(KEY));
+    assert.deepEqual(store.problems, []);
+    assert.ok(store.deleteOutput(KEY));
+    assert.equal(store.readMeta(KEY), undefined);
+    assert.deepEqual(store.problems, [], "a missing output is not a problem");
+  });
+
+  test("an output whose content no longer matches its hash is treated as missing", (t) => {
+    const store = tmpStore(t);
+    store.writeOutput(KEY, { v: 1 }, meta);
+    const file = path.join(store.dir, "objects", KEY.slice(0, 2), `${KEY}.out.json`);
+    fs.writeFileSync(file, '{"v":2}'); // same size, other content
+    assert.equal(store.readOutput(KEY), undefined);
+    assert.ok(store.problems.some((p) => /does not match its hash/.test(p)));
+  });
+
+  test("paths are only ever derived from valid keys and run ids", (t) => {
+    const store = tmpStore(t);
+    assert.throws(() => store.readMeta("../../etc/passwd"), /invalid cache key/);
+    assert.throws(() => store.runDir("../escape"), /not a run id/);
+    assert.throws(() => store.tryLock("zz", "r"), /invalid cache key/);
+    const id = newRunId(new Date(Date.UTC(2026, 10, 21, 10, 15, 0)));
+    assert.match(id, /^20261121-101500-[0-9a-f]{6}$/);
+    assert.ok(isRunId(id));
+    assert.ok(!isRunId("20261121-101500-a1b2c3/../x"));
+  });
+
+  test("a lock is exclusive; one left by a dead process is taken over", (t) => {
+    const store = tmpStore(t);
+    assert.ok(store.tryLock(KEY, "run-a"));
+    assert.ok(!store.tryLock(KEY, "run-b"), "held by a live process (this one)");
+    store.unlock(KEY);
+    assert.ok(store.tryLock(KEY, "run-b"));
+    store.unlock(KEY);
+
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid!;
+    fs.writeFileSync(path.join(store.dir, "locks", `${KEY}.lock`), JSON.stringify({ pid: dead, runId: "gone" }));
+    assert.ok(store.tryLock(KEY, "run-c"), "the dead holder's lock is taken over");
+    assert.equal(JSON.parse(fs.readFileSync(path.join(store.dir, "locks", `${KEY}.lock`), "utf8")).pid, process.pid);
+  });
+
+  test("runs are listed newest first; corrupt ones skipped; dead running ones shown stopped", (t) => {
+    const store = tmpStore(t);
+    const record = (id: string, startedAt: string, extra: Partial<RunRecord> = {}): RunRecord => ({
+      format: STORE_FORMAT,
+      id,
+      target: "f.ts#wf",
+      paramSets: [{}],
+      config: {},
+      status: "complete",
+      pid: process.pid,
+      startedAt,
+      nodes: [],
+      ...extra,
+    });
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid!;
+    store.writeRun(record("20260101-000000-aaaaaa", "2026-01-01T00:00:00.000Z"));
+    store.writeRun(record("20260102-000000-bbbbbb", "2026-01-02T00:00:00.000Z", {
+      status: "running",
+      pid: dead,
+      nodes: [{ id: "n", task: "n", status: "running", fingerprint: "f", deps: [], attempts: 1 }],
+    }));
+    store.writeRun(record("20260103-000000-cccccc", "2026-01-03T00:00:00.000Z"));
+    fs.writeFileSync(path.join(store.runDir("20260103-000000-cccccc"), "run.json"), "{");
+    const listed = store.listRuns();
+    assert.deepEqual(listed.map((r) => r.id), ["20260102-000000-bbbbbb", "20260101-000000-aaaaaa"]);
+    assert.equal(listed[0]!.status, "stopped");
+    assert.equal(listed[0]!.interrupted, true);
+    assert.equal(listed[0]!.nodes[0]!.status, "stopped");
+    assert.equal(store.problems.length, 1);
+    assert.match(store.problems[0]!, /20260103-000000-cccccc/);
+  });
+
+  test("the store lives in the workspace root unless moved", (t) => {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "flowsmith-root-")));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    fs.writeFileSync(path.join(dir, "package.json"), "{}");
+    fs.mkdirSync(path.join(dir, "flows", "deep"), { recursive: true });
+    assert.equal(findWorkspaceRoot(path.join(dir, "flows", "deep")), dir);
+    assert.equal(resolveStoreDir(dir, "elsewhere"), path.join(dir, "elsewhere"));
+    const saved = process.env.FLOWSMITH_STORE;
+    try {
+      delete process.env.FLOWSMITH_STORE;
+      assert.equal(resolveStoreDir(dir), path.join(dir, ".flowsmith"));
+      process.env.FLOWSMITH_STORE = "/abs/store";
+      assert.equal(resolveStoreDir(dir), "/abs/store");
+    } finally {
+      if (saved === undefined) delete process.env.FLOWSMITH_STORE;
+      else process.env.FLOWSMITH_STORE = saved;
+    }
+  });
+});
