@@ -96,14 +96,16 @@ export function hover(analysis: FlowAnalysis, file: string, pos: Position): Hove
     }
   }
   if (!best) return null;
-  const task = analysis.analyzeFile(best.wf.nodes.find((n) => n.id === best!.id)!.taskFile).tasks.find((t) => t.name === best!.task);
+  const taskFile = best.wf.nodes.find((n) => n.id === best!.id)!.taskFile;
+  const task = analysis.analyzeFile(taskFile).tasks.find((t) => t.name === best!.task);
+  const signature = analysis.signatureOf(taskFile, best.task);
   const status = analysis.statuses(best.wf).get(best.id);
   const state = status?.state;
   const lines = [
     `**node \`${best.id}\`** · task \`${best.task}\` — ${ICON[status?.status ?? "pending"] ?? ""} **${status?.status ?? "pending"}**`,
     "",
     "```ts",
-    `${best.task}${task?.signature ?? ""}`,
+    `${best.task}${signature}`,
     "```",
   ];
   if (task?.description) lines.push("", task.description);

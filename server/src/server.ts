@@ -25,7 +25,8 @@ const documents = new TextDocuments(TextDocument);
 let analysis: FlowAnalysis | undefined;
 let watcher: StoreWatcher | undefined;
 let storeOption: string | undefined;
-const DEBOUNCE_MS = 120;
+/** Short: typing bursts coalesce, but a pause is answered at once. */
+const DEBOUNCE_MS = 25;
 const timers = new Map<string, NodeJS.Timeout>();
 /** Files whose diagnostics were published, to clear them when a file stops being a flow. */
 const published = new Set<string>();
@@ -77,6 +78,9 @@ async function analyzeWorkspace(): Promise<void> {
   const a = analysis!;
   const started = Date.now();
   const files = guard("discovery", [] as string[], () => a.flowFiles());
+  // Documents opened at start are answered first; then one program for the whole workspace.
+  await new Promise((r) => setImmediate(r));
+  guard("loading flow files", undefined, () => a.project.addFiles(files));
   for (const file of files) {
     if (documents.get(pathToUri(file))) continue; // open documents are published on open
     publish(file);
@@ -106,10 +110,16 @@ function schedule(file: string): void {
     setTimeout(() => {
       timers.delete(file);
       const before = guard("flows", [] as string[], () => analysis!.analyzeFile(file).workflows.map((w) => analysis!.targetOf(w)));
+      const dependents = guard("dependents", [] as string[], () => analysis!.dependents(file));
       publish(file);
-      for (const dep of analysis!.dependents(file)) publish(dep);
       const after = guard("flows", [] as string[], () => analysis!.analyzeFile(file).workflows.map((w) => analysis!.targetOf(w)));
       connection.sendNotification(DidChangeStatus.type, { targets: [...new Set([...before, ...after])] });
+      // Importers next, after a turn of the event loop: the next keystroke is not queued behind them.
+      if (dependents.length) {
+        setImmediate(() => {
+          for (const dep of dependents) if (!timers.has(dep)) publish(dep);
+        });
+      }
     }, DEBOUNCE_MS),
   );
 }

@@ -7,6 +7,7 @@ import * as vscode from "vscode";
 import { FlowsRequest, type FlowInfo, type FlowNode, type FlowsParams, type FlowsResult, type NodeStatus } from "../../../server/src/protocol";
 import type { FlowsmithServer } from "../server";
 import type { LiveNode, LiveRun, RunManager } from "../runs/runManager";
+import { Refresher } from "../util/refresher";
 
 export interface LiveNodeOfRun extends LiveNode {
   runId?: string;
@@ -20,9 +21,7 @@ export class FlowsModel implements vscode.Disposable {
   private result: FlowsResult | undefined;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
-  private pending: Promise<void> | undefined;
-  private again = false;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly refresher = new Refresher(() => this.load());
   private lastLoaded = 0;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -68,24 +67,12 @@ export class FlowsModel implements vscode.Disposable {
   }
 
   scheduleRefresh(delayMs = 150): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.refresh(), delayMs);
+    this.refresher.schedule(delayMs);
   }
 
   /** Re-requests the flows; concurrent calls share one request (and one follow-up). */
   refresh(): Promise<void> {
-    if (this.pending) {
-      this.again = true;
-      return this.pending;
-    }
-    this.pending = this.load().finally(() => {
-      this.pending = undefined;
-      if (this.again) {
-        this.again = false;
-        void this.refresh();
-      }
-    });
-    return this.pending;
+    return this.refresher.refresh();
   }
 
   private async load(): Promise<void> {
@@ -122,7 +109,7 @@ export class FlowsModel implements vscode.Disposable {
   }
 
   dispose(): void {
-    clearTimeout(this.timer);
+    this.refresher.dispose();
     for (const d of this.disposables) d.dispose();
     this.changed.dispose();
   }

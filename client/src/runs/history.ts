@@ -3,15 +3,14 @@ import * as vscode from "vscode";
 import { execCli, cliComplaint, type CliEnv } from "./cli";
 import type { RunRecord } from "./events";
 import { historyLimit } from "../config";
+import { Refresher } from "../util/refresher";
 
 export class RunHistory implements vscode.Disposable {
   records: RunRecord[] = [];
   error: string | undefined;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
-  private pending: Promise<void> | undefined;
-  private again = false;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly refresher = new Refresher(() => this.load());
 
   constructor(private readonly env: CliEnv) {}
 
@@ -25,23 +24,11 @@ export class RunHistory implements vscode.Disposable {
   }
 
   scheduleRefresh(delayMs = 300): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.refresh(), delayMs);
+    this.refresher.schedule(delayMs);
   }
 
   refresh(): Promise<void> {
-    if (this.pending) {
-      this.again = true;
-      return this.pending;
-    }
-    this.pending = this.load().finally(() => {
-      this.pending = undefined;
-      if (this.again) {
-        this.again = false;
-        void this.refresh();
-      }
-    });
-    return this.pending;
+    return this.refresher.refresh();
   }
 
   private async load(): Promise<void> {
@@ -58,7 +45,7 @@ export class RunHistory implements vscode.Disposable {
   }
 
   dispose(): void {
-    clearTimeout(this.timer);
+    this.refresher.dispose();
     this.changed.dispose();
   }
 }

@@ -281,6 +281,23 @@ class Analysis {
 
   constructor(private host: FingerprintHost) {}
 
+  /**
+   * A new analysis that keeps every parsed file but `changed` (and their token streams), and
+   * drops what may depend on it: name resolutions, module lookups and dependency lists.
+   */
+  without(changed: string): Analysis {
+    const next = new Analysis(this.host);
+    for (const [p, f] of this.files) {
+      if (p === changed || !f) continue;
+      f.resolved.clear();
+      next.files.set(p, f);
+    }
+    for (const [node, text] of this.tokens) {
+      if (node.getSourceFile().fileName !== changed) next.tokens.set(node, text);
+    }
+    return next;
+  }
+
   load(p: string): ParsedFile | null {
     let f = this.files.get(p);
     if (f === undefined) {
@@ -467,6 +484,29 @@ function nameOption(call: ts.CallExpression): string | undefined {
   return undefined;
 }
 
+/** The tasks a parsed file defines itself, in source order, with their names and fingerprints. */
+function tasksOfFile(a: Analysis, f: ParsedFile, found: (t: TaskFingerprint) => void): void {
+  const exportName = new Map<string, string>(); // local → first non-default export name
+  for (const [name, e] of f.exports) if ("local" in e && name !== "default" && !exportName.has(e.local)) exportName.set(e.local, name);
+  const emit = (call: ts.CallExpression, fallback: string) => {
+    const name = nameOption(call) ?? fallback;
+    found({ name, file: f.path, fingerprint: a.fingerprint({ file: f, node: call }), start: call.getStart(f.sf), end: call.end });
+  };
+  for (const st of f.sf.statements) {
+    if (ts.isVariableStatement(st)) {
+      for (const d of st.declarationList.declarations) {
+        const init = d.initializer && unwrap(d.initializer);
+        if (ts.isIdentifier(d.name) && init && ts.isCallExpression(init) && a.isTaskCallee(f, init.expression)) {
+          emit(init, exportName.get(d.name.text) ?? d.name.text);
+        }
+      }
+    } else if (ts.isExportAssignment(st) && !st.isExportEquals) {
+      const e = unwrap(st.expression);
+      if (ts.isCallExpression(e) && a.isTaskCallee(f, e.expression)) emit(e, "default");
+    }
+  }
+}
+
 /** Every task defined in `file` and in the local files it imports (transitively), keyed by task name. */
 export function fingerprintTasks(file: string, host: FingerprintHost = nodeFsHost): Map<string, TaskFingerprint> {
   const a = new Analysis(host);
@@ -478,28 +518,9 @@ export function fingerprintTasks(file: string, host: FingerprintHost = nodeFsHos
   const queued = new Set([entry.path]);
   for (let i = 0; i < queue.length; i++) {
     const f = queue[i];
-    const exportName = new Map<string, string>(); // local → first non-default export name
-    for (const [name, e] of f.exports) if ("local" in e && name !== "default" && !exportName.has(e.local)) exportName.set(e.local, name);
-    const found = (call: ts.CallExpression, fallback: string) => {
-      const name = nameOption(call) ?? fallback;
-      if (result.has(name)) return;
-      result.set(name, {
-        name, file: f.path, fingerprint: a.fingerprint({ file: f, node: call }), start: call.getStart(f.sf), end: call.end,
-      });
-    };
-    for (const st of f.sf.statements) {
-      if (ts.isVariableStatement(st)) {
-        for (const d of st.declarationList.declarations) {
-          const init = d.initializer && unwrap(d.initializer);
-          if (ts.isIdentifier(d.name) && init && ts.isCallExpression(init) && a.isTaskCallee(f, init.expression)) {
-            found(init, exportName.get(d.name.text) ?? d.name.text);
-          }
-        }
-      } else if (ts.isExportAssignment(st) && !st.isExportEquals) {
-        const e = unwrap(st.expression);
-        if (ts.isCallExpression(e) && a.isTaskCallee(f, e.expression)) found(e, "default");
-      }
-    }
+    tasksOfFile(a, f, (t) => {
+      if (!result.has(t.name)) result.set(t.name, t);
+    });
     for (const spec of f.specs) {
       const g = isRelative(spec) ? a.loadModule(f.path, spec) : null;
       if (g && !queued.has(g.path)) {
@@ -509,4 +530,30 @@ export function fingerprintTasks(file: string, host: FingerprintHost = nodeFsHos
     }
   }
   return result;
+}
+
+/**
+ * A long-lived fingerprinter for the language server: parsed files and token streams are kept
+ * across calls, and `invalidate(file)` forgets one file (and every cross-file memo, since a
+ * fingerprint may include code from the changed file). Gives the same fingerprints as
+ * `fingerprintTasks`, per file, without re-parsing a file's whole import closure each time.
+ */
+export class FingerprintCache {
+  private analysis: Analysis;
+
+  constructor(host: FingerprintHost = nodeFsHost) {
+    this.analysis = new Analysis(host);
+  }
+
+  /** The tasks `file` defines itself (in source order). */
+  tasksIn(file: string): TaskFingerprint[] {
+    const f = this.analysis.load(path.resolve(file));
+    const out: TaskFingerprint[] = [];
+    if (f) tasksOfFile(this.analysis, f, (t) => out.push(t));
+    return out;
+  }
+
+  invalidate(file: string): void {
+    this.analysis = this.analysis.without(path.resolve(file));
+  }
 }

@@ -170,13 +170,13 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
   const saveRun = (force = false) => {
     dirty = true;
     const now = Date.now();
-    if (force || now - lastWrite > 250) {
+    if (force || now - lastWrite > 500) {
       store.writeRun(run);
       lastWrite = now;
       dirty = false;
     }
   };
-  const flusher = setInterval(() => dirty && saveRun(true), 300);
+  const flusher = setInterval(() => dirty && saveRun(true), 500);
 
   const sharedByKey = new Map<string, Promise<Upstream>>();
   const logDir = path.join(store.runDir(runId), "logs");
@@ -369,35 +369,60 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
     }
   };
 
-  // The scheduler: start every instance whose upstream is complete, up to `concurrency` at once.
+  // The scheduler: each instance waits for a count of unfinished upstream nodes; when it reaches
+  // zero the instance is ready. A failed or skipped node skips its downstream; a stop leaves the
+  // rest pending. O(nodes + edges) overall.
   await new Promise<void>((resolve) => {
-    const started = new Set<Instance>();
+    const dependents = new Map<Instance, Instance[]>();
+    const waiting = new Map<Instance, number>();
+    for (const inst of instances) {
+      waiting.set(inst, inst.deps.length);
+      for (const d of inst.deps) {
+        let list = dependents.get(d);
+        if (!list) dependents.set(d, (list = []));
+        list.push(inst);
+      }
+    }
+    const ready: Instance[] = instances.filter((i) => i.deps.length === 0);
+    let head = 0;
     let running = 0;
-    const pump = () => {
-      let progressed = true;
-      while (progressed) {
-        progressed = false;
-        for (const inst of instances) {
-          if (started.has(inst)) continue;
-          if (inst.deps.some((d) => d.record.status === "failed" || d.record.status === "skipped")) {
-            started.add(inst);
-            finish(inst, "skipped", { error: `upstream ${inst.deps.find((d) => d.record.status === "failed" || d.record.status === "skipped")!.node.id} did not complete` });
-            progressed = true;
-            continue;
+    let settled = 0;
+    const total = instances.length;
+    let resolved = false;
+    /** An instance reached its final status: release or skip what waits on it. */
+    const settle = (first: Instance) => {
+      const stack = [first];
+      while (stack.length) {
+        const inst = stack.pop()!;
+        settled++;
+        const ok = inst.record.status === "complete";
+        const blocked = inst.record.status === "failed" || inst.record.status === "skipped";
+        for (const dep of dependents.get(inst) ?? []) {
+          if (dep.record.status === "skipped") continue;
+          if (ok) {
+            const left = waiting.get(dep)! - 1;
+            waiting.set(dep, left);
+            if (left === 0) ready.push(dep);
+          } else if (blocked) {
+            finish(dep, "skipped", { error: `upstream ${inst.node.id} did not complete` });
+            stack.push(dep);
           }
-          if (stopper.signal.aborted) continue;
-          if (running >= concurrency) break;
-          if (!inst.deps.every((d) => d.record.status === "complete")) continue;
-          started.add(inst);
-          running++;
-          progressed = true;
-          void process1(inst).finally(() => {
-            running--;
-            pump();
-          });
         }
       }
-      if (running === 0 && (stopper.signal.aborted || instances.every((i) => started.has(i) || i.deps.some((d) => d.record.status !== "complete")))) {
+    };
+    const pump = () => {
+      while (!stopper.signal.aborted && running < concurrency && head < ready.length) {
+        const inst = ready[head++]!;
+        running++;
+        void process1(inst).finally(() => {
+          running--;
+          if (inst.record.status !== "pending") settle(inst);
+          pump();
+        });
+      }
+      const exhausted = stopper.signal.aborted || head >= ready.length;
+      if (!resolved && running === 0 && (exhausted || settled >= total)) {
+        resolved = true;
         resolve();
       }
     };

@@ -1,16 +1,38 @@
-/** Durable file writes: temp file in the same directory, fsync, rename. Readers never see half a file. */
+/**
+ * Atomic file writes: temp file in the same directory, then rename, so readers never see half a
+ * file. `durable` adds an fsync before the rename — for output data, which must be on disk before
+ * the meta that marks it complete; records that can be rebuilt (metas, states, run records) skip
+ * it: after a crash they are at worst missing, which reads as "not complete".
+ */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 
-export function writeFileAtomic(file: string, data: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+const knownDirs = new Set<string>();
+
+function ensureDir(dir: string): void {
+  if (knownDirs.has(dir)) return;
+  fs.mkdirSync(dir, { recursive: true });
+  knownDirs.add(dir);
+}
+
+export function writeFileAtomic(file: string, data: string, durable = true): void {
+  const dir = path.dirname(file);
+  ensureDir(dir);
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   let fd: number | undefined;
   try {
-    fd = fs.openSync(tmp, "w");
+    try {
+      fd = fs.openSync(tmp, "w");
+    } catch (error) {
+      // The directory went away under us (a reset, a cleanup): make it again once.
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      knownDirs.delete(dir);
+      ensureDir(dir);
+      fd = fs.openSync(tmp, "w");
+    }
     fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
+    if (durable) fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;
     fs.renameSync(tmp, file);
@@ -21,8 +43,8 @@ export function writeFileAtomic(file: string, data: string): void {
   }
 }
 
-export function writeJsonAtomic(file: string, value: unknown): void {
-  writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+export function writeJsonAtomic(file: string, value: unknown, durable = false): void {
+  writeFileAtomic(file, `${JSON.stringify(value)}\n`, durable);
 }
 
 export type ReadResult<T> = { ok: true; value: T } | { ok: false; missing: boolean; problem?: string };

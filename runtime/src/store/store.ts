@@ -102,7 +102,7 @@ export class Store {
       fieldHashes,
       bytes: Buffer.byteLength(text),
     };
-    writeFileAtomic(this.objectPath(key, "out"), text);
+    writeFileAtomic(this.objectPath(key, "out"), text, true);
     writeJsonAtomic(this.objectPath(key, "meta"), full);
     return full;
   }

@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import { Node, SyntaxKind, type SourceFile } from "ts-morph";
-import { fingerprintTasks, type FingerprintHost } from "../../../runtime/src/analysis/fingerprint.js";
+import { FingerprintCache, type FingerprintHost } from "../../../runtime/src/analysis/fingerprint.js";
 import { lastRunStatuses, type StaticStatus } from "../../../runtime/src/engine/lastRunStatus.js";
 import { canonicalTarget } from "../../../runtime/src/engine/target.js";
 import { findWorkspaceRoot, resolveStoreDir, Store } from "../../../runtime/src/store/store.js";
@@ -43,12 +43,14 @@ export class FlowAnalysis {
   private readonly indexes = new Map<string, FileIndex>();
   private readonly analyses = new Map<string, { text: string; result: FileAnalysis; dependsOn: Set<string> }>();
   private readonly fingerprintHost: FingerprintHost;
+  private readonly fingerprints: FingerprintCache;
 
   constructor(readonly root: string, options: AnalysisOptions = {}) {
     this.project = new FlowProject(root);
     this.storeRoot = findWorkspaceRoot(root);
     this.store = new Store(resolveStoreDir(this.storeRoot, options.store));
     this.fingerprintHost = { readFile: (f) => this.project.readText(f) };
+    this.fingerprints = new FingerprintCache(this.fingerprintHost);
   }
 
   // ---- documents -----------------------------------------------------------------------------
@@ -74,6 +76,7 @@ export class FlowAnalysis {
   }
 
   private invalidate(file: string): void {
+    this.fingerprints.invalidate(file);
     for (const f of [file, ...this.dependents(file)]) {
       this.analyses.delete(f);
       this.indexes.delete(f);
@@ -152,7 +155,7 @@ export class FlowAnalysis {
     const taskNames = new Map<string, Node>();
     for (const { def, resolved } of index.ordered) {
       if (resolved.kind === "task") {
-        const info = this.taskInfo(def, resolved, checker);
+        const info = this.taskInfo(def, resolved);
         result.tasks.push(info);
         const other = taskNames.get(resolved.name);
         if (other) {
@@ -204,7 +207,7 @@ export class FlowAnalysis {
     const text = sf.getFullText();
     const cached = this.indexes.get(file);
     if (cached && cached.text === text) return cached;
-    const fingerprints = [...safe(() => fingerprintTasks(file, this.fingerprintHost))?.values() ?? []];
+    const fingerprints = safe(() => this.fingerprints.tasksIn(file)) ?? [];
     const index: FileIndex = { text, defs: new Map(), byName: new Map(), ordered: [] };
     for (const def of safe(() => definitionsIn(this.project, sf)) ?? []) {
       const name = definitionName(def) ?? (def.kind === "task" ? "(unnamed task)" : "(unnamed workflow)");
@@ -241,14 +244,19 @@ export class FlowAnalysis {
     return this.index(sf).defs.get(target.call.compilerNode);
   }
 
-  private taskInfo(def: Definition, resolved: TaskDef, checker: import("ts-morph").ts.TypeChecker): TaskInfo {
-    let signature = "";
-    if (def.fn) {
-      const props = safe(() => taskInputProps(checker, def.fn!.compilerNode));
-      const out = safe(() => taskOutputType(checker, def.fn!.compilerNode));
-      const input = props ? `{ ${[...props.values()].map((p) => `${p.name}${p.optional ? "?" : ""}: ${typeText(checker, p.type)}`).join("; ")} }` : "unknown";
-      signature = `(input: ${input}) => ${out ? typeText(checker, out) : "unknown"}`;
-    }
+  /** `(input: { rows: Row[] }) => { model: Model }` for a task of a file: asked for by hovers and `list`. */
+  signatureOf(file: string, taskName: string): string {
+    const sf = this.project.sourceFile(file);
+    const def = sf ? this.index(sf).ordered.find((o) => o.resolved.kind === "task" && o.resolved.name === taskName)?.def : undefined;
+    if (!def?.fn) return "";
+    const checker = this.project.project.getTypeChecker().compilerObject;
+    const props = safe(() => taskInputProps(checker, def.fn!.compilerNode));
+    const out = safe(() => taskOutputType(checker, def.fn!.compilerNode));
+    const input = props ? `{ ${[...props.values()].map((p) => `${p.name}${p.optional ? "?" : ""}: ${typeText(checker, p.type)}`).join("; ")} }` : "unknown";
+    return `(input: ${input}) => ${out ? typeText(checker, out) : "unknown"}`;
+  }
+
+  private taskInfo(def: Definition, resolved: TaskDef): TaskInfo {
     const description = optionString(def.options, "description");
     return {
       name: resolved.name,
@@ -257,7 +265,6 @@ export class FlowAnalysis {
       nameRange: nameRangeOf(def),
       declRange: declRangeOf(def),
       fingerprint: resolved.fingerprint,
-      signature,
       ...(description ? { description } : {}),
       ...(def.exportName ? { exportName: def.exportName } : {}),
     };

@@ -32,8 +32,6 @@ export interface TaskInfo {
   /** Range of the name to show lenses and symbols on. */
   nameRange: Range;
   fingerprint: string;
-  /** `(input: { rows: Row[] }) => { model: Model }`, for hovers. */
-  signature: string;
   description?: string;
   exportName?: string;
 }

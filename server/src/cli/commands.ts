@@ -138,7 +138,7 @@ export function list(dir: string, opts: { format?: string }): number {
     return {
       file: rel(file),
       workflows: a.workflows.filter((w) => w.exported).map((w) => ({ name: w.name, target: `${rel(file)}#${w.name}`, line: w.nameRange.start.line + 1, nodes: w.nodes.length, params: w.params })),
-      tasks: a.tasks.map((t) => ({ name: t.name, line: t.nameRange.start.line + 1, signature: t.signature })),
+      tasks: a.tasks.map((t) => ({ name: t.name, line: t.nameRange.start.line + 1, signature: analysis.signatureOf(file, t.name) })),
     };
   }).filter((e) => e.workflows.length || e.tasks.length);
   if (opts.format === "json") {
