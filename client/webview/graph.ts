@@ -1,15 +1,22 @@
 /**
  * The graph webview's script: receives a workflow's graph from the extension, lays it out once
- * (elkjs in a worker), draws it, and repaints statuses as runs go on. Re-layout only happens when
- * the graph's shape changes; pan and zoom are kept across updates.
+ * (elkjs in a worker for small graphs, the built-in layered layout for large ones), draws what is in
+ * the window (render.ts) and repaints statuses as runs go on. Re-layout only happens when the graph's
+ * shape changes; pan and zoom are kept across updates.
  */
 import type { FlowNode, GraphResult } from "../../server/src/protocol";
 import type { FromWebview, LiveStatus, ToWebview } from "../src/graph/messages";
-import { layoutGraph, type Layout } from "./layout";
+import { layoutGraph } from "./layout";
 import { PanZoom } from "./panzoom";
-import { drawGraph, paintNode, type NodeElements } from "./render";
+import { DETAIL_ZOOM, GraphView } from "./render";
+import type { Layout } from "./shapes";
 
 declare function acquireVsCodeApi(): { postMessage(message: FromWebview): void; getState(): unknown; setState(state: unknown): void };
+
+/** When fitting the whole graph would zoom out below this, it opens at its start instead. */
+const MIN_FIT_ZOOM = 0.05;
+/** The zoom the start of a large graph opens at, and a selected node is shown at. */
+const START_ZOOM = 0.8;
 
 const vscode = acquireVsCodeApi();
 const $ = <T extends Element>(id: string) => document.getElementById(id) as unknown as T;
@@ -20,15 +27,24 @@ const nodesLayer = $<SVGGElement>("nodes");
 const message = $<HTMLDivElement>("message");
 const selection = $<HTMLSpanElement>("selection");
 const legend = $<HTMLDivElement>("legend");
+/** A note over the drawing's corner (does not move it, unlike #message). */
+const hint = document.body.appendChild(document.createElement("div"));
+hint.id = "hint";
+hint.hidden = true;
 const workerUrl = document.body.dataset.elkWorker ?? "";
 const panzoom = new PanZoom(svg, viewport);
+const view = new GraphView(svg, edgesLayer, nodesLayer, panzoom);
+panzoom.onChange = () => view.schedule();
 
 let graph: GraphResult | undefined;
 let shape = "";
 let layout: Layout | undefined;
-let elements = new Map<string, NodeElements>();
 let live: Record<string, LiveStatus> = {};
 let selected: string | undefined;
+/** A node the extension asked to show before its graph was laid out. */
+let pendingSelect: string | undefined;
+/** How the view was last set without the user moving it (a resize sets it again). */
+let lastView: "initial" | "fit" = "initial";
 let layoutMs = 0;
 let generation = 0;
 
@@ -39,6 +55,11 @@ function post(m: FromWebview): void {
 function showMessage(text: string | undefined): void {
   message.hidden = !text;
   message.textContent = text ?? "";
+}
+
+function showHint(text: string | undefined): void {
+  hint.hidden = !text;
+  hint.textContent = text ?? "";
 }
 
 /** Nodes and edges, not statuses: when this is unchanged the layout is reused. */
@@ -53,14 +74,14 @@ function statusOf(node: FlowNode): { status: string; fraction?: number } {
 
 function paint(): void {
   if (!graph) return;
+  view.setStatuses(statusOf);
   const counts = new Map<string, number>();
   const statuses: Record<string, string> = {};
   for (const node of graph.nodes) {
-    const el = elements.get(node.id);
-    const { status, fraction } = statusOf(node);
+    if (!view.has(node.id)) continue;
+    const { status } = statusOf(node);
     statuses[node.id] = status;
     counts.set(status, (counts.get(status) ?? 0) + 1);
-    if (el) paintNode(el, node, status, fraction);
   }
   legend.replaceChildren(...[...counts].map(([s, c]) => {
     const span = document.createElement("span");
@@ -68,15 +89,53 @@ function paint(): void {
     span.textContent = `${c} ${s}`;
     return span;
   }));
-  post({ type: "rendered", nodes: elements.size, edges: graph.edges.length, layoutMs, statuses });
+  post({ type: "rendered", nodes: view.nodeCount, edges: graph.edges.length, layoutMs, statuses });
 }
 
 function select(id: string | undefined): void {
-  if (selected) elements.get(selected)?.group.classList.remove("selected");
-  selected = id && elements.has(id) ? id : undefined;
-  if (selected) elements.get(selected)?.group.classList.add("selected");
+  selected = id && view.has(id) ? id : undefined;
+  view.select(selected);
   selection.textContent = selected ? selected : "No node selected";
   for (const b of document.querySelectorAll<HTMLButtonElement>(".needs-node")) b.disabled = !selected;
+}
+
+/** Shows a node: selects it and centres it, zoomed in far enough to read it. */
+function showNode(id: string): void {
+  select(id);
+  const box = view.box(id);
+  if (!box) return;
+  panzoom.center(box.x + box.width / 2, box.y + box.height / 2, panzoom.view.k >= DETAIL_ZOOM ? panzoom.view.k : START_ZOOM);
+  panzoom.moved = true;
+}
+
+/**
+ * The whole graph fitted, unless that would make its nodes too small to see (thousands of nodes in
+ * a long chain): then its start — the first node of the leftmost column — at a readable zoom.
+ */
+function initialView(): void {
+  if (!layout || !graph) return;
+  lastView = "initial";
+  if (panzoom.fitScale(layout.width, layout.height) >= MIN_FIT_ZOOM) {
+    panzoom.fit(layout.width, layout.height);
+    showHint(undefined);
+    return;
+  }
+  let first: { x: number; y: number; width: number; height: number } | undefined;
+  for (const node of graph.nodes) {
+    const b = view.box(node.id);
+    if (b && (!first || b.x < first.x)) first = b;
+  }
+  if (!first) return;
+  const { height } = panzoom.size();
+  panzoom.place(first.x, first.y + first.height / 2, 24, height / 2, START_ZOOM);
+  showHint(`${graph.nodes.length.toLocaleString("en-US")} nodes: this is the start of the graph. Zoom out (wheel) or Fit to see all of it.`);
+}
+
+function fitAll(): void {
+  if (!layout) return;
+  lastView = "fit";
+  panzoom.fit(layout.width, layout.height);
+  showHint(undefined);
 }
 
 async function setGraph(g: GraphResult, fit: boolean): Promise<void> {
@@ -84,11 +143,12 @@ async function setGraph(g: GraphResult, fit: boolean): Promise<void> {
   graph = g;
   const s = shapeOf(g);
   if (s !== shape || !layout) {
-    showMessage(g.nodes.length > 300 ? `Laying out ${g.nodes.length} nodes…` : undefined);
     const started = performance.now();
     let laid: Layout;
     try {
-      laid = await layoutGraph(g, workerUrl);
+      // Large graphs are laid out synchronously, in milliseconds; small ones by elkjs in its worker.
+      const result = layoutGraph(g, workerUrl);
+      laid = result instanceof Promise ? await result : result;
     } catch (e) {
       showMessage(`Layout failed: ${e instanceof Error ? e.message : String(e)}`);
       post({ type: "error", message: `layout failed: ${e instanceof Error ? e.message : String(e)}` });
@@ -96,13 +156,21 @@ async function setGraph(g: GraphResult, fit: boolean): Promise<void> {
     }
     if (mine !== generation) return; // a newer graph arrived meanwhile
     layoutMs = Math.round(performance.now() - started);
+    const firstLayout = !layout;
     layout = laid;
     shape = s;
-    elements = drawGraph(laid, g.nodes, edgesLayer, nodesLayer);
-    if (fit) panzoom.fit(laid.width, laid.height);
+    view.setLayout(laid, g.nodes);
+    view.setStatuses(statusOf);
     showMessage(g.nodes.length ? undefined : "This workflow has no nodes.");
-  } else if (fit && layout) {
-    panzoom.fit(layout.width, layout.height);
+    if (fit || firstLayout) initialView();
+    else panzoom.fitScale(laid.width, laid.height); // only the zoom-out limit
+    if (pendingSelect && view.has(pendingSelect)) showNode(pendingSelect);
+    pendingSelect = undefined;
+    select(selected);
+    view.render(true);
+  } else {
+    view.updateNodes(g.nodes);
+    if (fit) initialView();
   }
   select(selected);
   paint();
@@ -112,19 +180,29 @@ function nodeIdOf(target: EventTarget | null): string | undefined {
   return (target as Element | null)?.closest?.(".node")?.getAttribute("data-id") ?? undefined;
 }
 
-nodesLayer.addEventListener("click", (e) => {
-  const id = nodeIdOf(e.target);
-  if (!id) return;
+function reveal(id: string): void {
   select(id);
   post({ type: "reveal", node: id });
+}
+
+nodesLayer.addEventListener("click", (e) => {
+  const id = nodeIdOf(e.target);
+  if (id) reveal(id);
 });
 nodesLayer.addEventListener("keydown", (e) => {
   const id = nodeIdOf(e.target);
   if (id && (e.key === "Enter" || e.key === " ")) {
     e.preventDefault();
-    select(id);
-    post({ type: "reveal", node: id });
+    reveal(id);
   }
+});
+// Zoomed out the nodes are blocks in one path per status: a click is hit-tested.
+svg.addEventListener("click", (e) => {
+  if (nodeIdOf(e.target) || panzoom.dragged) return;
+  const r = svg.getBoundingClientRect();
+  const { x, y, k } = panzoom.view;
+  const id = view.nodeAt((e.clientX - r.left - x) / k, (e.clientY - r.top - y) / k);
+  if (id) reveal(id);
 });
 svg.addEventListener("pointerdown", (e) => {
   if (!nodeIdOf(e.target) && e.detail === 2) select(undefined);
@@ -137,10 +215,13 @@ on("force-node", () => selected && post({ type: "run", node: selected, force: tr
 on("reset-node", () => selected && post({ type: "reset", node: selected }));
 on("reset-downstream", () => selected && post({ type: "reset", node: selected, downstream: true }));
 on("reveal-node", () => selected && post({ type: "reveal", node: selected }));
-on("fit", () => layout && panzoom.fit(layout.width, layout.height));
+on("fit", fitAll);
 // The panel was resized (split, sidebar toggled): keep the graph fitted unless the user moved it.
 new ResizeObserver(() => {
-  if (layout && !panzoom.moved) panzoom.fit(layout.width, layout.height);
+  if (layout && !panzoom.moved) {
+    if (lastView === "fit") panzoom.fit(layout.width, layout.height);
+    else initialView();
+  }
 }).observe(svg);
 on("refresh", () => post({ type: "refresh" }));
 
@@ -156,12 +237,10 @@ window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
       live = m.live;
       paint();
       break;
-    case "select": {
-      select(m.node);
-      const box = layout?.nodes.get(m.node);
-      if (box) panzoom.center(box.x + box.width / 2, box.y + box.height / 2);
+    case "select":
+      if (layout && view.has(m.node)) showNode(m.node);
+      else pendingSelect = m.node;
       break;
-    }
     case "error":
       showMessage(m.message);
       break;

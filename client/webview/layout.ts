@@ -1,85 +1,88 @@
 /**
- * Layered left-to-right layout with elkjs, in a web worker so a graph of a few thousand nodes does
- * not freeze the page. The worker script is a local file; it is fetched and started from a blob: URL
- * (a webview cannot start a worker from its resource origin).
+ * Layered left-to-right layout. Small graphs: elkjs, in a web worker so it does not freeze the page
+ * (the worker script is a local file; it is fetched and started from a blob: URL, because a webview
+ * cannot start a worker from its resource origin). Large graphs: the built-in layered layout
+ * (fastLayout.ts) — elkjs takes seconds from a few hundred nodes of a deep workflow and runs out of
+ * memory at 10,000.
  */
 import ELK from "elkjs/lib/elk-api.js";
 import type { ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api.js";
 import type { GraphResult } from "../../server/src/protocol";
+import { fastLayout, layering } from "./fastLayout";
+import { edgeLabel, NODE_HEIGHT, nodeWidth, type Box, type EdgeShape, type Layout } from "./shapes";
 
-export interface Box {
-  id: string;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-export interface EdgeShape {
-  from: string;
-  to: string;
-  label: string;
-  points: { x: number; y: number }[];
-  labelAt?: { x: number; y: number };
-}
-
-export interface Layout {
-  nodes: Map<string, Box>;
-  edges: EdgeShape[];
-  width: number;
-  height: number;
-}
-
-export const NODE_HEIGHT = 44;
-const CHAR = 7.2;
-/** Above this many nodes edge labels are left out of the layout (they would dominate its cost). */
-const LABEL_LIMIT = 800;
-/** Above this many nodes the layout uses its fast strategies. */
-const BIG = 400;
+/**
+ * Which graphs elkjs lays out. Its layered algorithm's cost grows faster than linearly with what it
+ * lays out: nodes, dummy nodes (one per layer an edge skips: the long edges of deep workflows) and
+ * edge labels (each one a label node), so the limit is on that sum ("work"). Measured in headless
+ * Chromium on a loaded 2-core machine, warm worker: work 140-170 ≈ 0.3 s, 280 ≈ 0.3-0.75 s, 560
+ * (200 nodes) ≈ 1.1 s, and 3-10 s at 400 nodes with NETWORK_SIMPLEX placement; the worker's first
+ * start adds ≈ 0.3 s. Above ELK_MAX_WORK the built-in layout (fastLayout.ts) takes milliseconds.
+ */
+export const ELK_MAX_WORK = 200;
+/** Up to this work elkjs places nodes with NETWORK_SIMPLEX (straightest edges, the slowest), else BRANDES_KOEPF. */
+const SIMPLEX_MAX_WORK = 80;
+/** elkjs answers a graph under ELK_MAX_WORK within a second or two; past this it is given up on. */
+const ELK_TIMEOUT_MS = 15_000;
 
 let elk: InstanceType<typeof ELK> | undefined;
+/** Rejects when the worker reports an error (elkjs itself would then never answer). */
+let workerFailed: Promise<never> = new Promise<never>(() => {});
 
 async function engine(workerUrl: string): Promise<InstanceType<typeof ELK>> {
   if (elk) return elk;
-  const source = await (await fetch(workerUrl)).text();
+  const response = await fetch(workerUrl);
+  if (!response.ok) throw new Error(`could not load the elkjs worker (${response.status})`);
+  const source = await response.text();
   const blobUrl = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
-  elk = new ELK({ workerFactory: () => new Worker(blobUrl) as never, workerUrl: blobUrl });
+  let fail: (e: Error) => void = () => {};
+  workerFailed = new Promise<never>((_, reject) => (fail = reject));
+  workerFailed.catch(() => undefined);
+  const workerFactory = () => {
+    const worker = new Worker(blobUrl);
+    worker.addEventListener("error", (e) => fail(new Error(`the elkjs worker failed: ${e.message}`)));
+    return worker as never;
+  };
+  elk = new ELK({ workerFactory, workerUrl: blobUrl });
   return elk;
 }
 
-export function edgeLabel(output: string, input: string): string {
-  return `${output || "(all)"} → ${input}`;
+/**
+ * Lays a graph out: elkjs in its worker for small graphs (it draws them best), the built-in layered
+ * layout (synchronous, milliseconds) for large ones.
+ */
+export function layoutGraph(graph: GraphResult, workerUrl: string): Layout | Promise<Layout> {
+  const laid = layering(graph);
+  const work = graph.nodes.length + laid.dummies + graph.edges.length;
+  if (work > ELK_MAX_WORK) return fastLayout(graph, laid);
+  // If elkjs fails or hangs (its worker could not start, say), the built-in layout draws the graph.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${ELK_TIMEOUT_MS / 1000} s`)), ELK_TIMEOUT_MS);
+  });
+  return Promise.race([elkLayout(graph, workerUrl, work <= SIMPLEX_MAX_WORK ? "NETWORK_SIMPLEX" : "BRANDES_KOEPF"), timeout])
+    .catch((e: unknown) => {
+      console.warn(`elkjs layout failed, using the built-in layout: ${e instanceof Error ? e.message : String(e)}`);
+      elk?.terminateWorker();
+      elk = undefined;
+      return fastLayout(graph, laid);
+    })
+    .finally(() => clearTimeout(timer));
 }
 
-export function nodeWidth(id: string, task: string): number {
-  return Math.max(90, Math.ceil(Math.max(id.length, task.length * 0.85) * CHAR) + 34);
-}
-
-export async function layoutGraph(graph: GraphResult, workerUrl: string): Promise<Layout> {
-  const withLabels = graph.nodes.length <= LABEL_LIMIT;
+async function elkLayout(graph: GraphResult, workerUrl: string, placement: string): Promise<Layout> {
   const ids = new Set(graph.nodes.map((n) => n.id));
-  const big = graph.nodes.length > BIG;
   const root: ElkNode = {
     id: "__root",
     layoutOptions: {
       "elk.algorithm": "layered",
       "elk.direction": "RIGHT",
       "elk.edgeRouting": "POLYLINE",
-      "elk.layered.spacing.nodeNodeBetweenLayers": withLabels ? "70" : "40",
+      "elk.layered.spacing.nodeNodeBetweenLayers": "70",
       "elk.spacing.nodeNode": "22",
       "elk.spacing.edgeLabel": "4",
       "elk.edgeLabels.placement": "CENTER",
-      // Large graphs: the cheap phases (measured on 2000 nodes / 3920 edges: ~1.3 s instead of 6-10 s).
-      // Nodes keep their call order within a layer instead of a crossing-minimised one.
-      ...(big
-        ? {
-            "elk.layered.layering.strategy": "LONGEST_PATH",
-            "elk.layered.crossingMinimization.strategy": "NONE",
-            "elk.layered.crossingMinimization.greedySwitch.type": "OFF",
-            "elk.layered.nodePlacement.strategy": "SIMPLE",
-            "elk.layered.thoroughness": "1",
-          }
-        : { "elk.layered.nodePlacement.strategy": "NETWORK_SIMPLEX" }),
+      "elk.layered.nodePlacement.strategy": placement,
     },
     children: graph.nodes.map((n) => ({ id: n.id, width: nodeWidth(n.id, n.task), height: NODE_HEIGHT })),
     edges: graph.edges
@@ -90,11 +93,11 @@ export async function layoutGraph(graph: GraphResult, workerUrl: string): Promis
           id: `e${i}`,
           sources: [e.from],
           targets: [e.to],
-          labels: withLabels ? [{ id: `l${i}`, text, width: text.length * 6.2 + 6, height: 14 }] : [],
+          labels: [{ id: `l${i}`, text, width: text.length * 6.2 + 6, height: 14 }],
         };
       }),
   };
-  const laid = await (await engine(workerUrl)).layout(root);
+  const laid = await Promise.race([(await engine(workerUrl)).layout(root), workerFailed]);
   const nodes = new Map<string, Box>();
   for (const c of laid.children ?? []) nodes.set(c.id, { id: c.id, x: c.x ?? 0, y: c.y ?? 0, width: c.width ?? 0, height: c.height ?? 0 });
   const edges: EdgeShape[] = [];
@@ -111,5 +114,5 @@ export async function layoutGraph(graph: GraphResult, workerUrl: string): Promis
       labelAt: label && label.x !== undefined ? { x: label.x + (label.width ?? 0) / 2, y: (label.y ?? 0) + (label.height ?? 0) / 2 } : undefined,
     });
   });
-  return { nodes, edges, width: laid.width ?? 0, height: laid.height ?? 0 };
+  return { nodes, edges, width: laid.width ?? 0, height: laid.height ?? 0, engine: "elk" };
 }

@@ -5,10 +5,21 @@ export interface View {
   k: number;
 }
 
+/** Zoom limits: never further in than MAX_K; out as far as fitting the whole drawing needs. */
+const MAX_K = 4;
+const MIN_K = 0.02;
+/** A pointer that moved less than this (pixels) between down and up clicked rather than dragged. */
+const CLICK_SLOP = 4;
+
 export class PanZoom {
   view: View = { x: 20, y: 20, k: 1 };
   /** Whether the user panned or zoomed since the last fit (then a resize keeps their view). */
   moved = false;
+  /** Whether the last press on the background became a drag (its click is then not a click). */
+  dragged = false;
+  /** Called after every change of the view (the renderer redraws on the next frame). */
+  onChange: (() => void) | undefined;
+  private minK = MIN_K;
   private drag: { x: number; y: number; vx: number; vy: number } | undefined;
 
   constructor(private readonly svg: SVGSVGElement, private readonly target: SVGGElement) {
@@ -18,20 +29,25 @@ export class PanZoom {
       const px = e.clientX - r.left;
       const py = e.clientY - r.top;
       const factor = Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015));
-      const k = Math.min(4, Math.max(0.02, this.view.k * factor));
+      const k = Math.min(MAX_K, Math.max(this.minK, this.view.k * factor));
       this.moved = true;
       this.set({ k, x: px - ((px - this.view.x) * k) / this.view.k, y: py - ((py - this.view.y) * k) / this.view.k });
     }, { passive: false });
     svg.addEventListener("pointerdown", (e) => {
       if (e.button !== 0 || (e.target as Element).closest(".node")) return;
       this.drag = { x: e.clientX, y: e.clientY, vx: this.view.x, vy: this.view.y };
+      this.dragged = false;
       svg.setPointerCapture(e.pointerId);
       svg.classList.add("panning");
     });
     svg.addEventListener("pointermove", (e) => {
       if (!this.drag) return;
+      const dx = e.clientX - this.drag.x;
+      const dy = e.clientY - this.drag.y;
+      if (!this.dragged && Math.abs(dx) + Math.abs(dy) < CLICK_SLOP) return;
+      this.dragged = true;
       this.moved = true;
-      this.set({ k: this.view.k, x: this.drag.vx + e.clientX - this.drag.x, y: this.drag.vy + e.clientY - this.drag.y });
+      this.set({ k: this.view.k, x: this.drag.vx + dx, y: this.drag.vy + dy });
     });
     const end = (e: PointerEvent) => {
       if (!this.drag) return;
@@ -45,21 +61,43 @@ export class PanZoom {
 
   set(view: View): void {
     this.view = view;
-    this.target.setAttribute("transform", `translate(${view.x.toFixed(1)},${view.y.toFixed(1)}) scale(${view.k.toFixed(4)})`);
+    // Enough digits for the smallest zooms of very large drawings (k ≈ 0.001).
+    this.target.setAttribute("transform", `translate(${view.x.toFixed(1)},${view.y.toFixed(1)}) scale(${view.k.toPrecision(6)})`);
+    this.onChange?.();
+  }
+
+  /** The zoom at which a width × height drawing fits the SVG (never more than 1.25). */
+  fitScale(width: number, height: number, margin = 24): number {
+    const r = this.svg.getBoundingClientRect();
+    const k = Math.min(1.25, (r.width - 2 * margin) / Math.max(1, width), (r.height - 2 * margin) / Math.max(1, height));
+    // Zooming out must always be able to show the whole drawing.
+    this.minK = Math.max(1e-4, Math.min(MIN_K, k));
+    return Math.max(this.minK, k);
   }
 
   /** Fits a width × height drawing into the SVG (never zooming in past 1.25). */
   fit(width: number, height: number, margin = 24): void {
     const r = this.svg.getBoundingClientRect();
-    const k = Math.min(1.25, (r.width - 2 * margin) / Math.max(1, width), (r.height - 2 * margin) / Math.max(1, height));
-    const kk = Math.max(0.02, k);
+    const kk = this.fitScale(width, height, margin);
     this.moved = false;
     this.set({ k: kk, x: (r.width - width * kk) / 2, y: Math.max(margin, (r.height - height * kk) / 2) });
   }
 
-  /** Centres a point of the drawing. */
-  center(x: number, y: number): void {
+  /** Centres a point of the drawing, at zoom `k` (default: the current one). */
+  center(x: number, y: number, k = this.view.k): void {
     const r = this.svg.getBoundingClientRect();
-    this.set({ k: this.view.k, x: r.width / 2 - x * this.view.k, y: r.height / 2 - y * this.view.k });
+    this.set({ k, x: r.width / 2 - x * k, y: r.height / 2 - y * k });
+  }
+
+  /** Puts a point of the drawing at (sx, sy) in the SVG, at zoom k; the view counts as not moved. */
+  place(x: number, y: number, sx: number, sy: number, k: number): void {
+    this.moved = false;
+    this.set({ k, x: sx - x * k, y: sy - y * k });
+  }
+
+  /** The SVG's size. */
+  size(): { width: number; height: number } {
+    const r = this.svg.getBoundingClientRect();
+    return { width: r.width, height: r.height };
   }
 }

@@ -102,7 +102,7 @@ export function hover(analysis: FlowAnalysis, file: string, pos: Position): Hove
   const status = analysis.statuses(best.wf).get(best.id);
   const state = status?.state;
   const lines = [
-    `**node \`${best.id}\`** · task \`${best.task}\` — ${ICON[status?.status ?? "pending"] ?? ""} **${status?.status ?? "pending"}**`,
+    `**node \`${best.id}\`** · task \`${best.task}\` — **${status?.status ?? "pending"}**`,
     "",
     "```ts",
     `${best.task}${signature}`,

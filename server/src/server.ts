@@ -4,6 +4,7 @@
  * messages. It never executes user code.
  */
 import {
+  CodeLensRefreshRequest,
   createConnection,
   DidChangeWatchedFilesNotification,
   FileChangeType,
@@ -49,6 +50,7 @@ connection.onInitialize((params): InitializeResult => {
   const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? undefined;
   const root = (folder && uriToPath(folder)) ?? params.rootPath ?? process.cwd();
   const options = (params.initializationOptions ?? {}) as { store?: string };
+  lensRefreshSupported = params.capabilities.workspace?.codeLens?.refreshSupport === true;
   storeOption = options.store || undefined;
   analysis = new FlowAnalysis(root, { store: storeOption });
   log(`workspace ${root}, store ${analysis.store.dir}`);
@@ -114,6 +116,8 @@ function schedule(file: string): void {
       publish(file);
       const after = guard("flows", [] as string[], () => analysis!.analyzeFile(file).workflows.map((w) => analysis!.targetOf(w)));
       connection.sendNotification(DidChangeStatus.type, { targets: [...new Set([...before, ...after])] });
+      // Statuses of importers' lenses may change with this file (stale upstream code).
+      if (dependents.length) refreshLenses();
       // Importers next, after a turn of the event loop: the next keystroke is not queued behind them.
       if (dependents.length) {
         setImmediate(() => {
@@ -186,6 +190,13 @@ function storeChanged(hashes: Set<string>): void {
     if (touched) publish(file);
   }
   connection.sendNotification(DidChangeStatus.type, { targets });
+  refreshLenses();
+}
+
+/** Lenses show statuses: ask the client to re-request them (LSP 3.16 refresh) when those change. */
+let lensRefreshSupported = false;
+function refreshLenses(): void {
+  if (lensRefreshSupported) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
 }
 
 connection.onCodeLens((params) => {

@@ -21,10 +21,20 @@ export async function startRun(deps: Deps, args: TargetArgs, force?: RunRequest[
   const title = `Run ${targetLabel(args.target)}${args.node ? `:${args.node}` : ""}`;
   const params = args.params ?? (await askParams(deps.context.workspaceState, deps.flows.find(args.target), args.target, title));
   if (!params) return { status: "cancelled", refused: "cancelled" };
+  await saveFlowDocuments();
   const run = deps.runs.start({ target: args.target, node: args.node, params, force });
   showRunProgress(run, deps.runs);
   const done = await run.done;
   return { runId: done.runId, status: done.status, error: done.error };
+}
+
+/**
+ * A run executes the files on disk: save edited TypeScript documents first, so what runs is what
+ * the editor shows (and what the diagnostics and statuses were computed for).
+ */
+async function saveFlowDocuments(): Promise<void> {
+  const dirty = vscode.workspace.textDocuments.filter((d) => d.isDirty && !d.isUntitled && /^typescript(react)?$/.test(d.languageId));
+  await Promise.all(dirty.map((d) => d.save()));
 }
 
 export function registerRunCommands(context: vscode.ExtensionContext, deps: Deps): void {

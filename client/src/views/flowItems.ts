@@ -6,6 +6,7 @@ import * as vscode from "vscode";
 import type { FlowInfo, FlowNode, SourceLocation } from "../../../server/src/protocol";
 import { statusIcon, statusWord } from "./statusIcons";
 import { firstLine, timingDescription } from "../util/format";
+import { mdCode, mdText } from "../util/markdown";
 
 export function locationCommand(location: SourceLocation | undefined): vscode.Command | undefined {
   if (!location) return undefined;
@@ -36,15 +37,16 @@ export class WorkflowItem extends vscode.TreeItem {
     this.iconPath = statusIcon(status);
     this.description = `${flow.target.slice(0, flow.target.lastIndexOf("#"))} · ${statusCounts(flow.nodes)}`;
     const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`**${flow.name}** — workflow\n\n`);
+    md.appendMarkdown(`**${mdText(flow.name)}** — workflow\n\n`);
     if (flow.description) md.appendText(`${flow.description}\n\n`);
-    md.appendMarkdown(`\`${flow.target}\`\n\n`);
+    md.appendMarkdown(`${mdCode(flow.target)}\n\n`);
     md.appendMarkdown(`Status: ${statusWord(status)} (${statusCounts(flow.nodes)})`);
     if (flow.params.length) {
       md.appendMarkdown("\n\nParams: ");
       md.appendText(flow.params.map((p) => `${p.name}: ${p.type}${p.default !== undefined ? ` = ${JSON.stringify(p.default)}` : ""}`).join(", "));
     }
     this.tooltip = md;
+    this.accessibilityInformation = { label: `workflow ${flow.name}, ${statusWord(status)}, ${statusCounts(flow.nodes)}`, role: "treeitem" };
     this.contextValue = "workflow runnable resettable graph";
     this.resourceUri = undefined;
     this.command = locationCommand({ uri: flow.uri, range: flow.range });
@@ -79,18 +81,20 @@ export class NodeItem extends vscode.TreeItem {
     this.description = [taskNote, node.status === "complete" || !last ? timing : `${node.status}${timing ? ` · ${timing}` : ""}`]
       .filter(Boolean).join(" · ") || node.status;
     const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`**${node.id}** — task \`${node.task}\`\n\n`);
+    md.appendMarkdown(`**${mdText(node.id)}** — task ${mdCode(node.task)}\n\n`);
     md.appendMarkdown(`Status: **${statusWord(node.status)}**`);
-    if (node.deps.length) md.appendMarkdown(`\n\nUpstream: ${node.deps.map((d) => `\`${d}\``).join(", ")}`);
+    if (node.deps.length) md.appendMarkdown(`\n\nUpstream: ${node.deps.map((d) => mdCode(d)).join(", ")}`);
     if (last) {
-      md.appendMarkdown(`\n\nLast run: \`${last.runId}\` ${statusWord(last.status)}${timing ? ` · ${timing}` : ""}`);
-      if (last.cacheKey) md.appendMarkdown(`\n\nCache key: \`${last.cacheKey.slice(0, 16)}…\``);
+      md.appendMarkdown(`\n\nLast run: ${mdCode(last.runId)} ${statusWord(last.status)}${timing ? ` · ${mdText(timing)}` : ""}`);
+      if (last.cacheKey) md.appendMarkdown(`\n\nCache key: ${mdCode(`${last.cacheKey.slice(0, 16)}…`)}`);
       if (last.error) {
         md.appendMarkdown("\n\nLast error:\n");
         md.appendCodeblock(last.error.split(/\r?\n/).slice(0, 12).join("\n"), "text");
       }
     }
     this.tooltip = md;
+    // Screen readers get the status in words; sighted users see it as the icon.
+    this.accessibilityInformation = { label: `${label}, ${statusWord(node.status)}${timing ? `, ${timing}` : ""}`, role: "treeitem" };
     const tokens = ["node", "runnable", "resettable", `status-${node.status}`];
     if (last) tokens.push("hasRun");
     if (node.location) tokens.push("hasLocation");

@@ -4,6 +4,7 @@ import type { NodeRecord, RunRecord } from "../runs/events";
 import type { LiveNode, LiveRun } from "../runs/runManager";
 import { statusIcon, statusWord } from "./statusIcons";
 import { firstLine, formatAge, formatDuration, percent, targetLabel } from "../util/format";
+import { mdCode, mdText } from "../util/markdown";
 
 /** What a Runs item shows, whether it comes from a live run or a record. */
 export interface RunView {
@@ -74,8 +75,8 @@ export class RunItem extends vscode.TreeItem {
     if (run.interrupted) parts.push("interrupted");
     this.description = parts.join(" · ");
     const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`**${run.target}${run.node ? `:${run.node}` : ""}**\n\n`);
-    md.appendMarkdown(`Run \`${run.runId ?? "starting…"}\` — ${statusWord(run.status)}`);
+    md.appendMarkdown(`**${mdText(`${run.target}${run.node ? `:${run.node}` : ""}`)}**\n\n`);
+    md.appendMarkdown(`Run ${mdCode(run.runId ?? "starting…")} — ${statusWord(run.status)}`);
     if (run.startedAt) md.appendMarkdown(`\n\nStarted ${new Date(run.startedAt).toLocaleString()}`);
     if (d) md.appendMarkdown(` · took ${d}`);
     if (run.error) {

@@ -12,9 +12,21 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+/** Resolves once everything written to stdout and stderr has been handed to the OS. */
+function drained(): Promise<void> {
+  const flush = (stream: NodeJS.WriteStream) =>
+    new Promise<void>((resolve) => {
+      if (stream.destroyed || stream.writableLength === 0) return resolve();
+      stream.write("", () => resolve());
+    });
+  return Promise.all([flush(process.stdout), flush(process.stderr)]).then(() => undefined);
+}
+
 main(process.argv.slice(2)).then(
-  (code) => {
+  async (code) => {
     process.exitCode = code;
+    // A slow reader of --events must still get run-finished: exit only once output is delivered.
+    await drained();
     // Tasks that ignored their abort signal may still hold the event loop: leave anyway.
     setTimeout(() => process.exit(code), 50).unref();
   },

@@ -38,6 +38,15 @@ function program(): Command {
   return cmd;
 }
 
+/** File-system failures that are the machine's state, not a bug: said plainly. */
+const STORAGE_ERRORS: Record<string, string> = {
+  ENOSPC: "no space left on the device (ENOSPC); free some space and run again — complete nodes are kept",
+  EDQUOT: "disk quota exceeded (EDQUOT)",
+  EROFS: "the file system is read-only (EROFS)",
+  EACCES: "permission denied (EACCES)",
+  EPERM: "operation not permitted (EPERM)",
+};
+
 export async function main(argv: string[]): Promise<number> {
   try {
     await program().parseAsync(argv, { from: "user" });
@@ -47,9 +56,16 @@ export async function main(argv: string[]): Promise<number> {
       // Commander already printed its message (usage errors) or the help/version text.
       return error.exitCode === 0 ? 0 : 2;
     }
-    if (error instanceof FlowsmithError) {
-      process.stderr.write(`flowsmith: error: ${error.message.replace(/\s*\n\s*/g, " ")}\n`);
-      return error.exitCode;
+    // By name too: the lazily loaded analysis bundle has its own copy of the class.
+    if (error instanceof FlowsmithError || (error as Error)?.name === "FlowsmithError") {
+      process.stderr.write(`flowsmith: error: ${(error as Error).message.replace(/\s*\n\s*/g, " ")}\n`);
+      return (error as FlowsmithError).exitCode ?? 2;
+    }
+    const code = (error as NodeJS.ErrnoException)?.code;
+    if (code && STORAGE_ERRORS[code]) {
+      const where = (error as NodeJS.ErrnoException).path;
+      process.stderr.write(`flowsmith: error: cannot write ${where ?? "the store"}: ${STORAGE_ERRORS[code]}\n`);
+      return 1;
     }
     process.stderr.write(`flowsmith: internal error: ${errorMessage(error)}\n`);
     if (process.env.FLOWSMITH_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ""}\n`);

@@ -36,6 +36,13 @@ export function cacheKey(node: GraphNode, fingerprint: string, inputHashes: Reco
   );
 }
 
+/** An upstream output that should be in the store is missing or corrupt: the engine recomputes it. */
+export class UpstreamCorrupt extends Error {
+  constructor(readonly node: string) {
+    super(`the stored output of ${node} is missing or corrupt`);
+  }
+}
+
 /** A finished upstream node as downstream inputs see it. */
 export interface Upstream {
   key: string;
@@ -89,7 +96,7 @@ export class InputResolver {
         const up = this.require(node, input, b.node);
         if (!up.value) {
           const read = this.store.readOutput(up.key);
-          if (!read) throw new Error(`the output of ${b.node} (${up.key.slice(0, 12)}) is missing from the store`);
+          if (!read) throw new UpstreamCorrupt(b.node);
           up.value = { v: read.value };
         }
         let v = up.value.v;

@@ -39,7 +39,7 @@ function shapeOf(flow: WorkflowImpl): Record<string, FieldSchema> {
 
 function checkKey(flow: WorkflowImpl, name: string, key: string): void {
   const shape = shapeOf(flow);
-  if (!(key in shape)) {
+  if (!Object.hasOwn(shape, key)) {
     const keys = Object.keys(shape);
     throw new FlowsmithError(
       `workflow ${name} has no param "${key}"${hint(key, keys)}` + (keys.length ? `; its params are ${keys.join(", ")}` : "; it takes no params"),
@@ -118,19 +118,24 @@ export function expandParamSets(fixed: Record<string, unknown>, matrix: Record<s
 }
 
 /** `--config node.key=value` (or `*.key=value` for every node) into per-node config objects. */
+const RESERVED = new Set(["__proto__", "constructor", "prototype"]);
+
 export function parseConfig(pairs: string[]): Record<string, Record<string, unknown>> {
-  const out: Record<string, Record<string, unknown>> = {};
+  // Null-prototype objects: a key like __proto__ must never reach Object.prototype.
+  const out: Record<string, Record<string, unknown>> = Object.create(null);
   for (const pair of pairs) {
     const [lhs, raw] = splitPair(pair, "--config");
     const dot = lhs.lastIndexOf(".");
     if (dot <= 0 || dot === lhs.length - 1) throw new FlowsmithError(`--config "${pair}" must look like node.key=value`);
     const node = lhs.slice(0, dot);
     const key = lhs.slice(dot + 1);
-    (out[node] ??= {})[key] = coerce(undefined, raw);
+    if (RESERVED.has(node) || RESERVED.has(key)) throw new FlowsmithError(`--config "${pair}": "${RESERVED.has(node) ? node : key}" cannot be used as a node or key name`);
+    (out[node] ??= Object.create(null) as Record<string, unknown>)[key] = coerce(undefined, raw);
   }
   return out;
 }
 
 export function configFor(config: Record<string, Record<string, unknown>>, nodeId: string, taskName: string): Record<string, unknown> {
-  return { ...config["*"], ...config[taskName], ...config[nodeId] };
+  const own = (k: string) => (Object.hasOwn(config, k) ? config[k] : undefined);
+  return { ...own("*"), ...own(taskName), ...own(nodeId) };
 }

@@ -14,7 +14,7 @@ import { STORE_FORMAT, type NodeRecord, type NodeStatus, type RunRecord, type Ru
 import { newRunId, shortHash, type Store } from "../store/store.js";
 import { FlowsmithError, errorMessage, hint } from "../util/errors.js";
 import type { EventSink } from "./events.js";
-import { cacheKey, fingerprintOf, InputResolver, type Upstream } from "./keys.js";
+import { cacheKey, fingerprintOf, InputResolver, UpstreamCorrupt, type Upstream } from "./keys.js";
 import { configFor, expandParamSets, parseConfig, parseMatrix, parseParamPairs, validateParams } from "./params.js";
 import type { PreparedFlow } from "./prepare.js";
 
@@ -217,18 +217,20 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
     saveRun();
   };
 
+  /** A node's log: capped at LOG_LIMIT_BYTES (bytes on disk), then one truncation line and silence. */
   const log = (inst: Instance, line: string) => {
     inst.record.log ??= `${inst.variant !== undefined ? `${inst.variant}-` : ""}${inst.node.id.replace(/[^\w.-]/g, "_")}-${shortHash(`${inst.variant}:${inst.node.id}`).slice(0, 6)}.log`;
-    if (inst.logBytes < LOG_LIMIT_BYTES) {
-      const text = inst.logBytes + line.length + 1 > LOG_LIMIT_BYTES ? "[log truncated at 10 MB]\n" : `${line}\n`;
-      inst.logBytes += text.length;
-      try {
-        fs.appendFileSync(path.join(logDir, inst.record.log), text);
-      } catch {
-        /* a full disk must not fail the task over its log */
-      }
-      emit({ type: "node-log", runId, node: inst.node.id, ...(inst.variant !== undefined ? { variant: inst.variant } : {}), line });
+    if (inst.logBytes >= LOG_LIMIT_BYTES) return;
+    const bytes = Buffer.byteLength(line) + 1;
+    const truncated = inst.logBytes + bytes > LOG_LIMIT_BYTES;
+    const written = truncated ? `[log truncated at ${LOG_LIMIT_BYTES / 1048576} MB]` : line;
+    inst.logBytes = truncated ? LOG_LIMIT_BYTES : inst.logBytes + bytes;
+    try {
+      fs.appendFileSync(path.join(logDir, inst.record.log), `${written}\n`);
+    } catch {
+      /* a full disk must not fail the task over its log */
     }
+    emit({ type: "node-log", runId, node: inst.node.id, ...(inst.variant !== undefined ? { variant: inst.variant } : {}), line: written });
   };
 
   /** Run one node's task (with retries) and store its output under `key`. */
@@ -311,7 +313,41 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
   };
 
   /** Decide and do what one instance needs once its upstream is done. */
+  /**
+   * Do `work` for an instance; if an upstream output it reads turns out missing or corrupt (the
+   * store discards such outputs), recompute that upstream node and try again.
+   */
+  const withRecovery = async <T>(inst: Instance, work: () => Promise<T>): Promise<T> => {
+    for (let tries = 0; ; tries++) {
+      try {
+        return await work();
+      } catch (error) {
+        if (!(error instanceof UpstreamCorrupt) || tries >= 3) throw error;
+        const up = inst.deps.find((d) => d.node.id === error.node);
+        const upKey = up?.record.cacheKey;
+        if (!up || !upKey) throw error;
+        log(up, "its stored output was missing or corrupt: recomputing it");
+        const upResolver = new InputResolver(store, (id) => up.deps.find((d) => d.node.id === id)?.upstream);
+        sharedByKey.delete(upKey);
+        up.upstream = await withRecovery(up, () => execute(up, upKey, upResolver));
+        up.record.cached = false;
+        if (inst.record.cacheKey) sharedByKey.delete(inst.record.cacheKey);
+      }
+    }
+  };
+
   const process1 = async (inst: Instance) => {
+    try {
+      await withRecovery(inst, () => processOnce(inst));
+    } catch (error) {
+      const message = describeUserError(error);
+      log(inst, message);
+      finish(inst, "failed", { error: message, finishedAt: new Date().toISOString() });
+      writeState(inst, "failed", { error: message });
+    }
+  };
+
+  const processOnce = async (inst: Instance) => {
     const { node } = inst;
     const resolver = new InputResolver(store, (id) => inst.deps.find((d) => d.node.id === id)?.upstream);
     let key: string;
@@ -319,6 +355,7 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
       inst.inputHashes = resolver.hashes(node);
       key = cacheKey(node, inst.record.fingerprint, inst.inputHashes);
     } catch (error) {
+      if (error instanceof UpstreamCorrupt) throw error;
       const message = describeUserError(error);
       log(inst, message);
       finish(inst, "failed", { error: message, finishedAt: new Date().toISOString() });
@@ -352,6 +389,7 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
       writeState(inst, "complete", { finishedAt, durationMs });
       finish(inst, "complete", ran ? { durationMs, finishedAt } : { cached: true, durationMs: 0, finishedAt });
     } catch (error) {
+      if (error instanceof UpstreamCorrupt && !stopper.signal.aborted) throw error;
       const finishedAt = new Date().toISOString();
       const durationMs = inst.record.startedAt ? Date.parse(finishedAt) - Date.parse(inst.record.startedAt) : 0;
       if (error instanceof StopRequested || stopper.signal.aborted) {

@@ -31,7 +31,8 @@ export function writeFileAtomic(file: string, data: string, durable = true): voi
       ensureDir(dir);
       fd = fs.openSync(tmp, "w");
     }
-    fs.writeSync(fd, data);
+    // writeFileSync on a descriptor loops until every byte is written (writeSync may write part).
+    fs.writeFileSync(fd, data);
     if (durable) fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;

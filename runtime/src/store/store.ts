@@ -49,7 +49,7 @@ export class Store {
       return undefined;
     }
     const m = meta.value;
-    if (!m || m.key !== key || typeof m.outputHash !== "string" || typeof m.fieldHashes !== "object") {
+    if (!isObject(m) || m.key !== key || typeof m.outputHash !== "string" || typeof m.bytes !== "number" || !isStringRecord(m.fieldHashes)) {
       this.problem(`output ${key}: its record is malformed; treated as missing`);
       return undefined;
     }
@@ -74,11 +74,15 @@ export class Store {
     if (!meta) return undefined;
     const out = readJson<unknown>(this.objectPath(key, "out"));
     if (!out.ok) {
-      this.problem(`output ${key}: ${out.problem ?? "unreadable"}; treated as missing`);
+      // Its meta says complete but the data is gone or garbage: discard it so the node runs again.
+      this.problem(`output ${key}: ${out.problem ?? "unreadable"}; discarded, its node will run again`);
+      this.deleteOutput(key);
       return undefined;
     }
     if (contentHash(out.value) !== meta.outputHash) {
-      this.problem(`output ${key}: content does not match its hash; treated as missing`);
+      // Corrupt data under a complete-looking meta: discard the meta so the node runs again.
+      this.problem(`output ${key}: content does not match its hash; discarded, its node will run again`);
+      this.deleteOutput(key);
       return undefined;
     }
     return { meta, value: out.value };
@@ -133,8 +137,12 @@ export class Store {
       if (!r.missing) this.problem(`state of ${target}:${node}: ${r.problem}; treated as missing`);
       return undefined;
     }
-    if (r.value?.node !== node || r.value.target !== target) return undefined;
-    return r.value;
+    const st = r.value;
+    if (!isObject(st) || st.node !== node || st.target !== target || !NODE_STATUSES.has(st.status) || typeof st.fingerprint !== "string" || (st.cacheKey !== undefined && !KEY.test(String(st.cacheKey)))) {
+      this.problem(`state of ${target}:${node} is malformed; treated as missing`);
+      return undefined;
+    }
+    return st;
   }
 
   writeNodeState(state: NodeState): void {
@@ -162,7 +170,12 @@ export class Store {
       if (!r.missing) this.problem(`run ${runId}: ${r.problem}; skipped`);
       return undefined;
     }
-    return withLiveness(r.value);
+    const run = r.value;
+    if (!isObject(run) || run.id !== runId || typeof run.target !== "string" || typeof run.status !== "string" || typeof run.startedAt !== "string" || !Array.isArray(run.nodes) || !Array.isArray(run.paramSets)) {
+      this.problem(`run ${runId}: its record is malformed; skipped`);
+      return undefined;
+    }
+    return withLiveness(run);
   }
 
   /** All runs, newest first. Corrupt records are reported and skipped. */
@@ -213,7 +226,9 @@ export class Store {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       }
       const holder = readJson<{ pid: number }>(file);
-      const orphaned = holder.ok ? !isProcessAlive(holder.value.pid) : !holder.missing && isOlderThan(file, 5000);
+      const valid = holder.ok && isObject(holder.value) && typeof holder.value.pid === "number";
+      // A lock of a dead process, or garbage that has sat there a while, is taken over.
+      const orphaned = valid ? !isProcessAlive(holder.value.pid) : holder.ok || !holder.missing ? isOlderThan(file, 2000) : false;
       if (!orphaned && !(holder.ok === false && holder.missing)) return false;
       fs.rmSync(file, { force: true });
     }
@@ -229,6 +244,16 @@ export class Store {
   private problem(message: string): void {
     if (!this.problems.includes(message)) this.problems.push(message);
   }
+}
+
+const NODE_STATUSES = new Set<unknown>(["pending", "complete", "stale", "running", "failed", "stopped", "skipped"]);
+
+function isObject(value: unknown): value is Record<string, any> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return isObject(value) && Object.values(value).every((v) => typeof v === "string");
 }
 
 function isOlderThan(file: string, ms: number): boolean {

@@ -70,6 +70,10 @@ function findWorkflow(targetText: string, store?: string): { analysis: FlowAnaly
     wf = flows.find((w) => w.name === spec.workflow);
     if (!wf) throw new FlowsmithError(`${spec.file} has no exported workflow "${spec.workflow}"${hint(spec.workflow, names)}${names.length ? `; it exports ${names.join(", ")}` : ""}`);
   }
+  if (spec.node !== undefined && !wf!.nodes.some((n) => n.id === spec.node)) {
+    const ids = wf!.nodes.map((n) => n.id);
+    throw new FlowsmithError(`workflow ${wf!.name} has no node "${spec.node}"${hint(spec.node, ids)}; its nodes are ${ids.join(", ")}`);
+  }
   return { analysis, wf: wf! };
 }
 

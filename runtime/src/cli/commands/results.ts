@@ -23,7 +23,14 @@ export function registerResults(program: Command): void {
         const values = records.map((r) => {
           if (r.status !== "complete" || !r.cacheKey) throw new FlowsmithError(`node ${r.id} did not complete in run ${runId} (${r.status})`, undefined, 1);
           const out = store.readOutput(r.cacheKey);
-          if (!out) throw new FlowsmithError(`the output of node ${r.id} is no longer in the store (reset since?)`, undefined, 1);
+          if (!out) {
+            reportProblems(store);
+            throw new FlowsmithError(
+              store.problems.length ? `the output of node ${r.id} is unreadable (see the warning above); run the workflow again to recompute it` : `the output of node ${r.id} is no longer in the store (reset since?)`,
+              undefined,
+              1,
+            );
+          }
           return out.value;
         });
         value = values.length === 1 ? values[0] : values;

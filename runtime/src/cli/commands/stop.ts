@@ -41,11 +41,16 @@ async function stopOne(store: Store, run: RunRecord): Promise<string> {
     durationMs: Date.parse(finishedAt) - Date.parse(now.startedAt),
     nodes: now.nodes.map((n) => (n.status === "running" ? { ...n, status: "stopped", error: "killed after the stop grace period" } : n)),
   };
-  store.writeRun(repaired);
+  // The run record is written in batches: a node may have started since its last write. The
+  // node states (written when each node starts) are the truth for what was running.
   for (const n of repaired.nodes) {
     const state = store.readNodeState(run.target, n.id);
-    if (state && state.runId === run.id && state.status === "running") store.writeNodeState({ ...state, status: "stopped", finishedAt });
+    if (state && state.runId === run.id && state.status === "running") {
+      store.writeNodeState({ ...state, status: "stopped", finishedAt });
+      if (n.status === "pending") Object.assign(n, { status: "stopped", error: "killed after the stop grace period" });
+    }
   }
+  store.writeRun(repaired);
   return `killed run ${run.id} (it did not stop within ${GRACE_MS / 1000} s)`;
 }
 

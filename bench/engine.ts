@@ -1,0 +1,327 @@
+/**
+ * Engine benchmark: N-node graphs of no-op tasks, a wide fan-out (one source, N-1 leaves) and a deep
+ * chain (n0 → n1 → …), each built by a loop in the workflow body.
+ *   - through the real CLI (`node runtime/dist/cli.js run`): cold run (fresh store) and fully cached
+ *     re-run, wall time of the whole process (startup, loading, fingerprints included);
+ *   - through the engine API in a fresh process (runtime/src/engine/prepare.ts + run.ts via tsx):
+ *     prepare (load + fingerprint), cold runWorkflow, cached runWorkflow — the engine alone;
+ *   - baselines in the same process and run: a minimal Promise-based DAG executor over the same graph
+ *     and the same task functions with no store (the scheduling floor), and the same executor writing
+ *     each output with one fs.writeFile (the I/O floor). Both run at the engine's concurrency (4).
+ *     A third, informational: the same executor writing each output durably (temp file, fsync,
+ *     rename, async) — what the store's "durable before complete" rule costs at the least.
+ * The workflow body is also generated as N spelled-out statements ("generated" style): those run
+ * through the CLI too, to show both forms work.
+ *
+ *   node --import tsx bench/engine.ts [--nodes 10000]
+ */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { engineFlowText, writeScaffold, type EngineShape, type EngineStyle } from "./generate.js";
+import { assert, CLI, now, REPO, requireBuilt, run, settleDisk, tempDir } from "./lib/util.js";
+
+export const ENGINE_CONCURRENCY = 4;
+
+export interface ApiFigures {
+  shape: EngineShape;
+  nodes: number;
+  prepareMs: number;
+  coldMs: number;
+  cachedMs: number;
+  schedulingFloorMs: number;
+  ioFloorMs: number;
+  /** The same executor writing each output durably: temp file, fsync, rename (what "durable" costs). */
+  durableFloorMs: number;
+  coldRan: number;
+  cachedEncountered: number;
+}
+
+export interface CliFigures {
+  shape: EngineShape;
+  style: EngineStyle;
+  coldMs: number;
+  cachedMs: number;
+  coldOk: boolean;
+  cachedOk: boolean;
+}
+
+export interface EngineFigures {
+  nodes: number;
+  api: ApiFigures[];
+  cli: CliFigures[];
+  /** A run of an empty workflow through the CLI: process start-up and loading. */
+  cliStartupMs: number;
+}
+
+export interface EngineOptions {
+  nodes: number;
+  /** Also run the generated (spelled-out) bodies through the CLI. */
+  generated?: boolean;
+  log?: (line: string) => void;
+  nodeFlags?: string[];
+}
+
+function flowFile(dir: string, shape: EngineShape, style: EngineStyle): string {
+  return path.join(dir, `${shape}_${style}.ts`);
+}
+
+function summaryOf(stdout: string): { ran: number; complete: number } {
+  const ran = Number(/(\d+) ran successfully/.exec(stdout)?.[1] ?? NaN);
+  const complete = Number(/(\d+) complete ones were encountered/.exec(stdout)?.[1] ?? 0);
+  return { ran, complete };
+}
+
+export async function engineBench(o: EngineOptions): Promise<EngineFigures> {
+  requireBuilt([CLI]);
+  const log = o.log ?? (() => {});
+  const dir = tempDir(`engine-${o.nodes}`);
+  writeScaffold(dir, "flowsmith-engine-bench");
+  const shapes: EngineShape[] = ["wide", "deep"];
+  const styles: EngineStyle[] = o.generated === false ? ["loop"] : ["loop", "generated"];
+  for (const shape of shapes) for (const style of styles) fs.writeFileSync(flowFile(dir, shape, style), engineFlowText(shape, style, o.nodes));
+  fs.writeFileSync(path.join(dir, "empty.ts"), `import { task, workflow } from "flowsmith";\nexport const one = task(async () => ({ ok: true }));\nexport const empty = workflow(() => {\n  const r = one();\n  return { ok: r.ok };\n});\n`);
+
+  // CLI start-up: a one-node workflow, cached (what every CLI run pays before any node).
+  const storeFor = (name: string) => path.join(dir, `.store-${name}`);
+  await run(process.execPath, [CLI, "run", "empty.ts#empty", "--store", storeFor("empty")], { cwd: dir });
+  const startup = await run(process.execPath, [CLI, "run", "empty.ts#empty", "--store", storeFor("empty")], { cwd: dir });
+  assert(startup.code === 0, `flowsmith run empty.ts#empty failed: ${startup.stderr}`);
+  log(`  CLI start-up (cached one-node run): ${startup.wallMs.toFixed(0)} ms`);
+
+  const cli: CliFigures[] = [];
+  for (const style of styles) {
+    for (const shape of shapes) {
+      const target = `${shape}_${style}.ts#${shape}_${style}`;
+      const store = storeFor(`cli-${shape}-${style}`);
+      const args = [...(o.nodeFlags ?? []), CLI, "run", target, "--store", store];
+      settleDisk();
+      const cold = await run(process.execPath, args, { cwd: dir });
+      assert(cold.code === 0, `flowsmith run ${target} failed (exit ${cold.code}): ${cold.stderr.slice(0, 2000)}${cold.stdout.slice(-1000)}`);
+      const c = summaryOf(cold.stdout);
+      assert(c.ran === o.nodes, `flowsmith run ${target} ran ${c.ran} nodes, expected ${o.nodes}`);
+      settleDisk();
+      const cached = await run(process.execPath, args, { cwd: dir });
+      assert(cached.code === 0, `cached flowsmith run ${target} failed: ${cached.stderr.slice(0, 2000)}`);
+      const k = summaryOf(cached.stdout);
+      assert(k.complete === o.nodes && (k.ran === 0 || Number.isNaN(k.ran)), `cached run of ${target}: ${k.complete} complete, ${k.ran} ran`);
+      cli.push({ shape, style, coldMs: cold.wallMs, cachedMs: cached.wallMs, coldOk: true, cachedOk: true });
+      log(`  CLI ${shape}/${style}: cold ${cold.wallMs.toFixed(0)} ms, cached ${cached.wallMs.toFixed(0)} ms`);
+    }
+  }
+
+  const api: ApiFigures[] = [];
+  for (const shape of shapes) {
+    const out = await apiInChild(dir, shape, o.nodes, storeFor(`api-${shape}`), o.nodeFlags);
+    api.push(out);
+    log(
+      `  API ${shape}: prepare ${out.prepareMs.toFixed(0)} ms, cold ${out.coldMs.toFixed(0)} ms, cached ${out.cachedMs.toFixed(0)} ms; ` +
+        `scheduling floor ${out.schedulingFloorMs.toFixed(0)} ms, I/O floor ${out.ioFloorMs.toFixed(0)} ms, durable I/O floor ${out.durableFloorMs.toFixed(0)} ms`,
+    );
+  }
+  return { nodes: o.nodes, api, cli, cliStartupMs: startup.wallMs };
+}
+
+/** The API measurements in a fresh process (tsx), so one shape's JIT or heap does not help the next. */
+function apiInChild(dir: string, shape: EngineShape, nodes: number, store: string, nodeFlags: string[] = []): Promise<ApiFigures> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", __filename, "--api-child", dir, shape, String(nodes), store], {
+      cwd: dir,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += String(d)));
+    child.stderr.on("data", (d) => (stderr += String(d)));
+    child.on("close", (code) => {
+      const line = stdout.split("\n").find((l) => l.startsWith("{"));
+      if (code !== 0 || !line) reject(new Error(`engine API child (${shape}) failed with ${code}: ${stderr.slice(-3000)}`));
+      else resolve(JSON.parse(line) as ApiFigures);
+    });
+  });
+}
+
+// ---- the floors -----------------------------------------------------------------------------------
+
+interface FloorNode {
+  id: string;
+  deps: string[];
+  exec: (outputs: Map<string, unknown>) => Promise<unknown>;
+}
+
+/**
+ * The minimal Promise-based DAG executor: a node starts when its last dependency finishes, at most
+ * `concurrency` at once; with `writeDir`, each output is written with one fs.writeFile.
+ */
+export function floorRun(nodes: FloorNode[], concurrency: number, writeDir?: string, durable = false): Promise<Map<string, unknown>> {
+  const outputs = new Map<string, unknown>();
+  const waiting = new Map<string, number>();
+  const dependents = new Map<string, FloorNode[]>();
+  const ready: FloorNode[] = [];
+  for (const n of nodes) {
+    waiting.set(n.id, n.deps.length);
+    for (const d of n.deps) {
+      let list = dependents.get(d);
+      if (!list) dependents.set(d, (list = []));
+      list.push(n);
+    }
+    if (n.deps.length === 0) ready.push(n);
+  }
+  return new Promise((resolve, reject) => {
+    let running = 0;
+    let done = 0;
+    const pump = () => {
+      while (running < concurrency && ready.length) {
+        const n = ready.pop()!;
+        running++;
+        n.exec(outputs)
+          .then(async (out) => {
+            outputs.set(n.id, out);
+            if (writeDir && !durable) await fs.promises.writeFile(path.join(writeDir, `${n.id}.json`), JSON.stringify(out));
+            if (writeDir && durable) {
+              const file = path.join(writeDir, `${n.id}.json`);
+              const h = await fs.promises.open(`${file}.tmp`, "w");
+              await h.writeFile(JSON.stringify(out));
+              await h.sync();
+              await h.close();
+              await fs.promises.rename(`${file}.tmp`, file);
+            }
+            running--;
+            done++;
+            for (const d of dependents.get(n.id) ?? []) {
+              const left = waiting.get(d.id)! - 1;
+              waiting.set(d.id, left);
+              if (left === 0) ready.push(d);
+            }
+            if (done === nodes.length) resolve(outputs);
+            else pump();
+          })
+          .catch(reject);
+      }
+    };
+    pump();
+  });
+}
+
+async function apiChild(dir: string, shape: EngineShape, nodes: number, store: string): Promise<void> {
+  // The engine's own sources, as the CLI bundles them.
+  const { prepare } = (await import(path.join(REPO, "runtime/src/engine/prepare.ts"))) as typeof import("../runtime/src/engine/prepare.js");
+  const { runWorkflow, planGraphs } = (await import(path.join(REPO, "runtime/src/engine/run.ts"))) as typeof import("../runtime/src/engine/run.js");
+  type Binding = import("../runtime/src/graph/model.js").Binding;
+  fs.rmSync(store, { recursive: true, force: true });
+  const target = `${shape}_loop.ts#${shape}_loop`;
+
+  let t = now();
+  const prepared = prepare(target, { cwd: dir, store });
+  const prepareMs = now() - t;
+
+  // The same graph and task functions for the floors.
+  const graph = planGraphs(prepared, [{}])[0]!;
+  assert(graph.nodes.size === nodes, `the ${shape} graph has ${graph.nodes.size} nodes, expected ${nodes}`);
+  const resolveBinding = (b: Binding, outputs: Map<string, unknown>): unknown => {
+    switch (b.kind) {
+      case "value":
+        return b.value;
+      case "ref": {
+        let v = outputs.get(b.node);
+        for (const p of b.path) v = (v as Record<string, unknown>)[p];
+        return v;
+      }
+      case "object":
+        return Object.fromEntries(Object.entries(b.fields).map(([k, f]) => [k, resolveBinding(f, outputs)]));
+      case "array":
+        return b.items.map((f) => resolveBinding(f, outputs));
+    }
+  };
+  const ctx = { signal: new AbortController().signal, log() {}, progress() {}, runId: "floor", node: "", attempt: 1, config: {} };
+  const floorNodes: FloorNode[] = [...graph.nodes.values()].map((n) => ({
+    id: n.id,
+    deps: n.deps,
+    exec: async (outputs) => {
+      const input: Record<string, unknown> = {};
+      for (const [k, b] of Object.entries(n.inputs)) input[k] = resolveBinding(b, outputs);
+      return n.task.fn(input, ctx);
+    },
+  }));
+  // Warm-up of the floor (tiny), then the measured runs.
+  await floorRun(floorNodes.slice(0, 1), ENGINE_CONCURRENCY);
+  settleDisk();
+  t = now();
+  const schedOut = await floorRun(floorNodes, ENGINE_CONCURRENCY);
+  const schedulingFloorMs = now() - t;
+  assert(schedOut.size === nodes, "the scheduling floor did not run every node");
+  // Two fresh directories, removed only after every timing: deleting 20,000 files between two
+  // measurements would leave the file system's journal busy for the next one.
+  const ioDir = path.join(dir, `.io-floor-${shape}`);
+  const durableDir = path.join(dir, `.durable-floor-${shape}`);
+  for (const d of [ioDir, durableDir]) {
+    fs.rmSync(d, { recursive: true, force: true });
+    fs.mkdirSync(d, { recursive: true });
+  }
+  settleDisk();
+  t = now();
+  await floorRun(floorNodes, ENGINE_CONCURRENCY, ioDir);
+  const ioFloorMs = now() - t;
+  settleDisk();
+  t = now();
+  await floorRun(floorNodes, ENGINE_CONCURRENCY, durableDir, true);
+  const durableFloorMs = now() - t;
+
+  settleDisk();
+  t = now();
+  const cold = await runWorkflow(prepared, { concurrency: ENGINE_CONCURRENCY });
+  const coldMs = now() - t;
+  assert(cold.status === "complete", `cold engine run of ${shape}: ${cold.status} ${cold.error ?? ""}`);
+  settleDisk();
+  t = now();
+  const cached = await runWorkflow(prepared, { concurrency: ENGINE_CONCURRENCY });
+  const cachedMs = now() - t;
+  assert(cached.status === "complete", `cached engine run of ${shape}: ${cached.status}`);
+  for (const d of [ioDir, durableDir]) fs.rmSync(d, { recursive: true, force: true });
+  const out: ApiFigures = {
+    shape,
+    nodes,
+    prepareMs,
+    coldMs,
+    cachedMs,
+    schedulingFloorMs,
+    ioFloorMs,
+    durableFloorMs,
+    coldRan: cold.summary?.ranSuccessfully ?? NaN,
+    cachedEncountered: cached.summary?.completeEncountered ?? NaN,
+  };
+  assert(out.coldRan === nodes, `cold engine run of ${shape} ran ${out.coldRan} nodes`);
+  assert(out.cachedEncountered === nodes, `cached engine run of ${shape} found ${out.cachedEncountered} complete`);
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : fallback;
+}
+
+if (require.main === module) {
+  const i = process.argv.indexOf("--api-child");
+  if (i >= 0) {
+    const [dir, shape, nodes, store] = process.argv.slice(i + 1);
+    apiChild(dir!, shape as EngineShape, Number(nodes), store!).then(
+      () => process.exit(0),
+      (e) => {
+        process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+        process.exit(1);
+      },
+    );
+  } else {
+    engineBench({
+      nodes: Number(arg("nodes", "10000")),
+      generated: !process.argv.includes("--no-generated"),
+      log: (l) => process.stdout.write(`${l}\n`),
+    }).then(
+      (f) => process.stdout.write(`${JSON.stringify(f, null, 2)}\n`),
+      (e) => {
+        process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+        process.exit(1);
+      },
+    );
+  }
+}

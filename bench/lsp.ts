@@ -1,0 +1,233 @@
+/**
+ * Language-server benchmark, over the bundled server's real stdio JSON-RPC (`node dist/server.js
+ * --stdio`), on a generated workspace of N files × M tasks:
+ *   - initialize → first diagnostics of one opened file (the edit target, opened right after
+ *     `initialized`, while the server is analysing the workspace, as an editor restoring a tab does);
+ *   - whole-workspace analysis: from `initialize` to the server's "analysed N flow files in X ms"
+ *     log (by then every flow file's diagnostics were published), and the X the server reports;
+ *   - edit → diagnostics of the edited file, p50 / p95 over E edits alternating a valid edit and one
+ *     with an error (FS001); raw (what the user waits, debounce included) and minus the server's
+ *     debounce (DEBOUNCE_MS, read from the bundle); plus edit → the server idle again (dependents
+ *     re-published, status notification);
+ *   - peak RSS of the server (VmHWM).
+ * Baseline in the same run: `tsc --noEmit -p` on the same workspace, time and peak RSS by
+ * /usr/bin/time, once before and once after the server (time: the mean; RSS: the larger).
+ *
+ *   node --import tsx bench/lsp.ts [--files 100] [--tasks 10] [--edits 100]
+ */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { editedText, generateWorkspace, type GeneratedWorkspace } from "./generate.js";
+import { BenchLspClient } from "./lib/lsp-client.js";
+import { assert, median, now, peakRssKiB, percentile, REPO, requireBuilt, run, SERVER, sleep, tempDir, TSC } from "./lib/util.js";
+
+/**
+ * The server's edit debounce, read from the bundle being measured (`DEBOUNCE_MS` in
+ * server/src/server.ts; the bundle keeps the name), so "minus debounce" stays right when it changes.
+ */
+export function serverDebounceMs(): number {
+  for (const file of [SERVER, path.join(REPO, "server/src/server.ts")]) {
+    try {
+      const m = /\bDEBOUNCE_MS\s*=\s*(\d+)/.exec(fs.readFileSync(file, "utf8"));
+      if (m) return Number(m[1]);
+    } catch {
+      /* try the next */
+    }
+  }
+  return 0;
+}
+
+export interface LspOptions {
+  files: number;
+  tasks: number;
+  edits: number;
+  seed?: number;
+  /** Wait at most this long for any one thing (ms). */
+  timeoutMs?: number;
+  log?: (line: string) => void;
+  /** Extra node flags for the server process (e.g. --cpu-prof). */
+  nodeFlags?: string[];
+}
+
+export interface LspFigures {
+  files: number;
+  tasks: number;
+  nodes: number;
+  editTarget: string;
+  editTargetDependents: number;
+  /** The server's edit debounce (ms), as found in its bundle. */
+  debounceMs: number;
+  initializeMs: number;
+  /** initialize sent → first diagnostics of the opened file. */
+  firstDiagnosticsMs: number;
+  /** initialize sent → "analysed N flow files" logged. */
+  workspaceMs: number;
+  /** The X of the server's "analysed N flow files in X ms". */
+  workspaceServerMs: number;
+  analysedFiles: number;
+  /** Diagnostics published for the flow files at start (must be 0: the workspace is valid). */
+  initialDiagnostics: number;
+  edits: number;
+  editP50: number;
+  editP95: number;
+  editMax: number;
+  idleP50: number;
+  idleP95: number;
+  editLatencies: number[];
+  idleLatencies: number[];
+  peakRssKiB: number;
+  peakRssAfterAnalysisKiB: number;
+  tscMs: number;
+  tscRssKiB: number;
+  tscFiles?: number;
+}
+
+export async function lspBench(o: LspOptions): Promise<LspFigures> {
+  requireBuilt([SERVER, TSC]);
+  const log = o.log ?? (() => {});
+  const timeout = o.timeoutMs ?? 600_000;
+  const dir = tempDir(`lsp-${o.files}x${o.tasks}`);
+  const ws: GeneratedWorkspace = generateWorkspace({ dir, files: o.files, tasks: o.tasks, seed: o.seed ?? 1 });
+  log(`  generated ${o.files} files × ${o.tasks} tasks (${ws.nodeCount} nodes) in ${dir}`);
+
+  // Baseline: tsc on the same workspace, before and after the server (the mean of the two, so
+  // a load change on the shared machine during the run weighs on both sides alike).
+  const tscRun = async () => {
+    const r = await run(process.execPath, [TSC, "--noEmit", "-p", dir, "--extendedDiagnostics"], { cwd: dir, measure: true });
+    assert(r.code === 0, `tsc found errors in the generated workspace:\n${r.stdout.slice(0, 2000)}`);
+    assert(r.timeMs !== undefined && r.maxRssKiB !== undefined, "no /usr/bin/time figures");
+    return { ms: r.timeMs, rss: r.maxRssKiB, files: Number(/^Files:\s+(\d+)/m.exec(r.stdout)?.[1] ?? NaN) };
+  };
+  const tscBefore = await tscRun();
+  const tscFiles = tscBefore.files;
+  log(`  tsc --noEmit: ${(tscBefore.ms / 1000).toFixed(2)} s, ${(tscBefore.rss / 1024).toFixed(0)} MiB, ${tscFiles} files in the program`);
+
+  const debounceMs = serverDebounceMs();
+  const target = ws.editTarget;
+  const base = fs.readFileSync(target.file, "utf8");
+  const client = new BenchLspClient(
+    dir,
+    spawn(process.execPath, [...(o.nodeFlags ?? []), SERVER, "--stdio"], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] }),
+  );
+  try {
+    const initSent = now();
+    await client.initialize();
+    const initializeMs = now() - initSent;
+    const openedAt = client.open(target.file, base);
+    const first = await client.diagnosticsAfter(target.file, openedAt, () => true, timeout);
+    const firstDiagnosticsMs = first.at - initSent;
+    log(`  initialize → first diagnostics of ${path.relative(dir, target.file)}: ${firstDiagnosticsMs.toFixed(0)} ms`);
+
+    const analysed = await client.waitFor(
+      "the workspace analysis",
+      () => {
+        for (const l of client.logs) {
+          const m = /analysed (\d+) flow files in (\d+) ms/.exec(l.message);
+          if (m) return { files: Number(m[1]), ms: Number(m[2]), at: l.at };
+        }
+        return undefined;
+      },
+      timeout,
+    );
+    const workspaceMs = analysed.at - initSent;
+    // The sweep ends with a status notification right after its log line: let it pass first.
+    await client.waitFor("the end of the workspace sweep", () => client.statusChanges.find((s) => s.at >= analysed.at), timeout);
+    const peakRssAfterAnalysisKiB = peakRssKiB(client.pid) ?? NaN;
+    const flowUris = new Set(ws.files.map((f) => client.uri(f.file)));
+    const seen = [...client.latest.values()].filter((p) => flowUris.has(p.uri));
+    const initialDiagnostics = seen.reduce((n, p) => n + p.diagnostics.length, 0);
+    assert(analysed.files === o.files, `the server found ${analysed.files} flow files, expected ${o.files}`);
+    assert(seen.length === o.files, `diagnostics were published for ${seen.length} of ${o.files} flow files`);
+    assert(
+      initialDiagnostics === 0,
+      `the generated workspace is not valid: ${initialDiagnostics} diagnostics, e.g. ${JSON.stringify(seen.find((p) => p.diagnostics.length)?.diagnostics[0])}`,
+    );
+    log(`  workspace analysed: ${workspaceMs.toFixed(0)} ms from initialize (server says ${analysed.ms} ms), RSS ${(peakRssAfterAnalysisKiB / 1024).toFixed(0)} MiB`);
+
+    // Edits: valid, error, valid, error… each waits for the edited file's diagnostics, then for the
+    // server to be idle again (its status notification ends an edit's processing).
+    const latencies: number[] = [];
+    const idle: number[] = [];
+    for (let k = 0; k < o.edits; k++) {
+      const error = k % 2 === 1;
+      const text = editedText(base, target.index, k, error);
+      const statusBefore = client.statusChanges.length;
+      const sent = client.change(target.file, text);
+      const got = await client.diagnosticsAfter(
+        target.file,
+        sent,
+        (d) => (error ? d.some((x) => x.code === "FS001") : d.length === 0),
+        timeout,
+      );
+      latencies.push(got.at - sent);
+      const done = await client.waitFor("the server to finish the edit", () => client.statusChanges.slice(statusBefore).find((s) => s.at >= sent), timeout);
+      idle.push(done.at - sent);
+      await sleep(5);
+    }
+    const peak = peakRssKiB(client.pid) ?? NaN;
+    await client.stop();
+    const tscAfter = await tscRun();
+    const tsc = { timeMs: (tscBefore.ms + tscAfter.ms) / 2, maxRssKiB: Math.max(tscBefore.rss, tscAfter.rss) };
+    log(`  tsc --noEmit again: ${(tscAfter.ms / 1000).toFixed(2)} s (baseline: the mean, ${(tsc.timeMs / 1000).toFixed(2)} s)`);
+    if (o.edits) {
+      log(
+        `  ${o.edits} edits: p50 ${median(latencies).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms (raw, ${debounceMs} ms debounce included); ` +
+          `idle again p95 ${percentile(idle, 95).toFixed(0)} ms; peak RSS ${(peak / 1024).toFixed(0)} MiB`,
+      );
+    }
+    return {
+      files: o.files,
+      tasks: o.tasks,
+      nodes: ws.nodeCount,
+      editTarget: path.relative(dir, target.file),
+      editTargetDependents: ws.editTargetDependents,
+      debounceMs,
+      initializeMs,
+      firstDiagnosticsMs,
+      workspaceMs,
+      workspaceServerMs: analysed.ms,
+      analysedFiles: analysed.files,
+      initialDiagnostics,
+      edits: o.edits,
+      editP50: median(latencies),
+      editP95: percentile(latencies, 95),
+      editMax: Math.max(...latencies),
+      idleP50: median(idle),
+      idleP95: percentile(idle, 95),
+      editLatencies: latencies,
+      idleLatencies: idle,
+      peakRssKiB: peak,
+      peakRssAfterAnalysisKiB,
+      tscMs: tsc.timeMs,
+      tscRssKiB: tsc.maxRssKiB,
+      tscFiles,
+    };
+  } finally {
+    await client.stop();
+  }
+}
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : fallback;
+}
+
+if (require.main === module) {
+  lspBench({
+    files: Number(arg("files", "100")),
+    tasks: Number(arg("tasks", "10")),
+    edits: Number(arg("edits", "100")),
+    ...(process.argv.includes("--cpu-prof") ? { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${path.resolve(arg("prof-dir", "/tmp/flowsmith-bench/profiles"))}`] } : {}),
+    log: (l) => process.stdout.write(`${l}\n`),
+  }).then(
+    (f) => {
+      const { editLatencies, idleLatencies, ...rest } = f;
+      process.stdout.write(`${JSON.stringify(rest, null, 2)}\n`);
+    },
+    (e) => {
+      process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
