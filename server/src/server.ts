@@ -80,8 +80,9 @@ async function analyzeWorkspace(): Promise<void> {
   const a = analysis!;
   const started = Date.now();
   const files = guard("discovery", [] as string[], () => a.flowFiles());
-  // Documents opened at start are answered first; then one program for the whole workspace.
-  await new Promise((r) => setImmediate(r));
+  // Documents opened at start are answered first (the client sends didOpen right after
+  // initialized; give it a moment to arrive), then one program for the whole workspace.
+  await new Promise((r) => setTimeout(r, 100));
   guard("loading flow files", undefined, () => a.project.addFiles(files));
   for (const file of files) {
     if (documents.get(pathToUri(file))) continue; // open documents are published on open

@@ -276,7 +276,8 @@ const JS_TO_TS: Record<string, string[]> = { ".js": [".ts", ".tsx"], ".jsx": [".
 class Analysis {
   private files = new Map<string, ParsedFile | null>();
   private modules = new Map<string, ParsedFile | null>();
-  private tokens = new Map<ts.Node, string>();
+  /** Token streams per file, then per node: a changed file's are dropped in one step. */
+  private tokens = new Map<string, Map<ts.Node, string>>();
   private deps = new Map<ts.Node, { decls: Decl[]; pkgs: string[] }>();
 
   constructor(private host: FingerprintHost) {}
@@ -292,9 +293,7 @@ class Analysis {
       f.resolved.clear();
       next.files.set(p, f);
     }
-    for (const [node, text] of this.tokens) {
-      if (node.getSourceFile().fileName !== changed) next.tokens.set(node, text);
-    }
+    for (const [file, tokens] of this.tokens) if (file !== changed) next.tokens.set(file, tokens);
     return next;
   }
 
@@ -382,8 +381,10 @@ class Analysis {
   }
 
   tokensOf(d: Decl): string {
-    let t = this.tokens.get(d.node);
-    if (t === undefined) this.tokens.set(d.node, (t = tokenText(d.node, d.file.sf)));
+    let perFile = this.tokens.get(d.file.path);
+    if (!perFile) this.tokens.set(d.file.path, (perFile = new Map()));
+    let t = perFile.get(d.node);
+    if (t === undefined) perFile.set(d.node, (t = tokenText(d.node, d.file.sf)));
     return t;
   }
 

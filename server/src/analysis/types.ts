@@ -39,9 +39,10 @@ export function taskOutputType(checker: ts.TypeChecker, fn: ts.Node): ts.Type | 
 }
 
 /** The type of a field of `type`, or undefined when it has no such field. */
-export function fieldType(checker: ts.TypeChecker, type: ts.Type, name: string, at: ts.Node): ts.Type | undefined {
+export function fieldType(checker: ts.TypeChecker, type: ts.Type, name: string, _at: ts.Node): ts.Type | undefined {
   const sym = checker.getPropertyOfType(checker.getApparentType(type), name);
-  return sym ? checker.getTypeOfSymbolAtLocation(sym, at) : undefined;
+  // getTypeOfSymbol, not …AtLocation: the latter re-checks the whole generic task() call per field.
+  return sym ? checker.getTypeOfSymbol(sym) : undefined;
 }
 
 export function fieldNames(checker: ts.TypeChecker, type: ts.Type): string[] {
