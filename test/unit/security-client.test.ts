@@ -511,7 +511,8 @@ describe("node ids, task names and errors are shown as text", () => {
     await page.evaluate((g) => window.postMessage({ type: "graph", graph: g, live: {}, fit: true, trusted: true }, "*"), graph);
     await until(`window.__posted.some((m) => m.type === "rendered" || m.type === "error")`, "the graph to be drawn", 20_000);
     // The view mounts node elements on an animation frame after it reports the graph drawn.
-    await until(`document.querySelectorAll("#canvas text").length >= ${EVIL.length}`, "the node labels to be mounted", 10_000).catch(async (e: Error) => {
+    // Wait for every node's own label (not just any texts: edge labels and task lines come too).
+    await until(`(() => { const t = [...document.querySelectorAll("#canvas text")].map((e) => e.textContent); return ${JSON.stringify(EVIL)}.every((id) => t.includes(id)); })()`, "the node labels to be mounted", 20_000).catch(async (e: Error) => {
       throw new Error(`${e.message}\n${String(await page.evaluate("document.getElementById('canvas').outerHTML.slice(0, 3000) + ' / ' + JSON.stringify(window.__posted)"))}`);
     });
     await page.evaluate((m) => window.postMessage({ type: "error", message: m }, "*"), EVIL.join(" "));
