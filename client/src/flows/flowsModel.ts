@@ -82,9 +82,13 @@ export class FlowsModel implements vscode.Disposable {
     }
     const started = Date.now();
     try {
-      this.result = await this.server.request<FlowsParams, FlowsResult>(FlowsRequest.type, {});
+      const result = await this.server.request<FlowsParams, FlowsResult>(FlowsRequest.type, {});
+      // The server notifies often while runs go on; redrawing an unchanged tree would replace its
+      // items under the user's pointer (an inline button clicked mid-refresh loses its item).
+      const unchanged = this.state === "ready" && this.runs.active().length === 0 && JSON.stringify(result) === JSON.stringify(this.result);
+      this.result = result;
       this.lastLoaded = started;
-      this.setState("ready", undefined);
+      if (!unchanged) this.setState("ready", undefined);
     } catch (e) {
       this.setState("error", e instanceof Error ? e.message : String(e));
     }

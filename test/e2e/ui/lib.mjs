@@ -142,6 +142,14 @@ export async function clickInlineAction(page, rowLocator, action, what) {
   const button = rowLocator.locator(`.actions .action-label[aria-label="${action}"]`);
   await see(button, `the inline "${action}" button on ${what}`, 10_000);
   await button.click();
+  // If the tree redrew between the hover and the click, VS Code runs the command without its
+  // item and the command asks which target: answer with the row's own name, as a person would.
+  const name = (await rowLocator.locator('.label-name').first().textContent().catch(() => ''))?.trim();
+  const pick = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: name || '\u0000' });
+  if (name && await pick.first().waitFor({ state: 'visible', timeout: 1500 }).then(() => true, () => false)) {
+    console.log(`ui:   (the "${action}" click asked for its target; picked "${name}")`);
+    await pick.first().click();
+  }
 }
 
 /** Right-clicks a tree row and picks a context menu item. */
