@@ -43,8 +43,7 @@ export function toDiagnostic(d: FlowDiagnostic): Diagnostic {
   };
 }
 
-export function toFlowNodes(analysis: FlowAnalysis, wf: WorkflowInfo, statuses: Map<string, StaticStatus>): FlowNode[] {
-  void analysis;
+export function toFlowNodes(wf: WorkflowInfo, statuses: Map<string, StaticStatus>): FlowNode[] {
   return wf.nodes.map((n) => {
     const s = statuses.get(n.id);
     const state = s?.state;
@@ -79,7 +78,7 @@ export function toFlowInfo(analysis: FlowAnalysis, wf: WorkflowInfo): FlowInfo {
     uri: pathToUri(wf.file),
     range: wf.range,
     params: wf.params,
-    nodes: toFlowNodes(analysis, wf, analysis.statuses(wf)),
+    nodes: toFlowNodes(wf, analysis.statuses(wf)),
     ...(wf.description ? { description: wf.description } : {}),
   };
 }
@@ -88,7 +87,7 @@ export function toGraph(analysis: FlowAnalysis, wf: WorkflowInfo): GraphResult {
   return {
     target: analysis.targetOf(wf),
     name: wf.name,
-    nodes: toFlowNodes(analysis, wf, analysis.statuses(wf)),
+    nodes: toFlowNodes(wf, analysis.statuses(wf)),
     edges: wf.edges.map((e) => ({
       from: e.from,
       to: e.to,
