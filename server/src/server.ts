@@ -75,14 +75,28 @@ connection.onInitialized(() => {
   void analyzeWorkspace();
 });
 
+/** Flow files loaded per slice at start: an open or a request waits for one slice at most. */
+const LOAD_SLICE = 50;
+
 /** Diagnostics for every flow file at start, a few files at a time so requests keep flowing. */
 async function analyzeWorkspace(): Promise<void> {
   const a = analysis!;
   const started = Date.now();
-  const files = guard("discovery", [] as string[], () => a.flowFiles());
   // Documents opened at start are answered first (the client sends didOpen right after
   // initialized; give it a moment to arrive), then one program for the whole workspace.
   await new Promise((r) => setTimeout(r, 100));
+  // Their diagnostics are written from a setImmediate (vscode-jsonrpc's write queue): let them
+  // go out before the bulk load, which would otherwise hold them back for seconds.
+  await flushed();
+  const files = guard("discovery", [] as string[], () => a.flowFiles());
+  // Parsed in slices with a turn of the event loop between them (a didOpen or a request that
+  // arrives meanwhile is answered after one slice, not after the whole workspace), then one
+  // program over all of them.
+  for (let i = 0; i < files.length; i += LOAD_SLICE) {
+    guard("loading flow files", undefined, () => a.project.parseFiles(files.slice(i, i + LOAD_SLICE)));
+    await new Promise((r) => setImmediate(r));
+    await flushed();
+  }
   guard("loading flow files", undefined, () => a.project.addFiles(files));
   for (const file of files) {
     if (documents.get(pathToUri(file))) continue; // open documents are published on open
@@ -91,6 +105,14 @@ async function analyzeWorkspace(): Promise<void> {
   }
   log(`analysed ${files.length} flow files in ${Date.now() - started} ms`);
   connection.sendNotification(DidChangeStatus.type, { targets: [] });
+}
+
+/** Diagnostics being written (the writer queues each message behind a setImmediate). */
+const sending = new Set<Promise<void>>();
+
+/** Resolves when every diagnostics message sent so far has been written. */
+async function flushed(): Promise<void> {
+  while (sending.size) await Promise.allSettled([...sending]);
 }
 
 function publish(file: string): void {
@@ -102,7 +124,9 @@ function publish(file: string): void {
   const isFlow = guard("flows", false, () => a.analyzeFile(file).workflows.length > 0 || a.analyzeFile(file).tasks.length > 0);
   if (diagnostics.length === 0 && !published.has(file) && !isFlow && !documents.get(pathToUri(file))) return;
   published.add(file);
-  void connection.sendDiagnostics({ uri: pathToUri(file), diagnostics });
+  const sent = connection.sendDiagnostics({ uri: pathToUri(file), diagnostics }).catch(() => undefined);
+  sending.add(sent);
+  void sent.finally(() => sending.delete(sent));
 }
 
 /** Debounced, and superseded by newer edits of the same file (the old timer is dropped). */

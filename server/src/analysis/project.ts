@@ -92,21 +92,33 @@ export class FlowProject {
     const text = this.readText(file);
     if (text === undefined) return undefined;
     const sf = this.project.createSourceFile(file, text, { overwrite: true });
-    this.project.resolveSourceFileDependencies();
+    this.resolve();
     return sf;
   }
 
+  /** Files parsed by `parseFiles` whose imports are not resolved yet. */
+  private unresolved = false;
+
   /** Add many files at once: one program build for all of them instead of one per file. */
   addFiles(files: string[]): void {
-    let added = false;
+    this.parseFiles(files);
+    if (this.unresolved) this.resolve();
+  }
+
+  /** Parse files into the project without building a program (`addFiles` resolves their imports). */
+  parseFiles(files: string[]): void {
     for (const file of files) {
       if (this.project.getSourceFile(file)) continue;
       const text = this.readText(file);
       if (text === undefined) continue;
       this.project.createSourceFile(file, text, { overwrite: true });
-      added = true;
+      this.unresolved = true;
     }
-    if (added) this.project.resolveSourceFileDependencies();
+  }
+
+  private resolve(): void {
+    this.unresolved = false;
+    this.project.resolveSourceFileDependencies();
   }
 
   /** An open document changed (or opened): replace its text. */
@@ -120,7 +132,7 @@ export class FlowProject {
     } else {
       this.project.createSourceFile(file, text, { overwrite: true });
     }
-    this.project.resolveSourceFileDependencies();
+    this.resolve();
   }
 
   /** A document closed: the disk is the truth again. */
