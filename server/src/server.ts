@@ -156,14 +156,18 @@ function schedule(file: string): void {
 documents.onDidOpen((e) => {
   const file = rememberUri(e.document.uri);
   if (!file || !analysis) return;
-  guard("open", undefined, () => analysis!.setText(file, e.document.getText()));
+  const changed = guard("open", true, () => analysis!.setText(file, e.document.getText()));
   publish(file);
+  // What an edit does next (statuses, importers), as for any new text; the change event that
+  // follows every open carries the same text and is skipped.
+  if (changed) schedule(file);
 });
 
 documents.onDidChangeContent((e) => {
   const file = uriToPath(e.document.uri);
   if (!file || !analysis) return;
-  guard("change", undefined, () => analysis!.setText(file, e.document.getText()));
+  // Every open comes with a change event of the same text (TextDocuments): nothing to redo.
+  if (!guard("change", true, () => analysis!.setText(file, e.document.getText()))) return;
   schedule(file);
 });
 

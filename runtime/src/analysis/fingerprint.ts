@@ -17,7 +17,18 @@ import ts from "typescript";
 export interface FingerprintHost {
   /** Text of an absolute file path, or undefined when it does not exist. */
   readFile(path: string): string | undefined;
+  /**
+   * Optional: the file already parsed by the caller (the language server's program), so it is not
+   * parsed a second time here. Used only when it is this very `text`, parsed by the same
+   * TypeScript as this module (`TYPESCRIPT_VERSION`) with parent pointers, as a module of the same
+   * script kind and a target ≥ ES2015: then its syntax tree is the one `ts.createSourceFile` gives
+   * here, and so are the fingerprints. Anything else is ignored and the file parsed as usual.
+   */
+  parsed?(path: string, text: string): ts.SourceFile | undefined;
 }
+
+/** The TypeScript this module parses with: a host's `parsed` files must come from the same one. */
+export const TYPESCRIPT_VERSION: string = ts.version;
 
 export interface TaskFingerprint {
   /** The task's name: its `name` option (a string literal) if given, else the name it is exported under (else the variable name for a non-exported const). */
@@ -191,9 +202,20 @@ function bindingNames(name: ts.BindingName, out: string[] = []): string[] {
   return out;
 }
 
-function indexFile(p: string, text: string): ParsedFile {
+/** A file the host parsed, if it is the tree `ts.createSourceFile` would give here. */
+function reusable(given: ts.SourceFile | undefined, p: string, text: string, kind: ts.ScriptKind): ts.SourceFile | undefined {
+  if (!given || given.kind !== ts.SyntaxKind.SourceFile || given.text !== text || given.fileName !== p) return undefined;
+  if (kind !== ts.ScriptKind.TS && kind !== ts.ScriptKind.TSX) return undefined;
+  const variant = kind === ts.ScriptKind.TSX ? ts.LanguageVariant.JSX : ts.LanguageVariant.Standard;
+  if (given.languageVariant !== variant || given.languageVersion < ts.ScriptTarget.ES2015) return undefined;
+  // Parent pointers: set by a parse with setParentNodes (the statements' parents are the file).
+  if (given.statements.length && given.statements[0]!.parent !== given) return undefined;
+  return given;
+}
+
+function indexFile(p: string, text: string, host: FingerprintHost): ParsedFile {
   const kind = scriptKind(p);
-  const sf = ts.createSourceFile(p, text, ts.ScriptTarget.Latest, true, kind);
+  const sf = reusable(host.parsed?.(p, text), p, text, kind) ?? ts.createSourceFile(p, text, ts.ScriptTarget.Latest, true, kind);
   const f: ParsedFile = {
     path: p, sf, json: kind === ts.ScriptKind.JSON, decls: new Map(), imports: new Map(),
     exports: new Map(), stars: [], specs: [], resolved: new Map(),
@@ -301,7 +323,7 @@ class Analysis {
     let f = this.files.get(p);
     if (f === undefined) {
       const text = this.host.readFile(p);
-      f = text === undefined ? null : indexFile(p, text);
+      f = text === undefined ? null : indexFile(p, text, this.host);
       this.files.set(p, f);
     }
     return f;

@@ -1,16 +1,17 @@
 /**
  * Finds the `task()` and `workflow()` calls whose callee resolves to the flowsmith package —
  * through aliases, namespace imports and re-exports, by asking the type checker where the callee
- * is declared — and the names the engine will give them.
+ * is declared — and the names the engine will give them. Works on compiler nodes.
  */
-import { Node, type CallExpression, type SourceFile, type Symbol as MorphSymbol } from "ts-morph";
+import { ts } from "ts-morph";
 import type { FlowProject } from "./project.js";
+import { hasModifier, isFunctionLike, isStringLike, propertyNamed, symbolAt } from "./syntax.js";
 
 export type SdkFunction = "task" | "workflow";
 
 export interface Definition {
   kind: SdkFunction;
-  call: CallExpression;
+  call: ts.CallExpression;
   /** The variable it is assigned to (`export const x = task(...)`), if any. */
   variable?: string;
   /** The name it is exported under, if exported. */
@@ -18,103 +19,100 @@ export interface Definition {
   /** The `name` option when it is a string literal. */
   nameOption?: string;
   /** The function argument (task fn or workflow body). */
-  fn?: Node;
+  fn?: ts.ArrowFunction | ts.FunctionExpression;
   /** The options object literal, if given. */
-  options?: Node;
+  options?: ts.ObjectLiteralExpression;
 }
 
 /** What a callee expression resolves to in the flowsmith SDK, if anything. */
-export function sdkFunctionOf(project: FlowProject, callee: Node, depth = 0): SdkFunction | undefined {
-  let symbol: MorphSymbol | undefined;
-  try {
-    symbol = callee.getSymbol();
-  } catch {
-    return undefined;
-  }
+export function sdkFunctionOf(project: FlowProject, checker: ts.TypeChecker, callee: ts.Node, depth = 0): SdkFunction | undefined {
+  let symbol = symbolAt(checker, callee);
   if (!symbol) return undefined;
-  const seen = new Set<MorphSymbol>();
-  while (symbol.isAlias() && !seen.has(symbol)) {
+  const seen = new Set<ts.Symbol>();
+  while (symbol.flags & ts.SymbolFlags.Alias && !seen.has(symbol)) {
     seen.add(symbol);
-    const aliased = symbol.getAliasedSymbol();
+    const aliased: ts.Symbol | undefined = checker.getAliasedSymbol(symbol);
     if (!aliased || aliased === symbol) break;
     // An import from a module that does not resolve: fall back to the import's own words.
-    if (aliased.getDeclarations().length === 0) break;
+    if (!aliased.declarations?.length) break;
     symbol = aliased;
   }
-  const decls = symbol.getDeclarations();
+  const decls = symbol.declarations ?? [];
   if (decls.length === 0) return undefined;
   for (const decl of decls) {
-    if (Node.isImportSpecifier(decl)) {
-      const moduleName = decl.getImportDeclaration().getModuleSpecifierValue();
-      const imported = decl.compilerNode.propertyName?.getText() ?? decl.getName();
+    if (ts.isImportSpecifier(decl)) {
+      const spec = decl.parent.parent.parent.moduleSpecifier;
+      const moduleName = isStringLike(spec) ? spec.text : undefined;
+      const imported = (decl.propertyName ?? decl.name).getText();
       if (moduleName === "flowsmith" && (imported === "task" || imported === "workflow")) return imported;
       continue;
     }
     // `export const task = realTask` (or `= fs.task`): follow the alias to what it names.
-    if (Node.isVariableDeclaration(decl) && project.packageOf(decl.getSourceFile().getFilePath()) !== "flowsmith") {
-      const init = decl.getInitializer();
-      if (init && (Node.isIdentifier(init) || Node.isPropertyAccessExpression(init)) && depth < 5) {
-        const inner = sdkFunctionOf(project, init, depth + 1);
+    if (ts.isVariableDeclaration(decl) && project.packageOf(decl.getSourceFile().fileName) !== "flowsmith") {
+      const init = decl.initializer;
+      if (init && (ts.isIdentifier(init) || ts.isPropertyAccessExpression(init)) && depth < 5) {
+        const inner = sdkFunctionOf(project, checker, init, depth + 1);
         if (inner) return inner;
       }
       continue;
     }
-    const name = symbol.getName();
+    const name = symbol.name;
     if (name !== "task" && name !== "workflow") continue;
-    if (!Node.isFunctionDeclaration(decl) && !Node.isVariableDeclaration(decl)) continue;
-    if (project.packageOf(decl.getSourceFile().getFilePath()) === "flowsmith") return name;
+    if (!ts.isFunctionDeclaration(decl) && !ts.isVariableDeclaration(decl)) continue;
+    if (project.packageOf(decl.getSourceFile().fileName) === "flowsmith") return name;
   }
   return undefined;
 }
 
-/** Every task and workflow defined in a file, in source order. */
-export function definitionsIn(project: FlowProject, sf: SourceFile): Definition[] {
+/** Every task and workflow defined in a file, in source order (a definition's body is not searched). */
+export function definitionsIn(project: FlowProject, checker: ts.TypeChecker, sf: ts.SourceFile): Definition[] {
   const defs: Definition[] = [];
   const exported = exportNames(sf);
-  sf.forEachDescendant((node, traversal) => {
-    if (!Node.isCallExpression(node)) return;
-    const kind = sdkFunctionOf(project, node.getExpression());
-    if (!kind) return;
-    const args = node.getArguments();
-    const fn = args.find((a) => Node.isArrowFunction(a) || Node.isFunctionExpression(a));
-    const options = args.length > 1 || !fn ? args[0] : undefined;
-    const def: Definition = { kind, call: node, ...(fn ? { fn } : {}) };
-    if (options && Node.isObjectLiteralExpression(options)) {
-      def.options = options;
-      const nameProp = options.getProperty("name");
-      if (nameProp && Node.isPropertyAssignment(nameProp)) {
-        const init = nameProp.getInitializer();
-        if (init && (Node.isStringLiteral(init) || Node.isNoSubstitutionTemplateLiteral(init))) def.nameOption = init.getLiteralText();
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node)) {
+      const kind = sdkFunctionOf(project, checker, node.expression);
+      if (kind) {
+        defs.push(definitionOf(kind, node, exported));
+        return;
       }
     }
-    const parent = node.getParent();
-    if (parent && Node.isVariableDeclaration(parent) && parent.getInitializer() === node) {
-      const nameNode = parent.getNameNode();
-      if (Node.isIdentifier(nameNode)) {
-        def.variable = nameNode.getText();
-        const exp = exported.get(def.variable);
-        if (exp) def.exportName = exp;
-      }
-    }
-    defs.push(def);
-    traversal.skip();
-  });
+    ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(sf, visit);
   return defs;
 }
 
+function definitionOf(kind: SdkFunction, node: ts.CallExpression, exported: Map<string, string>): Definition {
+  const args = node.arguments;
+  const fn = args.find(isFunctionLike);
+  const options = args.length > 1 || !fn ? args[0] : undefined;
+  const def: Definition = { kind, call: node, ...(fn ? { fn } : {}) };
+  if (options && ts.isObjectLiteralExpression(options)) {
+    def.options = options;
+    const nameProp = propertyNamed(options, "name");
+    if (nameProp && ts.isPropertyAssignment(nameProp) && isStringLike(nameProp.initializer)) def.nameOption = nameProp.initializer.text;
+  }
+  const parent = node.parent;
+  if (parent && ts.isVariableDeclaration(parent) && parent.initializer === node && ts.isIdentifier(parent.name)) {
+    def.variable = parent.name.getText();
+    const exp = exported.get(def.variable);
+    if (exp) def.exportName = exp;
+  }
+  return def;
+}
+
 /** Local name → export name, for `export const x`, `export { x }` and `export { x as y }`. */
-function exportNames(sf: SourceFile): Map<string, string> {
+function exportNames(sf: ts.SourceFile): Map<string, string> {
   const out = new Map<string, string>();
-  for (const stmt of sf.getStatements()) {
-    if (Node.isVariableStatement(stmt) && stmt.hasExportKeyword()) {
-      for (const d of stmt.getDeclarations()) {
-        const n = d.getNameNode();
-        if (Node.isIdentifier(n)) out.set(n.getText(), n.getText());
+  for (const stmt of sf.statements) {
+    if (ts.isVariableStatement(stmt) && hasModifier(stmt, ts.SyntaxKind.ExportKeyword)) {
+      for (const d of stmt.declarationList.declarations) {
+        if (ts.isIdentifier(d.name)) out.set(d.name.getText(), d.name.getText());
       }
-    } else if (Node.isExportDeclaration(stmt) && !stmt.getModuleSpecifier()) {
-      for (const spec of stmt.getNamedExports()) {
-        const local = spec.getNameNode().getText();
-        if (!out.has(local)) out.set(local, spec.getAliasNode()?.getText() ?? local);
+    } else if (ts.isExportDeclaration(stmt) && !stmt.moduleSpecifier && stmt.exportClause && ts.isNamedExports(stmt.exportClause)) {
+      for (const spec of stmt.exportClause.elements) {
+        const local = (spec.propertyName ?? spec.name).getText();
+        if (!out.has(local)) out.set(local, spec.propertyName ? spec.name.getText() : local);
       }
     }
   }
@@ -128,24 +126,23 @@ export function definitionName(def: Definition): string | undefined {
 }
 
 /** The definition a call's callee points at (a task or workflow variable, possibly imported). */
-export function definitionOfCallee(callee: Node): { call: CallExpression } | undefined {
-  let symbol: MorphSymbol | undefined;
+export function definitionOfCallee(checker: ts.TypeChecker, callee: ts.Node): { call: ts.CallExpression } | undefined {
+  let symbol: ts.Symbol | undefined;
   try {
-    symbol = callee.getSymbol();
-    if (symbol?.isAlias()) symbol = symbol.getAliasedSymbol() ?? symbol;
+    symbol = checker.getSymbolAtLocation(callee);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol) ?? symbol;
   } catch {
     return undefined;
   }
-  for (const decl of symbol?.getDeclarations() ?? []) {
-    if (Node.isVariableDeclaration(decl)) {
-      const init = decl.getInitializer();
-      if (init && Node.isCallExpression(init)) return { call: init };
+  for (const decl of symbol?.declarations ?? []) {
+    if (ts.isVariableDeclaration(decl)) {
+      const init = decl.initializer;
+      if (init && ts.isCallExpression(init)) return { call: init };
     }
-    if (Node.isExportSpecifier(decl) || Node.isExportAssignment(decl)) {
-      const target = Node.isExportAssignment(decl) ? decl.getExpression() : decl.getNameNode();
-      return definitionOfCallee(target);
+    if (ts.isExportSpecifier(decl) || ts.isExportAssignment(decl)) {
+      const target = ts.isExportAssignment(decl) ? decl.expression : decl.propertyName ?? decl.name;
+      return definitionOfCallee(checker, target);
     }
   }
   return undefined;
 }
-

@@ -5,12 +5,13 @@
  * author can make in a body: unknown or missing inputs, type mismatches, unknown outputs, references
  * used as values, non-JSON values, duplicate ids, cycles, side effects and unused nodes.
  */
-import { Node, ts, type CallExpression, type SourceFile } from "ts-morph";
+import { ts } from "ts-morph";
 import type { FlowDiagnostic, StaticEdge, StaticNode, WorkflowInfo } from "./model.js";
 import { rangeOf } from "./ranges.js";
 import { fieldNames, fieldType, fits, isOpaque, nonJsonReason, taskInputProps, typeText, type InputProp } from "./types.js";
 import { didYouMean } from "./words.js";
 import { literalValue } from "./params.js";
+import { ancestorOfKind, isExpressionNode, isFunctionLike, isStatementNode, isStringLike, hasModifier, propertyKey, propertyNamed, symbolAt } from "./syntax.js";
 
 /** What the analysis knows about an expression in a workflow body. */
 type Value =
@@ -25,8 +26,8 @@ type Value =
 export interface TaskDef {
   kind: "task";
   name: string;
-  call: CallExpression;
-  fn?: Node;
+  call: ts.CallExpression;
+  fn?: ts.ArrowFunction | ts.FunctionExpression;
   fingerprint: string;
   file: string;
 }
@@ -37,9 +38,9 @@ export interface WorkflowDef {
   name: string;
   /** What node ids use inside a caller: the `name` option, else the export name (as the engine). */
   idName: string;
-  call: CallExpression;
-  fn?: Node;
-  options?: Node;
+  call: ts.CallExpression;
+  fn?: ts.ArrowFunction | ts.FunctionExpression;
+  options?: ts.ObjectLiteralExpression;
   file: string;
   params: { name: string; required: boolean }[];
 }
@@ -47,7 +48,7 @@ export interface WorkflowDef {
 export interface GraphHost {
   checker: ts.TypeChecker;
   /** The task or workflow a callee resolves to, or undefined for any other function. */
-  resolve(callee: Node): TaskDef | WorkflowDef | undefined;
+  resolve(callee: ts.Node): TaskDef | WorkflowDef | undefined;
 }
 
 interface Scope {
@@ -56,7 +57,7 @@ interface Scope {
   ids: string[];
   counts: Map<string, number>;
   /** Workflows on the way here (for FS008). */
-  stack: CallExpression[];
+  stack: ts.CallExpression[];
 }
 
 const ID_PATTERN = /^[A-Za-z_][\w.-]*$/;
@@ -77,10 +78,10 @@ export class WorkflowGraphBuilder {
   readonly diagnostics: FlowDiagnostic[] = [];
   private readonly nodeIds = new Set<string>();
   private readonly used = new Set<string>();
-  private readonly callOf = new Map<string, CallExpression>();
-  private readonly taskByName = new Map<string, CallExpression>();
+  private readonly callOf = new Map<string, ts.CallExpression>();
+  private readonly taskByName = new Map<string, ts.CallExpression>();
   /** Sub-flow calls of the top workflow and the node ids they created (for FS010). */
-  private readonly subflowNodes = new Map<string, { call: CallExpression; nodes: string[] }>();
+  private readonly subflowNodes = new Map<string, { call: ts.CallExpression; nodes: string[] }>();
   /** Nodes whose output has no fields (a task that returns nothing is run for its effect). */
   private readonly effectOnly = new Set<string>();
   /** Sub-flow calls whose result was read or passed on. */
@@ -116,125 +117,125 @@ export class WorkflowGraphBuilder {
   /** Walk a body; returns what it returns, by output name (for sub-flow outputs and FS010). */
   private walkWorkflow(def: WorkflowDef, scope: Scope, given: Map<string, Value> | undefined): Map<string, Value> {
     const fn = def.fn;
-    if (!fn || !(Node.isArrowFunction(fn) || Node.isFunctionExpression(fn))) return new Map();
-    if (fn.isAsync() && !this.quiet) {
+    if (!isFunctionLike(fn)) return new Map();
+    if (hasModifier(fn, ts.SyntaxKind.AsyncKeyword) && !this.quiet) {
       this.report(fn, "error", "FS004", `workflow ${def.name}'s body is async: a body only wires tasks and runs before any of them — remove async/await`);
     }
-    const param = fn.getParameters()[0];
+    const param = fn.parameters[0];
     if (param) {
-      const nameNode = param.getNameNode();
-      if (Node.isObjectBindingPattern(nameNode)) {
-        for (const el of nameNode.getElements()) {
-          const key = el.getPropertyNameNode()?.getText() ?? el.getName();
-          this.env.set(el.compilerNode, given ? given.get(key) : { kind: "param", name: key });
+      const nameNode = param.name;
+      if (ts.isObjectBindingPattern(nameNode)) {
+        for (const el of nameNode.elements) {
+          const key = (el.propertyName ?? el.name).getText();
+          this.env.set(el, given ? given.get(key) : { kind: "param", name: key });
         }
       } else {
-        this.env.set(param.compilerNode, given ? { kind: "sub", id: "", workflow: def.name, outputs: given } : { kind: "params" });
+        this.env.set(param, given ? { kind: "sub", id: "", workflow: def.name, outputs: given } : { kind: "params" });
       }
     }
     const returned = new Map<string, Value>();
-    const body = fn.getBody();
-    if (Node.isBlock(body)) for (const s of body.getStatements()) this.statement(s, scope, returned);
+    const body = fn.body;
+    if (ts.isBlock(body)) for (const s of body.statements) this.statement(s, scope, returned);
     else for (const [k, v] of this.returnValues(body, scope)) returned.set(k, v);
     return returned;
   }
 
-  private statement(stmt: Node, scope: Scope, returned: Map<string, Value>): void {
-    if (Node.isVariableStatement(stmt)) {
-      for (const decl of stmt.getDeclarations()) {
-        const init = decl.getInitializer();
+  private statement(stmt: ts.Node, scope: Scope, returned: Map<string, Value>): void {
+    if (ts.isVariableStatement(stmt)) {
+      for (const decl of stmt.declarationList.declarations) {
+        const init = decl.initializer;
         const value = init ? this.expr(init, scope) : undefined;
-        this.bindName(decl.getNameNode(), decl, value, scope);
+        this.bindName(decl.name, decl, value, scope);
       }
       return;
     }
-    if (Node.isReturnStatement(stmt)) {
-      const e = stmt.getExpression();
+    if (ts.isReturnStatement(stmt)) {
+      const e = stmt.expression;
       if (e) for (const [k, v] of this.returnValues(e, scope)) returned.set(k, v);
       return;
     }
-    if (Node.isExpressionStatement(stmt)) {
-      this.expr(stmt.getExpression(), scope);
+    if (ts.isExpressionStatement(stmt)) {
+      this.expr(stmt.expression, scope);
       return;
     }
-    if (Node.isIfStatement(stmt)) {
-      this.condition(stmt.getExpression(), scope, "branched on (in an if)");
-      this.statement(stmt.getThenStatement(), scope, returned);
-      const otherwise = stmt.getElseStatement();
+    if (ts.isIfStatement(stmt)) {
+      this.condition(stmt.expression, scope, "branched on (in an if)");
+      this.statement(stmt.thenStatement, scope, returned);
+      const otherwise = stmt.elseStatement;
       if (otherwise) this.statement(otherwise, scope, returned);
       return;
     }
-    if (Node.isBlock(stmt)) {
-      for (const s of stmt.getStatements()) this.statement(s, scope, returned);
+    if (ts.isBlock(stmt)) {
+      for (const s of stmt.statements) this.statement(s, scope, returned);
       return;
     }
-    if (Node.isForOfStatement(stmt) || Node.isForInStatement(stmt)) {
-      const v = this.expr(stmt.getExpression(), scope);
-      if (isRef(v)) this.misuse(stmt.getExpression(), v, "iterated");
-      this.statement(stmt.getStatement(), scope, returned);
+    if (ts.isForOfStatement(stmt) || ts.isForInStatement(stmt)) {
+      const v = this.expr(stmt.expression, scope);
+      if (isRef(v)) this.misuse(stmt.expression, v, "iterated");
+      this.statement(stmt.statement, scope, returned);
       return;
     }
-    if (Node.isWhileStatement(stmt) || Node.isDoStatement(stmt)) {
-      this.condition(stmt.getExpression(), scope, "branched on (in a loop condition)");
-      this.statement(stmt.getStatement(), scope, returned);
+    if (ts.isWhileStatement(stmt) || ts.isDoStatement(stmt)) {
+      this.condition(stmt.expression, scope, "branched on (in a loop condition)");
+      this.statement(stmt.statement, scope, returned);
       return;
     }
-    if (Node.isForStatement(stmt)) {
-      const init = stmt.getInitializer();
+    if (ts.isForStatement(stmt)) {
+      const init = stmt.initializer;
       if (init) this.expr(init, scope);
-      const cond = stmt.getCondition();
+      const cond = stmt.condition;
       if (cond) this.condition(cond, scope, "branched on (in a loop condition)");
-      this.statement(stmt.getStatement(), scope, returned);
+      this.statement(stmt.statement, scope, returned);
       return;
     }
-    if (Node.isSwitchStatement(stmt)) {
-      this.condition(stmt.getExpression(), scope, "branched on (in a switch)");
-      for (const clause of stmt.getClauses()) for (const s of clause.getStatements()) this.statement(s, scope, returned);
+    if (ts.isSwitchStatement(stmt)) {
+      this.condition(stmt.expression, scope, "branched on (in a switch)");
+      for (const clause of stmt.caseBlock.clauses) for (const s of clause.statements) this.statement(s, scope, returned);
       return;
     }
-    if (Node.isFunctionDeclaration(stmt) || Node.isClassDeclaration(stmt) || Node.isInterfaceDeclaration(stmt) || Node.isTypeAliasDeclaration(stmt)) {
+    if (ts.isFunctionDeclaration(stmt) || ts.isClassDeclaration(stmt) || ts.isInterfaceDeclaration(stmt) || ts.isTypeAliasDeclaration(stmt)) {
       return;
     }
     // Anything else (try, labelled, throw…): look inside for calls.
-    stmt.forEachChild((child) => {
-      if (Node.isStatement(child)) this.statement(child, scope, returned);
-      else if (Node.isExpression(child)) this.expr(child, scope);
+    ts.forEachChild(stmt, (child) => {
+      if (isStatementNode(child)) this.statement(child, scope, returned);
+      else if (isExpressionNode(child)) this.expr(child, scope);
     });
   }
 
-  private bindName(nameNode: Node, decl: Node, value: Value, scope: Scope): void {
-    if (Node.isIdentifier(nameNode)) {
-      this.env.set(decl.compilerNode, value);
+  private bindName(nameNode: ts.BindingName, decl: ts.Node, value: Value, scope: Scope): void {
+    if (ts.isIdentifier(nameNode)) {
+      this.env.set(decl, value);
       return;
     }
-    if (Node.isObjectBindingPattern(nameNode)) {
-      for (const el of nameNode.getElements()) {
-        if (el.getDotDotDotToken()) {
+    if (ts.isObjectBindingPattern(nameNode)) {
+      for (const el of nameNode.elements) {
+        if (el.dotDotDotToken) {
           if (isRef(value)) this.misuse(el, value, "spread");
           continue;
         }
-        const key = el.getPropertyNameNode()?.getText() ?? el.getName();
+        const key = (el.propertyName ?? el.name).getText();
         const field = this.field(value, key, el, scope);
-        this.bindName(el.getNameNode(), el, field, scope);
+        this.bindName(el.name, el, field, scope);
       }
       return;
     }
-    if (Node.isArrayBindingPattern(nameNode) && isRef(value)) this.misuse(nameNode, value, "iterated (destructured as an array)");
+    if (ts.isArrayBindingPattern(nameNode) && isRef(value)) this.misuse(nameNode, value, "iterated (destructured as an array)");
   }
 
   /** What a return statement returns, by output name (`""` for a non-object return). */
-  private returnValues(expr: Node, scope: Scope): Map<string, Value> {
+  private returnValues(expr: ts.Node, scope: Scope): Map<string, Value> {
     const out = new Map<string, Value>();
-    if (Node.isParenthesizedExpression(expr)) return this.returnValues(expr.getExpression(), scope);
-    if (!Node.isObjectLiteralExpression(expr)) {
+    if (ts.isParenthesizedExpression(expr)) return this.returnValues(expr.expression, scope);
+    if (!ts.isObjectLiteralExpression(expr)) {
       out.set("", this.expr(expr, scope));
       return out;
     }
-    for (const p of expr.getProperties()) {
-      if (Node.isPropertyAssignment(p)) out.set(p.getName().replace(/^["']|["']$/g, ""), this.expr(p.getInitializerOrThrow(), scope));
-      else if (Node.isShorthandPropertyAssignment(p)) out.set(p.getName(), this.expr(p.getNameNode(), scope));
-      else if (Node.isSpreadAssignment(p)) {
-        const v = this.expr(p.getExpression(), scope);
+    for (const p of expr.properties) {
+      if (ts.isPropertyAssignment(p)) out.set(propertyKey(p), this.expr(p.initializer, scope));
+      else if (ts.isShorthandPropertyAssignment(p)) out.set(p.name.getText(), this.expr(p.name, scope));
+      else if (ts.isSpreadAssignment(p)) {
+        const v = this.expr(p.expression, scope);
         if (isRef(v)) this.misuse(p, v, "spread");
         else if (v?.kind === "sub") for (const [k, o] of v.outputs) out.set(k, o);
       }
@@ -244,7 +245,7 @@ export class WorkflowGraphBuilder {
 
   // ---- expressions ---------------------------------------------------------------------------
 
-  private expr(e: Node, scope: Scope): Value {
+  private expr(e: ts.Node, scope: Scope): Value {
     // Absurdly deep nesting (thousands of parentheses) would overflow the stack: stop looking.
     if (this.depth > 400) return undefined;
     this.depth++;
@@ -255,54 +256,55 @@ export class WorkflowGraphBuilder {
     }
   }
 
-  private exprAt(e: Node, scope: Scope): Value {
-    if (Node.isIdentifier(e)) return this.lookup(e);
-    if (Node.isStringLiteral(e) || Node.isNumericLiteral(e) || Node.isNoSubstitutionTemplateLiteral(e) || Node.isTrueLiteral(e) || Node.isFalseLiteral(e) || Node.isNullLiteral(e)) {
+  private exprAt(e: ts.Node, scope: Scope): Value {
+    if (ts.isIdentifier(e)) return this.lookup(e);
+    if (isStringLike(e) || ts.isNumericLiteral(e) || e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword || e.kind === ts.SyntaxKind.NullKeyword) {
       const lit = literalValue(e);
       return lit.ok ? { kind: "literal", value: lit.value } : undefined;
     }
-    if (Node.isParenthesizedExpression(e) || Node.isAsExpression(e) || Node.isNonNullExpression(e) || Node.isSatisfiesExpression(e) || Node.isTypeAssertion(e)) {
-      return this.expr(e.getExpression(), scope);
+    if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isSatisfiesExpression(e) || ts.isTypeAssertionExpression(e)) {
+      return this.expr(e.expression, scope);
     }
-    if (Node.isPropertyAccessExpression(e)) {
-      const base = this.expr(e.getExpression(), scope);
+    if (ts.isPropertyAccessExpression(e)) {
+      const base = this.expr(e.expression, scope);
       if (!base && this.isSideEffect(e)) this.sideEffect(e);
-      return this.field(base, e.getName(), e.getNameNode(), scope);
+      return this.field(base, e.name.getText(), e.name, scope);
     }
-    if (Node.isElementAccessExpression(e)) {
-      const base = this.expr(e.getExpression(), scope);
-      const arg = e.getArgumentExpression();
+    if (ts.isElementAccessExpression(e)) {
+      const base = this.expr(e.expression, scope);
+      const arg = e.argumentExpression;
       if (arg) this.valueUse(arg, scope, "used as an index");
       if (isRef(base)) {
-        if (arg && (Node.isStringLiteral(arg) || Node.isNoSubstitutionTemplateLiteral(arg))) return this.field(base, arg.getLiteralText(), arg, scope);
+        if (arg && isStringLike(arg)) return this.field(base, arg.text, arg, scope);
         this.misuse(e, base, "indexed");
       }
       return undefined;
     }
-    if (Node.isCallExpression(e)) return this.call(e, scope);
-    if (Node.isNewExpression(e)) {
-      const callee = e.getExpression();
-      if (Node.isIdentifier(callee) && callee.getText() === "Date" && (e.getArguments().length === 0) && !this.quiet) {
+    if (ts.isCallExpression(e)) return this.call(e, scope);
+    if (ts.isNewExpression(e)) {
+      const callee = e.expression;
+      const args = e.arguments ?? [];
+      if (ts.isIdentifier(callee) && callee.getText() === "Date" && args.length === 0 && !this.quiet) {
         this.report(e, "warning", "FS009", "new Date() in a workflow body reads the clock when the graph is built, not when tasks run — pass the time as a param or read it inside a task");
       }
-      for (const a of e.getArguments()) this.valueUse(a, scope, "passed to a constructor");
+      for (const a of args) this.valueUse(a, scope, "passed to a constructor");
       return undefined;
     }
-    if (Node.isAwaitExpression(e)) {
-      const v = this.expr(e.getExpression(), scope);
+    if (ts.isAwaitExpression(e)) {
+      const v = this.expr(e.expression, scope);
       if (isRef(v)) this.misuse(e, v, "awaited");
       else if (!this.quiet) this.report(e, "error", "FS004", "await in a workflow body: the body only wires tasks and runs before any of them — await inside a task");
       return undefined;
     }
-    if (Node.isBinaryExpression(e)) {
-      const op = e.getOperatorToken().getKind();
-      const left = e.getLeft();
-      const right = e.getRight();
+    if (ts.isBinaryExpression(e)) {
+      const op = e.operatorToken.kind;
+      const left = e.left;
+      const right = e.right;
       if (op === ts.SyntaxKind.EqualsToken) {
         const v = this.expr(right, scope);
-        if (Node.isIdentifier(left)) {
-          const decl = left.getSymbol()?.getDeclarations()[0];
-          if (decl) this.env.set(decl.compilerNode, v);
+        if (ts.isIdentifier(left)) {
+          const decl = symbolAt(this.host.checker, left)?.declarations?.[0];
+          if (decl) this.env.set(decl, v);
         } else {
           const target = this.expr(left, scope);
           if (isRef(target)) this.misuse(left, target, "assigned to");
@@ -327,80 +329,75 @@ export class WorkflowGraphBuilder {
       }
       return op === ts.SyntaxKind.CommaToken ? r : undefined;
     }
-    if (Node.isPrefixUnaryExpression(e) || Node.isPostfixUnaryExpression(e)) {
-      const v = this.expr(e.getOperand(), scope);
+    if (ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)) {
+      const v = this.expr(e.operand, scope);
       if (isRef(v)) {
-        const isNot = Node.isPrefixUnaryExpression(e) && e.getOperatorToken() === ts.SyntaxKind.ExclamationToken;
-        this.misuse(e.getOperand(), v, isNot ? "branched on (negated)" : "computed with");
+        const isNot = ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.ExclamationToken;
+        this.misuse(e.operand, v, isNot ? "branched on (negated)" : "computed with");
       }
       return undefined;
     }
-    if (Node.isTypeOfExpression(e) || Node.isVoidExpression(e) || Node.isDeleteExpression(e)) {
-      const v = this.expr(e.getExpression(), scope);
+    if (ts.isTypeOfExpression(e) || ts.isVoidExpression(e) || ts.isDeleteExpression(e)) {
+      const v = this.expr(e.expression, scope);
       if (isRef(v)) this.misuse(e, v, "inspected");
       return undefined;
     }
-    if (Node.isConditionalExpression(e)) {
-      this.condition(e.getCondition(), scope, "branched on (in a ?: condition)");
-      const a = this.expr(e.getWhenTrue(), scope);
-      const b = this.expr(e.getWhenFalse(), scope);
+    if (ts.isConditionalExpression(e)) {
+      this.condition(e.condition, scope, "branched on (in a ?: condition)");
+      const a = this.expr(e.whenTrue, scope);
+      const b = this.expr(e.whenFalse, scope);
       return a ?? b;
     }
-    if (Node.isTemplateExpression(e)) {
-      for (const span of e.getTemplateSpans()) {
-        const v = this.expr(span.getExpression(), scope);
-        if (isRef(v)) this.misuse(span.getExpression(), v, "put into a string");
+    if (ts.isTemplateExpression(e)) {
+      for (const span of e.templateSpans) {
+        const v = this.expr(span.expression, scope);
+        if (isRef(v)) this.misuse(span.expression, v, "put into a string");
       }
       return undefined;
     }
-    if (Node.isTaggedTemplateExpression(e)) {
-      this.expr(e.getTag(), scope);
-      this.expr(e.getTemplate(), scope);
+    if (ts.isTaggedTemplateExpression(e)) {
+      this.expr(e.tag, scope);
+      this.expr(e.template, scope);
       return undefined;
     }
-    if (Node.isSpreadElement(e)) {
-      const v = this.expr(e.getExpression(), scope);
+    if (ts.isSpreadElement(e)) {
+      const v = this.expr(e.expression, scope);
       if (isRef(v)) this.misuse(e, v, "spread");
       return undefined;
     }
-    if (Node.isArrowFunction(e) || Node.isFunctionExpression(e)) {
+    if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) {
       // Calls inside callbacks still run while the graph is built (e.g. [...].map(x => t(x))).
       this.walkCallback(e, scope, 1);
       return undefined;
     }
-    if (Node.isObjectLiteralExpression(e) || Node.isArrayLiteralExpression(e)) {
+    if (ts.isObjectLiteralExpression(e) || ts.isArrayLiteralExpression(e)) {
       // A literal that is not a call input: references inside it are used.
       this.literal(e, scope, (v) => this.markUsed(v));
       const lit = literalValue(e);
       return lit.ok ? { kind: "literal", value: lit.value } : undefined;
     }
-    e.forEachChild((c) => {
-      if (Node.isExpression(c)) this.expr(c, scope);
+    ts.forEachChild(e, (c) => {
+      if (isExpressionNode(c)) this.expr(c, scope);
     });
     return undefined;
   }
 
-  private lookup(id: Node): Value {
-    let symbol;
-    try {
-      symbol = id.getSymbol();
-    } catch {
-      return undefined;
-    }
-    for (const decl of symbol?.getDeclarations() ?? []) {
-      if (this.env.has(decl.compilerNode)) return this.env.get(decl.compilerNode);
+  private lookup(id: ts.Identifier): Value {
+    const symbol = symbolAt(this.host.checker, id);
+    for (const decl of symbol?.declarations ?? []) {
+      if (this.env.has(decl)) return this.env.get(decl);
     }
     // A shorthand property `{ rows }` resolves to the property; its value symbol is the variable.
-    const parent = id.getParent();
-    if (parent && Node.isShorthandPropertyAssignment(parent)) {
-      const value = this.host.checker.getShorthandAssignmentValueSymbol(parent.compilerNode);
+    const parent = id.parent;
+    if (parent && ts.isShorthandPropertyAssignment(parent)) {
+      const value = this.host.checker.getShorthandAssignmentValueSymbol(parent);
       for (const decl of value?.declarations ?? []) if (this.env.has(decl)) return this.env.get(decl);
     }
     return undefined;
   }
 
   /** `base.name`: a field of a reference (checking the output exists), of a sub-flow, or a param. */
-  private field(base: Value, name: string, at: Node, _scope: Scope): Value {
+  private field(base: Value, name: string, at: ts.Node, _scope: Scope): Value {
     if (!base) return undefined;
     if (base.kind === "params") return { kind: "param", name };
     if (base.kind === "param" || base.kind === "literal") return undefined;
@@ -419,7 +416,7 @@ export class WorkflowGraphBuilder {
     const checker = this.host.checker;
     let type: ts.Type | undefined;
     if (base.type && !isOpaque(base.type)) {
-      type = fieldType(checker, base.type, name, at.compilerNode);
+      type = fieldType(checker, base.type, name, at);
       if (!type && !this.quiet) {
         const have = fieldNames(checker, base.type);
         const where = [base.node, ...base.path].join(".");
@@ -429,39 +426,39 @@ export class WorkflowGraphBuilder {
     return { kind: "ref", node: base.node, path: [...base.path, name], task: base.task, ...(type ? { type } : {}) };
   }
 
-  private condition(e: Node, scope: Scope, verb: string): void {
+  private condition(e: ts.Node, scope: Scope, verb: string): void {
     const v = this.expr(e, scope);
     if (isRef(v)) this.misuse(e, v, verb);
   }
 
   /** An expression whose value is used as a plain value (not wired): references are misused. */
-  private valueUse(e: Node, scope: Scope, verb: string): void {
+  private valueUse(e: ts.Node, scope: Scope, verb: string): void {
     const v = this.expr(e, scope);
     if (isRef(v) || v?.kind === "sub") this.misuse(e, v, verb);
   }
 
   /** Walk an object/array literal, reporting each reference found inside it to `onRef`. */
-  private literal(e: Node, scope: Scope, onRef: (v: Value, at: Node) => void): void {
-    if (Node.isObjectLiteralExpression(e)) {
-      for (const p of e.getProperties()) {
-        if (Node.isPropertyAssignment(p)) {
-          const init = p.getInitializerOrThrow();
-          if (Node.isObjectLiteralExpression(init) || Node.isArrayLiteralExpression(init)) this.literal(init, scope, onRef);
+  private literal(e: ts.Node, scope: Scope, onRef: (v: Value, at: ts.Node) => void): void {
+    if (ts.isObjectLiteralExpression(e)) {
+      for (const p of e.properties) {
+        if (ts.isPropertyAssignment(p)) {
+          const init = p.initializer;
+          if (ts.isObjectLiteralExpression(init) || ts.isArrayLiteralExpression(init)) this.literal(init, scope, onRef);
           else {
             const v = this.expr(init, scope);
             if (v) onRef(v, init);
           }
-        } else if (Node.isShorthandPropertyAssignment(p)) {
-          const v = this.expr(p.getNameNode(), scope);
+        } else if (ts.isShorthandPropertyAssignment(p)) {
+          const v = this.expr(p.name, scope);
           if (v) onRef(v, p);
-        } else if (Node.isSpreadAssignment(p)) {
-          const v = this.expr(p.getExpression(), scope);
+        } else if (ts.isSpreadAssignment(p)) {
+          const v = this.expr(p.expression, scope);
           if (isRef(v)) this.misuse(p, v, "spread");
         }
       }
-    } else if (Node.isArrayLiteralExpression(e)) {
-      for (const el of e.getElements()) {
-        if (Node.isObjectLiteralExpression(el) || Node.isArrayLiteralExpression(el)) this.literal(el, scope, onRef);
+    } else if (ts.isArrayLiteralExpression(e)) {
+      for (const el of e.elements) {
+        if (ts.isObjectLiteralExpression(el) || ts.isArrayLiteralExpression(el)) this.literal(el, scope, onRef);
         else {
           const v = this.expr(el, scope);
           if (v) onRef(v, el);
@@ -473,13 +470,13 @@ export class WorkflowGraphBuilder {
   // ---- calls ---------------------------------------------------------------------------------
 
   /** Walk a callback's body `times` times (once per element of a literal array it maps over). */
-  private walkCallback(fn: Node, scope: Scope, times: number): void {
-    if (!Node.isArrowFunction(fn) && !Node.isFunctionExpression(fn)) return;
-    const body = fn.getBody();
+  private walkCallback(fn: ts.Node, scope: Scope, times: number): void {
+    if (!isFunctionLike(fn)) return;
+    const body = fn.body;
     this.inCallback++;
     try {
       for (let i = 0; i < times; i++) {
-        if (Node.isBlock(body)) for (const st of body.getStatements()) this.statement(st, scope, new Map());
+        if (ts.isBlock(body)) for (const st of body.statements) this.statement(st, scope, new Map());
         else this.expr(body, scope);
       }
     } finally {
@@ -487,15 +484,15 @@ export class WorkflowGraphBuilder {
     }
   }
 
-  private call(e: CallExpression, scope: Scope): Value {
-    const callee = e.getExpression();
+  private call(e: ts.CallExpression, scope: Scope): Value {
+    const callee = e.expression;
     // [a, b, c].map(x => t(...)): the engine calls the callback once per element.
-    if (Node.isPropertyAccessExpression(callee) && ["map", "forEach", "flatMap"].includes(callee.getName())) {
-      const target = callee.getExpression();
-      const fn = e.getArguments()[0];
-      if (Node.isArrayLiteralExpression(target) && fn && (Node.isArrowFunction(fn) || Node.isFunctionExpression(fn))) {
+    if (ts.isPropertyAccessExpression(callee) && ["map", "forEach", "flatMap"].includes(callee.name.getText())) {
+      const target = callee.expression;
+      const fn = e.arguments[0];
+      if (ts.isArrayLiteralExpression(target) && isFunctionLike(fn)) {
         this.literal(target, scope, (v) => this.markUsed(v));
-        this.walkCallback(fn, scope, target.getElements().length);
+        this.walkCallback(fn, scope, target.elements.length);
         return undefined;
       }
     }
@@ -504,16 +501,16 @@ export class WorkflowGraphBuilder {
     if (def?.kind === "workflow") return this.subflowCall(e, def, scope);
     // Any other function: evaluate its callee and arguments; references may not flow into it.
     if (!this.quiet && this.isSideEffect(callee)) this.sideEffect(e);
-    const base = Node.isPropertyAccessExpression(callee) ? this.expr(callee.getExpression(), scope) : this.expr(callee, scope);
+    const base = ts.isPropertyAccessExpression(callee) ? this.expr(callee.expression, scope) : this.expr(callee, scope);
     if (isRef(base)) this.misuse(callee, base, "called or used as an object");
-    for (const a of e.getArguments()) {
+    for (const a of e.arguments) {
       const name = calleeName(callee);
       this.valueUse(a, scope, `passed to ${name ? `${name}(), which is not a task` : "a function that is not a task"}`);
     }
     return undefined;
   }
 
-  private nextId(base: string, alias: string | undefined, scope: Scope, at: Node): string {
+  private nextId(base: string, alias: string | undefined, scope: Scope, at: ts.Node): string {
     if (alias !== undefined) {
       const id = scope.prefix + alias;
       if ((this.nodeIds.has(id) || scope.counts.has(alias)) && !this.quiet) {
@@ -539,18 +536,18 @@ export class WorkflowGraphBuilder {
     return `${id}~${i}`;
   }
 
-  private callOptions(e: CallExpression, scope: Scope): string | undefined {
-    const opt = e.getArguments()[1];
+  private callOptions(e: ts.CallExpression, scope: Scope): string | undefined {
+    const opt = e.arguments[1];
     if (!opt) return undefined;
-    if (!Node.isObjectLiteralExpression(opt)) {
+    if (!ts.isObjectLiteralExpression(opt)) {
       this.expr(opt, scope);
       return undefined;
     }
-    const asProp = opt.getProperty("as");
-    if (asProp && Node.isPropertyAssignment(asProp)) {
-      const init = asProp.getInitializerOrThrow();
-      if (Node.isStringLiteral(init) || Node.isNoSubstitutionTemplateLiteral(init)) {
-        const alias = init.getLiteralText();
+    const asProp = propertyNamed(opt, "as");
+    if (asProp && ts.isPropertyAssignment(asProp)) {
+      const init = asProp.initializer;
+      if (isStringLike(init)) {
+        const alias = init.text;
         if (!ID_PATTERN.test(alias) && !this.quiet) {
           this.report(init, "error", "FS007", `node alias "${alias}" must start with a letter or _ and use only letters, digits, _ . -`);
         }
@@ -562,31 +559,31 @@ export class WorkflowGraphBuilder {
     return undefined;
   }
 
-  private taskCall(e: CallExpression, def: TaskDef, scope: Scope): Value {
+  private taskCall(e: ts.CallExpression, def: TaskDef, scope: Scope): Value {
     const checker = this.host.checker;
     const other = this.taskByName.get(def.name);
     if (other && other !== def.call && !this.quiet) {
-      this.report(e.getExpression(), "error", "FS007", `two different tasks are named "${def.name}" in this workflow; give one of them another name`);
+      this.report(e.expression, "error", "FS007", `two different tasks are named "${def.name}" in this workflow; give one of them another name`);
     }
     this.taskByName.set(def.name, def.call);
     // Arguments are evaluated before the call: nested task calls get their ids first.
-    const inputArg = e.getArguments()[0];
-    const given = new Map<string, { value: Value; at: Node; nameNode: Node; valueNode: Node; nested: { value: Value; at: Node }[] }>();
+    const inputArg = e.arguments[0];
+    const given = new Map<string, { value: Value; at: ts.Node; nameNode: ts.Node; valueNode: ts.Node; nested: { value: Value; at: ts.Node }[] }>();
     let hasSpread = false;
-    if (inputArg && Node.isObjectLiteralExpression(inputArg)) {
-      for (const p of inputArg.getProperties()) {
-        if (Node.isPropertyAssignment(p)) {
-          const init = p.getInitializerOrThrow();
-          const nested: { value: Value; at: Node }[] = [];
+    if (inputArg && ts.isObjectLiteralExpression(inputArg)) {
+      for (const p of inputArg.properties) {
+        if (ts.isPropertyAssignment(p)) {
+          const init = p.initializer;
+          const nested: { value: Value; at: ts.Node }[] = [];
           let value: Value;
-          if (Node.isObjectLiteralExpression(init) || Node.isArrayLiteralExpression(init)) this.literal(init, scope, (v, at) => nested.push({ value: v, at }));
+          if (ts.isObjectLiteralExpression(init) || ts.isArrayLiteralExpression(init)) this.literal(init, scope, (v, at) => nested.push({ value: v, at }));
           else value = this.expr(init, scope);
-          given.set(p.getName().replace(/^["']|["']$/g, ""), { value, at: p, nameNode: p.getNameNode(), valueNode: init, nested });
-        } else if (Node.isShorthandPropertyAssignment(p)) {
-          given.set(p.getName(), { value: this.expr(p.getNameNode(), scope), at: p, nameNode: p.getNameNode(), valueNode: p.getNameNode(), nested: [] });
-        } else if (Node.isSpreadAssignment(p)) {
+          given.set(propertyKey(p), { value, at: p, nameNode: p.name, valueNode: init, nested });
+        } else if (ts.isShorthandPropertyAssignment(p)) {
+          given.set(p.name.getText(), { value: this.expr(p.name, scope), at: p, nameNode: p.name, valueNode: p.name, nested: [] });
+        } else if (ts.isSpreadAssignment(p)) {
           hasSpread = true;
-          const v = this.expr(p.getExpression(), scope);
+          const v = this.expr(p.expression, scope);
           if (isRef(v)) this.misuse(p, v, "spread into a call");
         } else {
           this.expr(p, scope);
@@ -602,21 +599,23 @@ export class WorkflowGraphBuilder {
     this.nodeIds.add(id);
     this.callOf.set(id, e);
 
-    const props = def.fn ? taskInputProps(checker, def.fn.compilerNode) : undefined;
+    const props = def.fn ? taskInputProps(checker, def.fn) : undefined;
     const deps: string[] = [];
     const refInputs: StaticNode["refInputs"] = {};
     /** Inputs whose value is known statically (literals, params with defaults). */
     const valueInputs: Record<string, unknown> = {};
-    const addEdge = (v: Extract<Value, { kind: "ref" }>, input: string, at: Node, nameNode: Node) => {
+    const addEdge = (v: Extract<Value, { kind: "ref" }>, input: string, at: ts.Node, nameNode: ts.Node) => {
       if (!deps.includes(v.node)) deps.push(v.node);
       this.used.add(v.node);
+      const atFile = at.getSourceFile();
+      const nameFile = nameNode.getSourceFile();
       this.edges.push({
         from: v.node,
         to: id,
         output: v.path.join("."),
         input,
-        outputRange: { file: at.getSourceFile().getFilePath(), range: rangeOf(at) },
-        inputRange: { file: nameNode.getSourceFile().getFilePath(), range: rangeOf(nameNode) },
+        outputRange: { file: atFile.fileName, range: rangeOf(at, atFile) },
+        inputRange: { file: nameFile.fileName, range: rangeOf(nameNode, nameFile) },
       });
     };
     for (const [name, g] of given) {
@@ -656,6 +655,7 @@ export class WorkflowGraphBuilder {
         this.report(target, "error", "FS002", `node ${id} does not pass ${missing.length === 1 ? "input" : "inputs"} ${missing.map((m) => `"${m.name}"`).join(", ")} that task ${def.name} needs (${missing.map((m) => `${m.name}: ${typeText(checker, m.type)}`).join(", ")})`);
       }
     }
+    const file = e.getSourceFile();
     this.nodes.push({
       id,
       task: def.name,
@@ -664,13 +664,13 @@ export class WorkflowGraphBuilder {
       fingerprint: def.fingerprint,
       deps,
       scope: scope.ids,
-      file: e.getSourceFile().getFilePath(),
-      range: rangeOf(e),
+      file: file.fileName,
+      range: rangeOf(e, file),
       refInputs,
       valueInputs,
       ...(hasSpread ? {} : { inputNames: [...given.keys()] }),
     });
-    const outType = def.fn ? taskOutputTypeCached(checker, def) : undefined;
+    const outType = def.fn ? taskOutputTypeCached(checker, def.fn) : undefined;
     if (outType && (outType.flags & (ts.TypeFlags.Void | ts.TypeFlags.Undefined) || (!isOpaque(outType) && checker.getPropertiesOfType(outType).length === 0))) {
       this.effectOnly.add(id);
     }
@@ -678,7 +678,7 @@ export class WorkflowGraphBuilder {
     return { kind: "ref", node: id, path: [], task: def.name, ...(outType ? { type: outType } : {}) };
   }
 
-  private checkFit(v: Extract<Value, { kind: "ref" }>, prop: InputProp, def: TaskDef, id: string, at: Node): void {
+  private checkFit(v: Extract<Value, { kind: "ref" }>, prop: InputProp, def: TaskDef, id: string, at: ts.Node): void {
     const checker = this.host.checker;
     if (!v.type || fits(checker, v.type, prop.type)) return;
     const from = [v.node, ...v.path].join(".");
@@ -686,15 +686,15 @@ export class WorkflowGraphBuilder {
       at,
       "error",
       "FS003",
-      `${from} is ${typeText(checker, v.type, at.compilerNode)}, but input "${prop.name}" of node ${id} (task ${def.name}) expects ${typeText(checker, prop.type, at.compilerNode)}`,
+      `${from} is ${typeText(checker, v.type, at)}, but input "${prop.name}" of node ${id} (task ${def.name}) expects ${typeText(checker, prop.type, at)}`,
     );
   }
 
-  private checkJsonValue(valueNode: Node, input: string, where: string): void {
+  private checkJsonValue(valueNode: ts.Node, input: string, where: string): void {
     const checker = this.host.checker;
     let type: ts.Type;
     try {
-      type = checker.getTypeAtLocation(valueNode.compilerNode);
+      type = checker.getTypeAtLocation(valueNode);
     } catch {
       return;
     }
@@ -704,32 +704,32 @@ export class WorkflowGraphBuilder {
     }
   }
 
-  private subflowCall(e: CallExpression, def: WorkflowDef, scope: Scope): Value {
+  private subflowCall(e: ts.CallExpression, def: WorkflowDef, scope: Scope): Value {
     if (scope.stack.includes(def.call)) {
       if (!this.quiet || scope.stack[0] === def.call) {
         this.report(e, "error", "FS008", `workflow ${def.name} calls itself through ${[...scope.stack.map((c) => workflowNameOfCall(c)), def.name].join(" → ")}; sub-flows must not form a cycle`);
       }
       return undefined;
     }
-    const inputArg = e.getArguments()[0];
+    const inputArg = e.arguments[0];
     const given = new Map<string, Value>();
     const known = new Set(def.params.map((p) => p.name));
-    if (inputArg && Node.isObjectLiteralExpression(inputArg)) {
-      for (const p of inputArg.getProperties()) {
+    if (inputArg && ts.isObjectLiteralExpression(inputArg)) {
+      for (const p of inputArg.properties) {
         let name: string | undefined;
         let value: Value;
-        let at: Node = p;
-        if (Node.isPropertyAssignment(p)) {
-          name = p.getName().replace(/^["']|["']$/g, "");
-          const init = p.getInitializerOrThrow();
+        let at: ts.Node = p;
+        if (ts.isPropertyAssignment(p)) {
+          name = propertyKey(p);
+          const init = p.initializer;
           value = this.expr(init, scope);
-          at = p.getNameNode();
+          at = p.name;
           if (!value && !this.quiet) this.checkJsonValue(init, name, `sub-flow ${def.name}`);
-        } else if (Node.isShorthandPropertyAssignment(p)) {
-          name = p.getName();
-          value = this.expr(p.getNameNode(), scope);
-        } else if (Node.isSpreadAssignment(p)) {
-          const v = this.expr(p.getExpression(), scope);
+        } else if (ts.isShorthandPropertyAssignment(p)) {
+          name = p.name.getText();
+          value = this.expr(p.name, scope);
+        } else if (ts.isSpreadAssignment(p)) {
+          const v = this.expr(p.expression, scope);
           if (isRef(v)) this.misuse(p, v, "spread into a call");
           continue;
         }
@@ -774,32 +774,33 @@ export class WorkflowGraphBuilder {
     }
   }
 
-  private misuse(at: Node, v: Value, verb: string): void {
+  private misuse(at: ts.Node, v: Value, verb: string): void {
     if (this.quiet) return;
     const what = isRef(v) ? `the reference ${[v.node, ...v.path].join(".")}` : v?.kind === "sub" ? `the outputs of sub-flow ${v.workflow}` : "a reference";
     this.report(at, "error", "FS004", `${what} is ${verb} in a workflow body; it is not a value until the node runs — pass it to a task input and do this inside the task`);
   }
 
-  private isSideEffect(callee: Node): boolean {
-    if (Node.isIdentifier(callee)) {
-      if (SIDE_EFFECT_GLOBALS.has(callee.getText()) && !this.lookup(callee)) return isGlobalOrNode(callee);
-      return declaredInNodeIo(callee);
+  private isSideEffect(callee: ts.Node): boolean {
+    const checker = this.host.checker;
+    if (ts.isIdentifier(callee)) {
+      if (SIDE_EFFECT_GLOBALS.has(callee.getText()) && !this.lookup(callee)) return isGlobalOrNode(checker, callee);
+      return declaredInNodeIo(checker, callee);
     }
-    if (Node.isPropertyAccessExpression(callee)) {
-      const obj = callee.getExpression();
-      const name = callee.getName();
-      if (Node.isIdentifier(obj)) {
+    if (ts.isPropertyAccessExpression(callee)) {
+      const obj = callee.expression;
+      const name = callee.name.getText();
+      if (ts.isIdentifier(obj)) {
         const o = obj.getText();
         if (o === "Math" && name === "random") return true;
         if (o === "Date" && name === "now") return true;
-        if (o in SIDE_EFFECT_OBJECTS && isGlobalOrNode(obj)) return true;
+        if (o in SIDE_EFFECT_OBJECTS && isGlobalOrNode(checker, obj)) return true;
       }
-      return declaredInNodeIo(callee);
+      return declaredInNodeIo(checker, callee);
     }
     return false;
   }
 
-  private sideEffect(e: Node): void {
+  private sideEffect(e: ts.Node): void {
     if (this.quiet) return;
     const text = e.getText().split("(")[0]!.slice(0, 60);
     const obj = text.split(".")[0]!;
@@ -807,9 +808,9 @@ export class WorkflowGraphBuilder {
     this.report(e, "warning", "FS009", `${text}() in a workflow body ${what} when the graph is built, not when tasks run — move it into a task`);
   }
 
-  private report(at: Node, severity: FlowDiagnostic["severity"], code: string, message: string, unnecessary = false): void {
-    const sf: SourceFile = at.getSourceFile();
-    this.diagnostics.push({ file: sf.getFilePath(), range: rangeOf(at, sf), severity, code, message, ...(unnecessary ? { unnecessary } : {}) });
+  private report(at: ts.Node, severity: FlowDiagnostic["severity"], code: string, message: string, unnecessary = false): void {
+    const sf = at.getSourceFile();
+    this.diagnostics.push({ file: sf.fileName, range: rangeOf(at, sf), severity, code, message, ...(unnecessary ? { unnecessary } : {}) });
   }
 }
 
@@ -827,23 +828,23 @@ function hintOf(word: string, candidates: string[]): string {
   return guess ? ` (did you mean "${guess}"?)` : "";
 }
 
-function calleeName(callee: Node): string | undefined {
+function calleeName(callee: ts.Node): string | undefined {
   const text = callee.getText();
   return text.length <= 40 ? text : undefined;
 }
 
-function workflowNameOfCall(call: CallExpression): string {
-  const parent = call.getParent();
-  return parent && Node.isVariableDeclaration(parent) ? parent.getName() : "workflow";
+function workflowNameOfCall(call: ts.CallExpression): string {
+  const parent = call.parent;
+  return parent && ts.isVariableDeclaration(parent) ? parent.name.getText() : "workflow";
 }
 
 /** A global (lib.d.ts / @types/node) rather than something the file declares. */
-function isGlobalOrNode(id: Node): boolean {
+function isGlobalOrNode(checker: ts.TypeChecker, id: ts.Node): boolean {
   try {
-    const decls = id.getSymbol()?.getDeclarations() ?? [];
+    const decls = checker.getSymbolAtLocation(id)?.declarations ?? [];
     if (decls.length === 0) return true;
     return decls.every((d) => {
-      const f = d.getSourceFile().getFilePath();
+      const f = d.getSourceFile().fileName;
       return /[\\/]typescript[\\/]lib[\\/]|[\\/]@types[\\/]node[\\/]|lib\.[\w.]+\.d\.ts$/.test(f);
     });
   } catch {
@@ -853,17 +854,17 @@ function isGlobalOrNode(id: Node): boolean {
 
 const NODE_IO_SPECIFIERS = /^(node:)?(fs|fs\/promises|child_process|http|https|http2|net|dgram|dns|os|worker_threads|readline|tls|cluster)$/;
 
-function declaredInNodeIo(callee: Node): boolean {
+function declaredInNodeIo(checker: ts.TypeChecker, callee: ts.Node): boolean {
   try {
     // `fs.readFileSync` / `readFileSync` imported from node:fs, even when @types/node is absent.
-    const base = Node.isPropertyAccessExpression(callee) ? callee.getExpression() : callee;
-    for (const decl of (Node.isIdentifier(base) ? base.getSymbol()?.getDeclarations() : undefined) ?? []) {
-      const imp = decl.getFirstAncestorByKind(ts.SyntaxKind.ImportDeclaration);
-      if (imp && NODE_IO_SPECIFIERS.test(imp.getModuleSpecifierValue())) return true;
+    const base = ts.isPropertyAccessExpression(callee) ? callee.expression : callee;
+    for (const decl of (ts.isIdentifier(base) ? checker.getSymbolAtLocation(base)?.declarations : undefined) ?? []) {
+      const imp = ancestorOfKind(decl, ts.isImportDeclaration);
+      if (imp && isStringLike(imp.moduleSpecifier) && NODE_IO_SPECIFIERS.test(imp.moduleSpecifier.text)) return true;
     }
-    let symbol = callee.getSymbol();
-    if (symbol?.isAlias()) symbol = symbol.getAliasedSymbol() ?? symbol;
-    return (symbol?.getDeclarations() ?? []).some((d) => NODE_IO_MODULES.test(d.getSourceFile().getFilePath()));
+    let symbol = checker.getSymbolAtLocation(callee);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol) ?? symbol;
+    return (symbol?.declarations ?? []).some((d) => NODE_IO_MODULES.test(d.getSourceFile().fileName));
   } catch {
     return false;
   }
@@ -871,21 +872,17 @@ function declaredInNodeIo(callee: Node): boolean {
 
 /** Output types per checker: a new program (after an edit) gets a new checker and fresh types. */
 const outputTypesByChecker = new WeakMap<ts.TypeChecker, WeakMap<ts.Node, ts.Type | null>>();
-function taskOutputTypeCached(checker: ts.TypeChecker, def: TaskDef): ts.Type | undefined {
-  const key = def.fn!.compilerNode;
+function taskOutputTypeCached(checker: ts.TypeChecker, fn: ts.ArrowFunction | ts.FunctionExpression): ts.Type | undefined {
   let outputTypes = outputTypesByChecker.get(checker);
   if (!outputTypes) outputTypesByChecker.set(checker, (outputTypes = new WeakMap()));
-  if (!outputTypes.has(key)) {
-    const fn = def.fn!.compilerNode;
+  if (!outputTypes.has(fn)) {
     let type: ts.Type | undefined;
-    if (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) {
-      const sig = checker.getSignatureFromDeclaration(fn);
-      if (sig) {
-        const ret = checker.getReturnTypeOfSignature(sig);
-        type = checker.getAwaitedType(ret) ?? ret;
-      }
+    const sig = checker.getSignatureFromDeclaration(fn);
+    if (sig) {
+      const ret = checker.getReturnTypeOfSignature(sig);
+      type = checker.getAwaitedType(ret) ?? ret;
     }
-    outputTypes.set(key, type ?? null);
+    outputTypes.set(fn, type ?? null);
   }
-  return outputTypes.get(key) ?? undefined;
+  return outputTypes.get(fn) ?? undefined;
 }

@@ -4,8 +4,8 @@
  * user code: graphs come from the syntax and the type checker, statuses from the store.
  */
 import * as path from "node:path";
-import { Node, SyntaxKind, type SourceFile } from "ts-morph";
-import { FingerprintCache, type FingerprintHost } from "../../../runtime/src/analysis/fingerprint.js";
+import { ts } from "ts-morph";
+import { FingerprintCache, TYPESCRIPT_VERSION, type FingerprintHost } from "../../../runtime/src/analysis/fingerprint.js";
 import { lastRunStatuses, type StaticStatus } from "../../../runtime/src/engine/lastRunStatus.js";
 import { canonicalTarget } from "../../../runtime/src/engine/target.js";
 import { findWorkspaceRoot, resolveStoreDir, Store } from "../../../runtime/src/store/store.js";
@@ -15,14 +15,18 @@ import type { FileAnalysis, FlowDiagnostic, TaskInfo, WorkflowInfo } from "./mod
 import { readParams } from "./params.js";
 import { FlowProject } from "./project.js";
 import { rangeOf } from "./ranges.js";
+import { ancestorOfKind, isStringLike, propertyNamed } from "./syntax.js";
 import { taskInputProps, taskOutputType, typeText } from "./types.js";
 
 export * from "./model.js";
+
+/** The SourceFile type of the fingerprint module's TypeScript (the same one in the bundled server). */
+type FingerprintSourceFile = NonNullable<ReturnType<NonNullable<FingerprintHost["parsed"]>>>;
 export type { StaticStatus };
 
 interface FileIndex {
   text: string;
-  defs: Map<object, TaskDef | WorkflowDef>;
+  defs: Map<ts.Node, TaskDef | WorkflowDef>;
   byName: Map<string, TaskDef | WorkflowDef>;
   ordered: { def: Definition; resolved: TaskDef | WorkflowDef }[];
 }
@@ -50,14 +54,24 @@ export class FlowAnalysis {
     this.storeRoot = findWorkspaceRoot(root);
     this.store = new Store(resolveStoreDir(this.storeRoot, options.store));
     this.fingerprintHost = { readFile: (f) => this.project.readText(f) };
+    // The program has parsed the flow files already: fingerprints use those trees (when they are
+    // the same TypeScript's, as in the bundled server) instead of parsing every file twice.
+    if (ts.version === TYPESCRIPT_VERSION) {
+      this.fingerprintHost.parsed = (f, text) => {
+        const sf = this.project.parsed(f);
+        return sf && sf.text === text ? (sf as unknown as FingerprintSourceFile) : undefined;
+      };
+    }
     this.fingerprints = new FingerprintCache(this.fingerprintHost);
   }
 
   // ---- documents -----------------------------------------------------------------------------
 
-  setText(file: string, text: string): void {
-    this.project.setText(file, text);
+  /** An open document's text; false when it is the text already analysed (nothing changed). */
+  setText(file: string, text: string): boolean {
+    if (!this.project.setText(file, text)) return false;
     this.invalidate(file);
+    return true;
   }
 
   closeText(file: string): void {
@@ -136,14 +150,15 @@ export class FlowAnalysis {
     const empty: FileAnalysis = { file, tasks: [], workflows: [], diagnostics: [] };
     const sf = text === undefined ? undefined : this.project.sourceFile(file);
     if (!sf || text === undefined) return empty;
+    const checker = this.project.checker();
     const dependsOn = new Set<string>();
-    for (const imp of sf.getImportDeclarations()) {
-      const target = safe(() => imp.getModuleSpecifierSourceFile()?.getFilePath());
-      if (target) dependsOn.add(target);
+    for (const imp of sf.statements) {
+      if (!ts.isImportDeclaration(imp)) continue;
+      const target = safe(() => checker.getSymbolAtLocation(imp.moduleSpecifier)?.declarations?.[0]);
+      if (target && ts.isSourceFile(target)) dependsOn.add(target.fileName);
     }
     const index = this.index(sf);
     const result: FileAnalysis = { file, tasks: [], workflows: [], diagnostics: [] };
-    const checker = this.project.project.getTypeChecker().compilerObject;
     const host: GraphHost = {
       checker,
       resolve: (callee) => {
@@ -152,7 +167,7 @@ export class FlowAnalysis {
         return def;
       },
     };
-    const taskNames = new Map<string, Node>();
+    const taskNames = new Map<string, ts.Node>();
     for (const { def, resolved } of index.ordered) {
       if (resolved.kind === "task") {
         const info = this.taskInfo(def, resolved);
@@ -171,7 +186,7 @@ export class FlowAnalysis {
         continue;
       }
       const diagnostics: FlowDiagnostic[] = [];
-      const params = readParams(def.options, file, diagnostics);
+      const params = readParams(checker, def.options, file, diagnostics);
       let graph: ReturnType<WorkflowGraphBuilder["build"]>;
       try {
         graph = new WorkflowGraphBuilder(host).build(resolved);
@@ -202,22 +217,23 @@ export class FlowAnalysis {
   }
 
   /** The definitions of a file, with the engine's names and today's fingerprints. */
-  private index(sf: SourceFile): FileIndex {
-    const file = sf.getFilePath();
-    const text = sf.getFullText();
+  private index(sf: ts.SourceFile): FileIndex {
+    const file = sf.fileName;
+    const text = sf.text;
     const cached = this.indexes.get(file);
     if (cached && cached.text === text) return cached;
     const fingerprints = safe(() => this.fingerprints.tasksIn(file)) ?? [];
     const index: FileIndex = { text, defs: new Map(), byName: new Map(), ordered: [] };
-    for (const def of safe(() => definitionsIn(this.project, sf)) ?? []) {
+    const checker = this.project.checker();
+    for (const def of safe(() => definitionsIn(this.project, checker, sf)) ?? []) {
       const name = definitionName(def) ?? (def.kind === "task" ? "(unnamed task)" : "(unnamed workflow)");
       let resolved: TaskDef | WorkflowDef;
       if (def.kind === "task") {
-        const start = def.call.getStart();
+        const start = def.call.getStart(sf);
         const fp = fingerprints.find((f) => f.file === file && f.start === start);
         resolved = { kind: "task", name: fp?.name ?? name, call: def.call, ...(def.fn ? { fn: def.fn } : {}), fingerprint: fp?.fingerprint ?? "", file };
       } else {
-        const params = readParams(def.options, file, []);
+        const params = readParams(checker, def.options, file, []);
         resolved = {
           kind: "workflow",
           name,
@@ -229,7 +245,7 @@ export class FlowAnalysis {
           params: params.map((p) => ({ name: p.name, required: p.required })),
         };
       }
-      index.defs.set(def.call.compilerNode, resolved);
+      index.defs.set(def.call, resolved);
       if (!index.byName.has(resolved.name)) index.byName.set(resolved.name, resolved);
       index.ordered.push({ def, resolved });
     }
@@ -237,11 +253,11 @@ export class FlowAnalysis {
     return index;
   }
 
-  private resolve(callee: Node): TaskDef | WorkflowDef | undefined {
-    const target = definitionOfCallee(callee);
+  private resolve(callee: ts.Node): TaskDef | WorkflowDef | undefined {
+    const target = definitionOfCallee(this.project.checker(), callee);
     if (!target) return undefined;
     const sf = target.call.getSourceFile();
-    return this.index(sf).defs.get(target.call.compilerNode);
+    return this.index(sf).defs.get(target.call);
   }
 
   /** `(input: { rows: Row[] }) => { model: Model }` for a task of a file: asked for by hovers and `list`. */
@@ -249,9 +265,9 @@ export class FlowAnalysis {
     const sf = this.project.sourceFile(file);
     const def = sf ? this.index(sf).ordered.find((o) => o.resolved.kind === "task" && o.resolved.name === taskName)?.def : undefined;
     if (!def?.fn) return "";
-    const checker = this.project.project.getTypeChecker().compilerObject;
-    const props = safe(() => taskInputProps(checker, def.fn!.compilerNode));
-    const out = safe(() => taskOutputType(checker, def.fn!.compilerNode));
+    const checker = this.project.checker();
+    const props = safe(() => taskInputProps(checker, def.fn!));
+    const out = safe(() => taskOutputType(checker, def.fn!));
     const input = props ? `{ ${[...props.values()].map((p) => `${p.name}${p.optional ? "?" : ""}: ${typeText(checker, p.type)}`).join("; ")} }` : "unknown";
     return `(input: ${input}) => ${out ? typeText(checker, out) : "unknown"}`;
   }
@@ -320,23 +336,22 @@ export class FlowAnalysis {
 }
 
 function nameRangeOf(def: Definition) {
-  const parent = def.call.getParent();
-  if (parent && Node.isVariableDeclaration(parent)) return rangeOf(parent.getNameNode());
-  return rangeOf(def.call.getExpression());
+  const parent = def.call.parent;
+  if (parent && ts.isVariableDeclaration(parent)) return rangeOf(parent.name);
+  return rangeOf(def.call.expression);
 }
 
 /** The whole declaration (`export const x = task(...)`), which contains the name: LSP symbols need that. */
 function declRangeOf(def: Definition) {
-  const stmt = def.call.getFirstAncestorByKind(SyntaxKind.VariableStatement);
-  return rangeOf(stmt && stmt.getParent() === def.call.getSourceFile() ? stmt : def.call);
+  const stmt = ancestorOfKind(def.call, ts.isVariableStatement);
+  return rangeOf(stmt && stmt.parent === def.call.getSourceFile() ? stmt : def.call);
 }
 
-function optionString(options: Node | undefined, key: string): string | undefined {
-  if (!options || !Node.isObjectLiteralExpression(options)) return undefined;
-  const p = options.getProperty(key);
-  if (!p || !Node.isPropertyAssignment(p)) return undefined;
-  const init = p.getInitializer();
-  return init && (Node.isStringLiteral(init) || Node.isNoSubstitutionTemplateLiteral(init)) ? init.getLiteralText() : undefined;
+function optionString(options: ts.Node | undefined, key: string): string | undefined {
+  if (!options || !ts.isObjectLiteralExpression(options)) return undefined;
+  const p = propertyNamed(options, key);
+  if (!p || !ts.isPropertyAssignment(p)) return undefined;
+  return isStringLike(p.initializer) ? p.initializer.text : undefined;
 }
 
 function safe<T>(fn: () => T): T | undefined {

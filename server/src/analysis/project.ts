@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Project, ts, type SourceFile } from "ts-morph";
+import { Project, ts } from "ts-morph";
 
 const DEFAULT_OPTIONS: ts.CompilerOptions = {
   target: ts.ScriptTarget.ES2022,
@@ -86,14 +86,24 @@ export class FlowProject {
   }
 
   /** The source file for a path, added (and its imports resolved) on first use. */
-  sourceFile(file: string): SourceFile | undefined {
+  sourceFile(file: string): ts.SourceFile | undefined {
     const existing = this.project.getSourceFile(file);
-    if (existing) return existing;
+    if (existing) return existing.compilerNode;
     const text = this.readText(file);
     if (text === undefined) return undefined;
     const sf = this.project.createSourceFile(file, text, { overwrite: true });
     this.resolve();
-    return sf;
+    return sf.compilerNode;
+  }
+
+  /** The source file of a path if the project has parsed it already (nothing is added). */
+  parsed(file: string): ts.SourceFile | undefined {
+    return this.project.getSourceFile(file)?.compilerNode;
+  }
+
+  /** The type checker of the current program (made anew after files change). */
+  checker(): ts.TypeChecker {
+    return this.project.getTypeChecker().compilerObject;
   }
 
   /** Files parsed by `parseFiles` whose imports are not resolved yet. */
@@ -121,18 +131,25 @@ export class FlowProject {
     this.project.resolveSourceFileDependencies();
   }
 
-  /** An open document changed (or opened): replace its text. */
-  setText(file: string, text: string): void {
+  /**
+   * An open document changed (or opened): replace its text. False when the project already had
+   * this very text for it (an open right after the file was loaded, the change event that comes
+   * with every open): nothing to re-analyse.
+   */
+  setText(file: string, text: string): boolean {
     // A document we did not know of: the workspace changed under us, look again.
     if (this.flowFileCache && !this.overlay.has(file) && !this.flowFileCache.files.includes(file)) this.flowFileCache = undefined;
+    const before = this.overlay.get(file);
     this.overlay.set(file, text);
     const sf = this.project.getSourceFile(file);
     if (sf) {
-      if (sf.getFullText() !== text) sf.replaceWithText(text);
+      if (sf.getFullText() === text) return before !== undefined && before !== text;
+      sf.replaceWithText(text);
     } else {
       this.project.createSourceFile(file, text, { overwrite: true });
     }
     this.resolve();
+    return true;
   }
 
   /** A document closed: the disk is the truth again. */

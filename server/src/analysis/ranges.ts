@@ -1,13 +1,13 @@
 /** Offsets to zero-based line/character ranges, the way LSP counts (UTF-16 code units). */
-import type { Node, SourceFile } from "ts-morph";
+import type { ts } from "ts-morph";
 import type { Range } from "./model.js";
 
-export function rangeOf(node: Node, sf: SourceFile = node.getSourceFile()): Range {
-  return offsetsToRange(sf, node.getStart(), node.getEnd());
+export function rangeOf(node: ts.Node, sf: ts.SourceFile = node.getSourceFile()): Range {
+  return offsetsToRange(sf, node.getStart(sf), node.getEnd());
 }
 
-export function offsetsToRange(sf: SourceFile, start: number, end: number): Range {
-  const a = sf.compilerNode.getLineAndCharacterOfPosition(start);
-  const b = sf.compilerNode.getLineAndCharacterOfPosition(end);
+export function offsetsToRange(sf: ts.SourceFile, start: number, end: number): Range {
+  const a = sf.getLineAndCharacterOfPosition(start);
+  const b = sf.getLineAndCharacterOfPosition(end);
   return { start: { line: a.line, character: a.character }, end: { line: b.line, character: b.character } };
 }
