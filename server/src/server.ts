@@ -98,6 +98,16 @@ async function analyzeWorkspace(): Promise<void> {
     await flushed();
   }
   guard("loading flow files", undefined, () => a.project.addFiles(files));
+  // Documents answered before this were typed by a program of their own imports (all a file's
+  // types come from there), but other files can still reach them through globals (a script
+  // file, `declare global`, a module augmentation): check them once more against the whole
+  // program, and publish again only if that changed anything.
+  for (const doc of documents.all()) {
+    const file = uriToPath(doc.uri);
+    if (!file || !sentDiagnostics.has(file)) continue;
+    guard("recheck", undefined, () => a.recheck(file));
+    publish(file, true);
+  }
   for (const file of files) {
     if (documents.get(pathToUri(file))) continue; // open documents are published on open
     publish(file);
@@ -115,7 +125,11 @@ async function flushed(): Promise<void> {
   while (sending.size) await Promise.allSettled([...sending]);
 }
 
-function publish(file: string): void {
+/** What was last sent per file (JSON), for `publish(file, true)`. */
+const sentDiagnostics = new Map<string, string>();
+
+/** Publish a file's diagnostics; with `onlyIfChanged`, not when they are what was last sent. */
+function publish(file: string, onlyIfChanged = false): void {
   const a = analysis;
   if (!a) return;
   const diagnostics = guard(`diagnostics of ${file}`, [], () => a.diagnostics(file).filter((d) => d.file === file).map(toDiagnostic));
@@ -123,6 +137,9 @@ function publish(file: string): void {
   // or had flow diagnostics before (they must be cleared).
   const isFlow = guard("flows", false, () => a.analyzeFile(file).workflows.length > 0 || a.analyzeFile(file).tasks.length > 0);
   if (diagnostics.length === 0 && !published.has(file) && !isFlow && !documents.get(pathToUri(file))) return;
+  const json = JSON.stringify(diagnostics);
+  if (onlyIfChanged && sentDiagnostics.get(file) === json) return;
+  sentDiagnostics.set(file, json);
   published.add(file);
   const sent = connection.sendDiagnostics({ uri: pathToUri(file), diagnostics }).catch(() => undefined);
   sending.add(sent);
@@ -178,6 +195,7 @@ documents.onDidClose((e) => {
   // Closed after being deleted on disk: it is gone, and so are its diagnostics.
   if (analysis.project.readText(file) === undefined) {
     clearTimeout(timers.get(file));
+    sentDiagnostics.delete(file);
     if (published.delete(file)) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
     for (const dep of analysis.dependents(file)) schedule(dep);
     return;
@@ -193,6 +211,7 @@ connection.onDidChangeWatchedFiles((params) => {
     if (!file || documents.get(change.uri)) continue;
     guard("file change", undefined, () => a.fileChanged(file));
     if (change.type === FileChangeType.Deleted) {
+      sentDiagnostics.delete(file);
       if (published.delete(file)) void connection.sendDiagnostics({ uri: change.uri, diagnostics: [] });
       for (const dep of a.dependents(file)) schedule(dep);
     } else {

@@ -20,6 +20,8 @@ export interface Diagnostic {
 export class LspClient {
   readonly connection: MessageConnection;
   readonly diagnostics = new Map<string, Diagnostic[]>();
+  /** Every publishDiagnostics, in arrival order. */
+  readonly published: { uri: string; diagnostics: Diagnostic[] }[] = [];
   readonly statusNotifications: { targets: string[] }[] = [];
   private readonly waiters: (() => void)[] = [];
   private versions = new Map<string, number>();
@@ -30,6 +32,7 @@ export class LspClient {
     child.stderr!.on("data", (d) => (this.stderr += String(d)));
     this.connection.onNotification("textDocument/publishDiagnostics", (p: { uri: string; diagnostics: Diagnostic[] }) => {
       this.diagnostics.set(p.uri, p.diagnostics);
+      this.published.push(p);
       this.wake();
     });
     this.connection.onNotification("flowsmith/didChangeStatus", (p: { targets: string[] }) => {

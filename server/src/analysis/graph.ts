@@ -8,7 +8,7 @@
 import { ts } from "ts-morph";
 import type { FlowDiagnostic, StaticEdge, StaticNode, WorkflowInfo } from "./model.js";
 import { rangeOf } from "./ranges.js";
-import { fieldNames, fieldType, fits, isOpaque, nonJsonReason, taskInputProps, typeText, type InputProp } from "./types.js";
+import { fieldNames, fieldType, fits, isOpaque, nonJsonReason, resolveEnclosingCall, taskInputProps, typeText, type InputProp } from "./types.js";
 import { didYouMean } from "./words.js";
 import { literalValue } from "./params.js";
 import { ancestorOfKind, isExpressionNode, isFunctionLike, isStatementNode, isStringLike, hasModifier, propertyKey, propertyNamed, symbolAt } from "./syntax.js";
@@ -877,6 +877,7 @@ function taskOutputTypeCached(checker: ts.TypeChecker, fn: ts.ArrowFunction | ts
   if (!outputTypes) outputTypesByChecker.set(checker, (outputTypes = new WeakMap()));
   if (!outputTypes.has(fn)) {
     let type: ts.Type | undefined;
+    resolveEnclosingCall(checker, fn);
     const sig = checker.getSignatureFromDeclaration(fn);
     if (sig) {
       const ret = checker.getReturnTypeOfSignature(sig);

@@ -84,6 +84,14 @@ export class FlowAnalysis {
     this.invalidate(file);
   }
 
+  /**
+   * Analyse `file` again on the next request, with the current program (its text is unchanged:
+   * nothing else is invalidated). For a file first analysed before the whole workspace was loaded.
+   */
+  recheck(file: string): void {
+    this.analyses.delete(file);
+  }
+
   /** Files whose analysis depends on `file` (they must be re-analysed and re-published). */
   dependents(file: string): string[] {
     return [...this.analyses].filter(([f, a]) => f !== file && a.dependsOn.has(file)).map(([f]) => f);

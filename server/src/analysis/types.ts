@@ -29,9 +29,28 @@ export function taskInputProps(checker: ts.TypeChecker, fn: ts.Node): Map<string
   return props;
 }
 
+/**
+ * Resolve the `task(...)` call a function is an argument of, before asking for the function's
+ * return type. The answer is the same, but in this order the checker infers the call once and
+ * the return type is then read from it; asked first, the return type drags the contextual type
+ * machinery through the call for every return expression (≈ 1/3 more checker time per task).
+ * It is also the order tsc checks in (the declaration's initializer, then the body).
+ */
+export function resolveEnclosingCall(checker: ts.TypeChecker, fn: ts.Node): void {
+  const call = fn.parent;
+  if (call && ts.isCallExpression(call) && call.arguments.includes(fn as ts.Expression)) {
+    try {
+      checker.getResolvedSignature(call);
+    } catch {
+      /* half-typed code: the return type is asked for anyway */
+    }
+  }
+}
+
 /** What a task resolves to (its return type with Promise unwrapped). */
 export function taskOutputType(checker: ts.TypeChecker, fn: ts.Node): ts.Type | undefined {
   if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return undefined;
+  resolveEnclosingCall(checker, fn);
   const signature = checker.getSignatureFromDeclaration(fn);
   if (!signature) return undefined;
   const returned = checker.getReturnTypeOfSignature(signature);
