@@ -3,7 +3,7 @@
  * through aliases, namespace imports and re-exports, by asking the type checker where the callee
  * is declared — and the names the engine will give them. Works on compiler nodes.
  */
-import { ts } from "ts-morph";
+import { ts } from "@ts-morph/common";
 import type { FlowProject } from "./project.js";
 import { hasModifier, isFunctionLike, isStringLike, propertyNamed, symbolAt } from "./syntax.js";
 

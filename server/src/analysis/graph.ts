@@ -5,7 +5,7 @@
  * author can make in a body: unknown or missing inputs, type mismatches, unknown outputs, references
  * used as values, non-JSON values, duplicate ids, cycles, side effects and unused nodes.
  */
-import { ts } from "ts-morph";
+import { ts } from "@ts-morph/common";
 import type { FlowDiagnostic, StaticEdge, StaticNode, WorkflowInfo } from "./model.js";
 import { rangeOf } from "./ranges.js";
 import { fieldNames, fieldType, fits, isOpaque, nonJsonReason, resolveEnclosingCall, taskInputProps, typeText, type InputProp } from "./types.js";

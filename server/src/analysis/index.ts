@@ -4,7 +4,7 @@
  * user code: graphs come from the syntax and the type checker, statuses from the store.
  */
 import * as path from "node:path";
-import { ts } from "ts-morph";
+import { ts } from "@ts-morph/common";
 import { FingerprintCache, TYPESCRIPT_VERSION, type FingerprintHost } from "../../../runtime/src/analysis/fingerprint.js";
 import { lastRunStatuses, type StaticStatus } from "../../../runtime/src/engine/lastRunStatus.js";
 import { canonicalTarget } from "../../../runtime/src/engine/target.js";

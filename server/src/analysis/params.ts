@@ -2,7 +2,7 @@
  * Reads a workflow's zod param schema without running it: `z.object({ n: z.number().default(3) })`
  * gives n: number, optional, default 3. Fields whose zod type is not JSON get FS006.
  */
-import { ts } from "ts-morph";
+import { ts } from "@ts-morph/common";
 import type { FlowDiagnostic, ParamInfo } from "./model.js";
 import { rangeOf } from "./ranges.js";
 import { isStringLike, propertyKey, propertyNamed, symbolAt } from "./syntax.js";

@@ -1,11 +1,16 @@
 /**
- * The ts-morph project behind the analysis: files are added lazily (flow files and what they
- * import), open documents overlay the disk, and each edit replaces one file's text so the type
- * checker rebuilds incrementally.
+ * The TypeScript program behind the analysis: files are added lazily (flow files and what they
+ * import), open documents overlay the disk, and each edit replaces one file's text so the next
+ * program reuses every other parsed file (and the old program's structure).
+ *
+ * Files are parsed here, the way tsc parses them where it matters for speed: declaration files
+ * (the default libraries, @types/node, packages) without their JSDoc (only JS files take types
+ * from it) and without a parent-pointer pass (the binder sets parents); workspace sources with
+ * both, as before (the fingerprinter reuses their trees).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Project, ts } from "ts-morph";
+import { getLibFiles, libFolderInMemoryPath, ts } from "@ts-morph/common";
 
 const DEFAULT_OPTIONS: ts.CompilerOptions = {
   target: ts.ScriptTarget.ES2022,
@@ -20,19 +25,50 @@ const DEFAULT_OPTIONS: ts.CompilerOptions = {
 
 const SKIP_DIRS = new Set(["node_modules", ".git", ".flowsmith", "dist", "out", ".vscode-test", "test-results"]);
 const FLOW_EXT = /\.(ts|tsx|mts|cts)$/;
+const DECLARATION = /\.d\.[cm]?ts$|\.d\.[^/\\]*\.ts$/;
+
+/**
+ * The bundled TypeScript's default libraries (lib.*.d.ts) are not on disk: their texts ship with
+ * @ts-morph/common, under a virtual folder (the one ts-morph used).
+ */
+const LIB_DIR = libFolderInMemoryPath as string;
+let libTexts: Map<string, string> | undefined;
+function libText(file: string): string | undefined {
+  if (!file.startsWith(`${LIB_DIR}/`)) return undefined;
+  libTexts ??= new Map(getLibFiles().map((f) => [`${LIB_DIR}/${f.fileName}`, f.text]));
+  return libTexts.get(file);
+}
+const LIB_DIRS = new Set(["/", "/node_modules", "/node_modules/typescript", LIB_DIR]);
+
+/** Paths as TypeScript writes them (forward slashes, no `.` or `..`). */
+const norm = (file: string): string => path.posix.normalize(file.replace(/\\/g, "/"));
+
+/** The module format TypeScript gives a workspace file by its extension alone (no package.json lookup). */
+function impliedFormatOf(file: string): ts.ResolutionMode {
+  if (/\.m[jt]s$/.test(file)) return ts.ModuleKind.ESNext;
+  if (/\.c[jt]s$/.test(file)) return ts.ModuleKind.CommonJS;
+  return undefined;
+}
 
 export class FlowProject {
-  readonly project: Project;
+  readonly options: ts.CompilerOptions;
   /** Texts of open documents, which win over the disk. */
   private readonly overlay = new Map<string, string>();
+  /** Folders of open documents (a new file may live in a folder not yet on disk). */
+  private readonly overlayDirs = new Map<string, number>();
   private readonly packageNames = new Map<string, string | undefined>();
+  /** Parsed files by path, kept across programs: a new program re-parses only what changed. */
+  private readonly parsedFiles = new Map<string, ts.SourceFile>();
+  /** What programs are built from (flow files, open documents, files asked for); their imports come with them. */
+  private readonly roots = new Set<string>();
+  private program: ts.Program | undefined;
+  /** The last program, until the next is built (it reuses its structure). */
+  private previous: ts.Program | undefined;
+  private readonly host: ts.CompilerHost;
 
   constructor(readonly root: string) {
-    this.project = new Project({
-      compilerOptions: readCompilerOptions(root),
-      skipAddingFilesFromTsConfig: true,
-      skipFileDependencyResolution: true,
-    });
+    this.options = readCompilerOptions(root);
+    this.host = this.createHost();
   }
 
   private flowFileCache: { files: string[]; at: number } | undefined;
@@ -85,50 +121,54 @@ export class FlowProject {
     }
   }
 
-  /** The source file for a path, added (and its imports resolved) on first use. */
+  /** The source file for a path, added (with what it imports) on first use. */
   sourceFile(file: string): ts.SourceFile | undefined {
-    const existing = this.project.getSourceFile(file);
-    if (existing) return existing.compilerNode;
-    const text = this.readText(file);
-    if (text === undefined) return undefined;
-    const sf = this.project.createSourceFile(file, text, { overwrite: true });
-    this.resolve();
-    return sf.compilerNode;
+    const key = norm(file);
+    let sf = this.parsedFiles.get(key);
+    if (!sf) {
+      const text = this.readText(file);
+      if (text === undefined) return undefined;
+      sf = this.parseRoot(key, text);
+    }
+    if (!this.roots.has(key)) {
+      this.roots.add(key);
+      if (this.program && !this.program.getSourceFile(key)) this.invalidate();
+    }
+    return sf;
   }
 
-  /** The source file of a path if the project has parsed it already (nothing is added). */
+  /** The source file of a path if it is parsed already (nothing is added). */
   parsed(file: string): ts.SourceFile | undefined {
-    return this.project.getSourceFile(file)?.compilerNode;
+    return this.parsedFiles.get(norm(file));
   }
 
   /** The type checker of the current program (made anew after files change). */
   checker(): ts.TypeChecker {
-    return this.project.getTypeChecker().compilerObject;
+    return this.currentProgram().getTypeChecker();
   }
-
-  /** Files parsed by `parseFiles` whose imports are not resolved yet. */
-  private unresolved = false;
 
   /** Add many files at once: one program build for all of them instead of one per file. */
   addFiles(files: string[]): void {
     this.parseFiles(files);
-    if (this.unresolved) this.resolve();
+    this.currentProgram();
   }
 
-  /** Parse files into the project without building a program (`addFiles` resolves their imports). */
+  /** Parse files into the project without building a program (`addFiles` builds it). */
   parseFiles(files: string[]): void {
     for (const file of files) {
-      if (this.project.getSourceFile(file)) continue;
+      const key = norm(file);
+      if (this.parsedFiles.has(key)) {
+        if (!this.roots.has(key)) {
+          this.roots.add(key);
+          if (this.program && !this.program.getSourceFile(key)) this.invalidate();
+        }
+        continue;
+      }
       const text = this.readText(file);
       if (text === undefined) continue;
-      this.project.createSourceFile(file, text, { overwrite: true });
-      this.unresolved = true;
+      this.parseRoot(key, text);
+      this.roots.add(key);
     }
-  }
-
-  private resolve(): void {
-    this.unresolved = false;
-    this.project.resolveSourceFileDependencies();
   }
 
   /**
@@ -140,21 +180,19 @@ export class FlowProject {
     // A document we did not know of: the workspace changed under us, look again.
     if (this.flowFileCache && !this.overlay.has(file) && !this.flowFileCache.files.includes(file)) this.flowFileCache = undefined;
     const before = this.overlay.get(file);
-    this.overlay.set(file, text);
-    const sf = this.project.getSourceFile(file);
-    if (sf) {
-      if (sf.getFullText() === text) return before !== undefined && before !== text;
-      sf.replaceWithText(text);
-    } else {
-      this.project.createSourceFile(file, text, { overwrite: true });
-    }
-    this.resolve();
+    this.setOverlay(file, text);
+    const key = norm(file);
+    const sf = this.parsedFiles.get(key);
+    if (sf && sf.text === text) return before !== undefined && before !== text;
+    this.parseRoot(key, text);
+    this.roots.add(key);
+    this.currentProgram();
     return true;
   }
 
   /** A document closed: the disk is the truth again. */
   closeText(file: string): void {
-    this.overlay.delete(file);
+    this.setOverlay(file, undefined);
     this.refreshFromDisk(file);
   }
 
@@ -162,15 +200,114 @@ export class FlowProject {
   refreshFromDisk(file: string): void {
     this.flowFileCache = undefined;
     if (this.overlay.has(file)) return;
-    const sf = this.project.getSourceFile(file);
+    const key = norm(file);
+    const sf = this.parsedFiles.get(key);
     const text = this.readText(file);
     if (text === undefined) {
-      if (sf) this.project.removeSourceFile(sf);
+      if (sf) {
+        this.parsedFiles.delete(key);
+        this.roots.delete(key);
+        this.invalidate();
+      }
       return;
     }
-    if (sf) {
-      if (sf.getFullText() !== text) sf.replaceWithText(text);
+    if (sf && sf.text !== text) this.parseRoot(key, text);
+  }
+
+  // ---- the program ---------------------------------------------------------------------------
+
+  private currentProgram(): ts.Program {
+    if (!this.program) {
+      this.program = ts.createProgram({ rootNames: [...this.roots], options: this.options, host: this.host, ...(this.previous ? { oldProgram: this.previous } : {}) });
+      this.previous = undefined;
     }
+    return this.program;
+  }
+
+  private invalidate(): void {
+    if (this.program) this.previous = this.program;
+    this.program = undefined;
+  }
+
+  /**
+   * Parse (or re-parse) a workspace file with `text`; the next program uses it. Parsed ahead of
+   * the program (in slices at start, or on an edit), so without the module format the program
+   * will ask for: `host.getSourceFile` parses it again in the rare case that differs.
+   */
+  private parseRoot(key: string, text: string): ts.SourceFile {
+    const sf = this.parse(key, text, { languageVersion: this.options.target ?? ts.ScriptTarget.ES2022, impliedNodeFormat: impliedFormatOf(key) });
+    this.parsedFiles.set(key, sf);
+    this.invalidate();
+    return sf;
+  }
+
+  private parse(file: string, text: string, options: ts.ScriptTarget | ts.CreateSourceFileOptions): ts.SourceFile {
+    const declaration = DECLARATION.test(file);
+    const base = typeof options === "object" ? options : { languageVersion: options };
+    return ts.createSourceFile(
+      file,
+      text,
+      { ...base, jsDocParsingMode: declaration ? ts.JSDocParsingMode.ParseNone : ts.JSDocParsingMode.ParseAll },
+      /* setParentNodes */ !declaration,
+    );
+  }
+
+  private setOverlay(file: string, text: string | undefined): void {
+    const dir = norm(path.dirname(file));
+    const had = this.overlay.has(file);
+    if (text === undefined) {
+      if (!had) return;
+      this.overlay.delete(file);
+      const n = (this.overlayDirs.get(dir) ?? 1) - 1;
+      if (n > 0) this.overlayDirs.set(dir, n);
+      else this.overlayDirs.delete(dir);
+      return;
+    }
+    this.overlay.set(file, text);
+    if (!had) this.overlayDirs.set(dir, (this.overlayDirs.get(dir) ?? 0) + 1);
+  }
+
+  private overlayText(file: string): string | undefined {
+    return this.overlay.size ? this.overlay.get(file) ?? this.overlay.get(path.normalize(file)) : undefined;
+  }
+
+  private createHost(): ts.CompilerHost {
+    const sys = ts.sys;
+    return {
+      getSourceFile: (fileName, languageVersionOrOptions) => {
+        const key = norm(fileName);
+        const cached = this.parsedFiles.get(key);
+        const asked = typeof languageVersionOrOptions === "object" ? languageVersionOrOptions : undefined;
+        if (cached) {
+          if (!asked || (cached.impliedNodeFormat === asked.impliedNodeFormat && cached.languageVersion === asked.languageVersion)) {
+            // What tsc's parse does last (module detection under the program's options).
+            asked?.setExternalModuleIndicator?.(cached);
+            return cached;
+          }
+          const again = this.parse(key, cached.text, asked);
+          this.parsedFiles.set(key, again);
+          return again;
+        }
+        const text = this.overlayText(fileName) ?? libText(key) ?? sys.readFile(fileName);
+        if (text === undefined) return undefined;
+        const sf = this.parse(key, text, languageVersionOrOptions);
+        this.parsedFiles.set(key, sf);
+        return sf;
+      },
+      getDefaultLibFileName: (options) => `${LIB_DIR}/${ts.getDefaultLibFileName(options)}`,
+      getDefaultLibLocation: () => LIB_DIR,
+      writeFile: () => undefined,
+      getCurrentDirectory: () => norm(this.root),
+      getCanonicalFileName: (fileName) => fileName,
+      useCaseSensitiveFileNames: () => true,
+      getNewLine: () => "\n",
+      fileExists: (fileName) => this.parsedFiles.has(norm(fileName)) || this.overlayText(fileName) !== undefined || libText(norm(fileName)) !== undefined || sys.fileExists(fileName),
+      readFile: (fileName) => this.overlayText(fileName) ?? libText(norm(fileName)) ?? sys.readFile(fileName),
+      directoryExists: (dir) => LIB_DIRS.has(norm(dir)) || this.overlayDirs.has(norm(dir)) || sys.directoryExists(dir),
+      getDirectories: (dir) => sys.getDirectories(dir),
+      realpath: (p) => (sys.realpath ? sys.realpath(p) : p),
+      getEnvironmentVariable: (name) => process.env[name] ?? "",
+    };
   }
 
   /** The npm package a file belongs to (by the nearest package.json), cached per directory. */

@@ -1,5 +1,5 @@
 /** Offsets to zero-based line/character ranges, the way LSP counts (UTF-16 code units). */
-import type { ts } from "ts-morph";
+import type { ts } from "@ts-morph/common";
 import type { Range } from "./model.js";
 
 export function rangeOf(node: ts.Node, sf: ts.SourceFile = node.getSourceFile()): Range {

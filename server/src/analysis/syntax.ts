@@ -3,7 +3,7 @@
  * per visited node cost more than the walk itself). Names are read as written (`getText()`), as
  * the wrappers' `getName()` did.
  */
-import { ts } from "ts-morph";
+import { ts } from "@ts-morph/common";
 
 /** The property `name` of an object literal (`{ name: … }`, `{ name }`, a method…), if any. */
 export function propertyNamed(obj: ts.ObjectLiteralExpression, name: string): ts.ObjectLiteralElementLike | undefined {

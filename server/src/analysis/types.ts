@@ -3,7 +3,7 @@
  * types, whether an output fits an input, whether a value is JSON. Works on compiler objects
  * (`ts.Type`) for speed; results leave this module as strings.
  */
-import { ts } from "ts-morph";
+import { ts } from "@ts-morph/common";
 
 export interface InputProp {
   name: string;
