@@ -1,6 +1,6 @@
 /**
- * Watches the store so statuses change while a run goes on. Node state files live at
- * `.flowsmith/state/<hash of target>/…`; a change there names the workflow whose statuses moved.
+ * Watches the store so statuses change while a run goes on. Node states live in journals at
+ * `.flowsmith/state/<hash of target>/*.jsonl`; a change there names the workflow whose statuses moved.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -58,12 +58,24 @@ export class StoreWatcher {
     }
   }
 
+  /** Target directories' timestamps, and their journals' (an append does not touch the directory). */
   private stamp(): string {
     const dir = path.join(this.storeDir, "state");
     try {
       return fs
         .readdirSync(dir)
-        .map((d) => `${d}:${fs.statSync(path.join(dir, d)).mtimeMs}`)
+        .map((d) => {
+          const sub = path.join(dir, d);
+          const files = fs.readdirSync(sub).map((f) => {
+            try {
+              const st = fs.statSync(path.join(sub, f));
+              return `${f}@${st.mtimeMs}/${st.size}`;
+            } catch {
+              return f;
+            }
+          });
+          return `${d}:${fs.statSync(sub).mtimeMs}[${files.join(",")}]`;
+        })
         .join(",");
     } catch {
       return "";

@@ -289,10 +289,14 @@ describe("engine", { concurrency: 3 }, () => {
         }
       });
     }
-    // Downstream starts after its upstream finished.
+    // Downstream starts once its upstream's task returned (after everything that task reported);
+    // the upstream's node-finished is sent when its output is on disk, which may be a moment later.
     const idx = (type: string, node: string) => events.findIndex((e) => e.type === type && e.node === node);
-    assert.ok(idx("node-finished", "get-data") < idx("node-started", "preprocess"));
-    assert.ok(idx("node-finished", "preprocess") < idx("node-started", "train"));
+    const lastOf = (node: string) => events.findLastIndex((e) => e.node === node && e.type !== "node-finished");
+    assert.ok(lastOf("get-data") < idx("node-started", "preprocess"));
+    assert.ok(lastOf("preprocess") < idx("node-started", "train"));
+    assert.ok(idx("node-finished", "get-data") < idx("node-finished", "preprocess"), "finished in order");
+    assert.ok(idx("node-finished", "preprocess") < idx("node-finished", "train"), "finished in order");
     const progress = events.filter((e) => e.type === "node-progress").map((e) => e.fraction);
     assert.deepEqual(progress, [0.5, 1]);
 

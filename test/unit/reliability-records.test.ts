@@ -16,6 +16,21 @@ import type { NodeState, RunRecord } from "../../runtime/src/store/records.ts";
 import { auditStore, objectFile, walk, warnings } from "../fixtures/reliability/audit.ts";
 import { makeWorkspace, preview, runOk, startedNodes, type CliResult, type Workspace } from "./helpers/workspace.ts";
 
+/** The journal line holding a node's latest state, with the text around it. */
+function latestJournalLine(storeDir: string, node: string): { file: string; line: string; before: string; after: string } {
+  let best: { at: number; file: string; index: number; lines: string[] } | undefined;
+  for (const file of walk(path.join(storeDir, "state")).filter((f) => f.endsWith(".jsonl"))) {
+    const lines = fs.readFileSync(file, "utf8").split("\n");
+    lines.forEach((raw, index) => {
+      const e = raw ? (JSON.parse(raw) as { at: number; state?: NodeState }) : undefined;
+      if (e?.state?.node === node && (!best || e.at >= best.at)) best = { at: e.at, file, index, lines };
+    });
+  }
+  if (!best) throw new Error(`no state of ${node} in the journals`);
+  const { file, index, lines } = best;
+  return { file, line: lines[index]!, before: lines.slice(0, index).map((l) => `${l}\n`).join(""), after: `\n${lines.slice(index + 1).join("\n")}` };
+}
+
 const outcomes: { name: string; crashed: boolean; unsound: boolean }[] = [];
 
 const PIPE = "pipeline.ts#pipeline";
@@ -35,7 +50,7 @@ function corrupt(kind: Kind, form: Form, original: Buffer): Buffer {
       return bytes;
     }
     case "JSON null":
-      return Buffer.from("null\n");
+      return Buffer.from(kind === "state" || kind === "meta" ? "null" : "null\n");
     case "wrong shape": {
       switch (kind) {
         case "meta":
@@ -43,8 +58,10 @@ function corrupt(kind: Kind, form: Form, original: Buffer): Buffer {
         case "output":
           // Valid JSON of the same size whose content does not match its hash.
           return Buffer.from(`"${"x".repeat(original.length - 2)}"`);
-        case "state":
-          return Buffer.from(JSON.stringify({ ...JSON.parse(original.toString("utf8")), status: "complete", cacheKey: "../../../etc/passwd", inputHashes: "nope" }));
+        case "state": {
+          const e = JSON.parse(original.toString("utf8"));
+          return Buffer.from(JSON.stringify({ ...e, state: { ...e.state, status: "complete", cacheKey: "../../../etc/passwd", inputHashes: "nope" } }));
+        }
         case "run.json":
           return Buffer.from("{}\n");
         case "lock":
@@ -82,18 +99,34 @@ describe("a truncated or garbage store record: reported, treated as missing, nev
         let file: string;
         let mark: string; // what warnings about this record mention
         let original: Buffer;
+        // What is broken: a part of a file (the meta line or the data of an output, one node's line
+        // of a state journal) or a whole file.
+        let before = "";
+        let after = "";
         switch (kind) {
           case "meta":
-          case "output":
-            file = objectFile(storeDir, getData, kind === "meta" ? "meta" : "out");
+          case "output": {
+            file = objectFile(storeDir, getData);
             mark = getData;
-            original = fs.readFileSync(file);
+            const whole = fs.readFileSync(file);
+            const nl = whole.indexOf(10);
+            if (kind === "meta") {
+              original = whole.subarray(0, nl);
+              after = whole.subarray(nl).toString("latin1");
+            } else {
+              before = whole.subarray(0, nl + 1).toString("latin1");
+              original = whole.subarray(nl + 1);
+            }
             break;
-          case "state":
-            file = walk(path.join(storeDir, "state")).find((f) => (JSON.parse(fs.readFileSync(f, "utf8")) as NodeState).node === "train")!;
-            mark = "train";
-            original = fs.readFileSync(file);
+          }
+          case "state": {
+            const found = latestJournalLine(storeDir, "train");
+            file = found.file;
+            mark = path.basename(file);
+            [before, after] = [found.before, found.after];
+            original = Buffer.from(found.line);
             break;
+          }
           case "run.json":
             file = path.join(storeDir, "runs", run1, "run.json");
             mark = run1;
@@ -107,7 +140,7 @@ describe("a truncated or garbage store record: reported, treated as missing, nev
             break;
         }
         fs.mkdirSync(path.dirname(file), { recursive: true });
-        fs.writeFileSync(file, corrupt(kind, form, original));
+        fs.writeFileSync(file, Buffer.concat([Buffer.from(before, "latin1"), corrupt(kind, form, original), Buffer.from(after, "latin1")]));
         if (kind === "lock") fs.utimesSync(file, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
 
         // Every broken promise is collected, so one report shows all of them.

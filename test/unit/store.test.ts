@@ -9,8 +9,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import { canonicalJson, contentHash } from "../../runtime/src/store/hash.ts";
-import { Store, isRunId, newRunId, resolveStoreDir, findWorkspaceRoot } from "../../runtime/src/store/store.ts";
-import { STORE_FORMAT, type RunRecord } from "../../runtime/src/store/records.ts";
+import { Store, isRunId, newRunId, resolveStoreDir, findWorkspaceRoot, shortHash } from "../../runtime/src/store/store.ts";
+import { STORE_FORMAT, type NodeState, type RunRecord } from "../../runtime/src/store/records.ts";
+import { stateLine } from "../../runtime/src/store/states.ts";
+import { StoreWriter } from "../../runtime/src/store/writer.ts";
 import {
   assertExit,
   makeWorkspace,
@@ -27,8 +29,9 @@ import {
 
 const PIPE = "pipeline.ts#pipeline";
 
-function objectFile(ws: Workspace, key: string, suffix: "meta" | "out"): string {
-  return ws.path(`.flowsmith/objects/${key.slice(0, 2)}/${key}.${suffix}.json`);
+/** A stored output: its meta on the first line, then its data. */
+function objectFile(ws: Workspace, key: string): string {
+  return ws.path(`.flowsmith/objects/${key.slice(0, 2)}/${key}.json`);
 }
 
 function warnings(stderr: string): string[] {
@@ -46,7 +49,7 @@ describe("store robustness (CLI)", { concurrency: 3 }, () => {
     await runOk(ws, [PIPE]);
     const nodes = await preview(ws, PIPE);
     const key = nodes.get("get-data")!.cacheKey!;
-    fs.writeFileSync(objectFile(ws, key, "meta"), '{"format": 1, "key": "'); // truncated mid-write
+    fs.writeFileSync(objectFile(ws, key), '{"format": 1, "key": "'); // truncated mid-write
 
     const res = await ws.cli(["preview", PIPE, "--format", "json"]);
     assertExit(res, 0, "preview");
@@ -67,7 +70,9 @@ describe("store robustness (CLI)", { concurrency: 3 }, () => {
     assert.deepEqual(await statuses(ws, PIPE), { "get-data": "complete", preprocess: "complete", train: "complete" });
 
     // Valid JSON of the wrong shape is just as missing.
-    fs.writeFileSync(objectFile(ws, nodes.get("train")!.cacheKey!, "meta"), "null\n");
+    const trainFile = objectFile(ws, nodes.get("train")!.cacheKey!);
+    const trainData = fs.readFileSync(trainFile, "utf8").split("\n")[1];
+    fs.writeFileSync(trainFile, `null\n${trainData}`);
     const shaped = await ws.cli(["preview", PIPE, "--format", "json"]);
     assertExit(shaped, 0);
     assert.ok(warnings(shaped.stderr).some((w) => /malformed/.test(w)), shaped.stderr);
@@ -79,8 +84,9 @@ describe("store robustness (CLI)", { concurrency: 3 }, () => {
     ws.fixture("pipeline.ts");
     await runOk(ws, [PIPE]);
     const key = (await preview(ws, PIPE)).get("preprocess")!.cacheKey!;
-    const out = objectFile(ws, key, "out");
-    fs.writeFileSync(out, fs.readFileSync(out, "utf8").slice(0, 20));
+    const out = objectFile(ws, key);
+    const whole = fs.readFileSync(out, "utf8");
+    fs.writeFileSync(out, whole.slice(0, whole.indexOf("\n") + 3)); // the meta, and the data cut short
 
     const res = await ws.cli(["preview", PIPE, "--format", "json"]);
     assertExit(res, 0);
@@ -129,19 +135,24 @@ describe("store robustness (CLI)", { concurrency: 3 }, () => {
     await runOk(ws, [PIPE]);
     const stateDir = ws.path(".flowsmith/state");
     const files = fs.readdirSync(stateDir).flatMap((d) => fs.readdirSync(path.join(stateDir, d)).map((f) => path.join(stateDir, d, f)));
-    assert.equal(files.length, 3);
-    for (const f of files) fs.writeFileSync(f, "\u0000garbage");
+    assert.equal(files.length, 1, "one run, one journal of node states");
+    const lines = fs.readFileSync(files[0]!, "utf8").split("\n").filter(Boolean);
+    assert.ok(lines.length >= 3, `a state line per node: ${lines.length}`);
+    fs.writeFileSync(files[0]!, `${lines.map(() => "\u0000garbage").join("\n")}\n`);
 
     const res = await ws.cli(["preview", PIPE, "--format", "json"]);
     assertExit(res, 0);
     assertNoCrash(res);
-    assert.equal(warnings(res.stderr).length, 3, res.stderr);
+    assert.ok(warnings(res.stderr).some((w) => w.includes(path.basename(files[0]!)) && /malformed lines? skipped/.test(w)), res.stderr);
     assert.ok(JSON.parse(res.stdout).nodes.every((n: { status: string }) => n.status === "complete"));
     const again = await runOk(ws, [PIPE]);
     assert.match(again.stdout, /3 complete ones were encountered/);
+    // The run folded the broken journal and its own into one: the garbage is gone.
+    const clean = await ws.cli(["preview", PIPE]);
+    assert.deepEqual(warnings(clean.stderr), [], "the journals were folded");
   });
 
-  test("a killed runner: its run shows as stopped (interrupted), its lock is taken over", async (t) => {
+  test("a killed runner: its run shows as stopped (interrupted), its registration is cleared", async (t) => {
     const ws = makeWorkspace(t);
     ws.fixture("slow.ts");
     const args = ["run", "slow.ts#slow", "--param", "steps=30"];
@@ -169,12 +180,13 @@ describe("store robustness (CLI)", { concurrency: 3 }, () => {
     const now = await statuses(ws, "slow.ts#slow", ["--param", "steps=30"]);
     assert.equal(now.prepare, "complete");
     assert.ok(now.crunch !== "complete" && now.crunch !== "running", `crunch is ${now.crunch}`);
-    assert.equal(fs.readdirSync(ws.path(".flowsmith/locks")).length, 1, "the dead runner's lock is still there");
+    assert.deepEqual(fs.readdirSync(ws.path(".flowsmith/active")), [`${runId}.json`], "the dead runner's registration is still there");
 
     const again = await ws.cli(args, { timeoutMs: 30_000 });
     assertExit(again, 0, "the next run");
     assert.deepEqual(startedNodes(again.stdout), ["crunch"]);
-    assert.deepEqual(fs.readdirSync(ws.path(".flowsmith/locks")), []);
+    assert.deepEqual(fs.readdirSync(ws.path(".flowsmith/active")), [], "registrations of dead runs are cleared");
+    assert.ok(!fs.existsSync(ws.path(".flowsmith/locks")) || fs.readdirSync(ws.path(".flowsmith/locks")).length === 0, "no lock left");
     assert.notEqual(runIdOf(again.stdout), runId);
   });
 });
@@ -247,10 +259,106 @@ describe("Store", { concurrency: 1 }, () => {
   test("an output whose content no longer matches its hash is treated as missing", (t) => {
     const store = tmpStore(t);
     store.writeOutput(KEY, { v: 1 }, meta);
-    const file = path.join(store.dir, "objects", KEY.slice(0, 2), `${KEY}.out.json`);
-    fs.writeFileSync(file, '{"v":2}'); // same size, other content
+    const file = path.join(store.dir, "objects", KEY.slice(0, 2), `${KEY}.json`);
+    const [header] = fs.readFileSync(file, "utf8").split("\n");
+    fs.writeFileSync(file, `${header}\n{"v":2}`); // same size, other content
     assert.equal(store.readOutput(KEY), undefined);
     assert.ok(store.problems.some((p) => /does not match its hash/.test(p)));
+    assert.ok(!fs.existsSync(file), "the corrupt output was discarded");
+  });
+
+  test("one file per output, meta line first; outputs of stores before 0.1.1 (two files) are still read", (t) => {
+    const store = tmpStore(t);
+    store.writeOutput(KEY, { big: "x".repeat(100_000) }, meta);
+    const shard = path.join(store.dir, "objects", KEY.slice(0, 2));
+    assert.deepEqual(fs.readdirSync(shard), [`${KEY}.json`]);
+    const text = fs.readFileSync(path.join(shard, `${KEY}.json`), "utf8");
+    assert.equal(JSON.parse(text.slice(0, text.indexOf("\n"))).key, KEY);
+    assert.equal(store.readMeta(KEY)?.bytes, Buffer.byteLength(text) - text.indexOf("\n") - 1);
+
+    const OLD = "cd".repeat(32);
+    const oldShard = path.join(store.dir, "objects", OLD.slice(0, 2));
+    fs.mkdirSync(oldShard, { recursive: true });
+    const data = '{"n":1}';
+    const oldMeta = { format: 1, key: OLD, ...meta, outputHash: contentHash({ n: 1 }), fieldHashes: { n: contentHash(1) }, bytes: data.length };
+    fs.writeFileSync(path.join(oldShard, `${OLD}.out.json`), data);
+    fs.writeFileSync(path.join(oldShard, `${OLD}.meta.json`), JSON.stringify(oldMeta));
+    assert.deepEqual(store.readOutput(OLD)?.value, { n: 1 });
+    assert.ok(store.deleteOutput(OLD));
+    assert.deepEqual(fs.readdirSync(oldShard), []);
+    assert.deepEqual(store.problems, []);
+  });
+
+  test("node states: journals, the latest entry wins, tombstones, a torn last line, folding", (t) => {
+    const store = tmpStore(t);
+    const target = "f.ts#wf";
+    const state = (node: string, status: NodeState["status"], runId = "r"): NodeState => ({ target, node, task: "t", status, fingerprint: "f", runId });
+    const id = newRunId();
+    const journal = store.stateJournalPath(target, id);
+    const writer = new StoreWriter();
+    writer.append(journal, stateLine(state("a", "running")));
+    writer.append(journal, stateLine(state("a", "complete")));
+    writer.append(journal, stateLine(state("b", "failed")));
+    return writer.close().then(() => {
+      assert.equal(store.readNodeState(target, "a")?.status, "complete", "the later entry wins");
+      store.writeNodeState(state("b", "stopped"));
+      assert.equal(store.readNodeState(target, "b")?.status, "stopped");
+      store.deleteNodeState(target, "a");
+      assert.equal(store.readNodeState(target, "a"), undefined, "a tombstone hides what came before");
+      const dir = path.join(store.dir, "state", shortHash(target));
+      fs.appendFileSync(path.join(dir, `${id}.jsonl`), '{"at": 1e99, "state": {"node": "b"'); // a kill mid-append
+      assert.equal(store.readNodeState(target, "b")?.status, "stopped");
+      assert.deepEqual(store.problems, [], "a torn last line is not a problem");
+      assert.equal(fs.readdirSync(dir).length, 3);
+      store.compactStates(target);
+      assert.equal(fs.readdirSync(dir).length, 1, "folded into one journal");
+      assert.equal(store.readNodeState(target, "a"), undefined);
+      assert.equal(store.readNodeState(target, "b")?.status, "stopped");
+      assert.equal(store.readTargetStates(target).size, 1, "tombstones are dropped once folded");
+    });
+  });
+
+  test("a journal still being appended to by a live run is not folded", (t) => {
+    const store = tmpStore(t);
+    const target = "f.ts#wf";
+    const live = newRunId();
+    store.registerRun(live);
+    const writer = new StoreWriter();
+    writer.append(store.stateJournalPath(target, live), stateLine({ target, node: "x", task: "t", status: "running", fingerprint: "f", runId: live }));
+    return writer.close().then(() => {
+      store.writeNodeState({ target, node: "y", task: "t", status: "complete", fingerprint: "f", runId: "other" });
+      store.deleteNodeState(target, "z");
+      store.compactStates(target);
+      const dir = path.join(store.dir, "state", shortHash(target));
+      assert.ok(fs.readdirSync(dir).includes(`${live}.jsonl`), "the live run's journal stays");
+      assert.equal(store.readNodeState(target, "x")?.status, "running");
+      assert.equal(store.readNodeState(target, "y")?.status, "complete");
+      store.unregisterRun(live);
+    });
+  });
+
+  test("live runs: registrations of dead processes are removed; locks of dead processes are swept", (t) => {
+    const store = tmpStore(t);
+    const mine = newRunId();
+    store.registerRun(mine);
+    assert.deepEqual(store.otherLiveRuns(mine), []);
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid!;
+    const gone = newRunId();
+    fs.writeFileSync(path.join(store.dir, "active", `${gone}.json`), JSON.stringify({ pid: dead, runId: gone }));
+    const other = newRunId();
+    fs.writeFileSync(path.join(store.dir, "active", `${other}.json`), JSON.stringify({ pid: process.pid, runId: other }));
+    assert.deepEqual(store.otherLiveRuns(mine), [other]);
+    assert.ok(!fs.existsSync(path.join(store.dir, "active", `${gone}.json`)), "the dead run's registration was removed");
+    store.unregisterRun(other);
+    store.unregisterRun(mine);
+
+    fs.mkdirSync(path.join(store.dir, "locks"), { recursive: true });
+    fs.writeFileSync(path.join(store.dir, "locks", `${KEY}.lock`), JSON.stringify({ pid: dead, runId: gone }));
+    assert.equal(store.sweepLocks(), false);
+    assert.deepEqual(fs.readdirSync(path.join(store.dir, "locks")), []);
+    assert.ok(store.tryLock(KEY, mine));
+    assert.equal(store.sweepLocks(), true, "a live holder is reported");
+    store.unlock(KEY);
   });
 
   test("paths are only ever derived from valid keys and run ids", (t) => {

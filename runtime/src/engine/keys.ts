@@ -49,6 +49,10 @@ export interface Upstream {
   meta: OutputMeta;
   /** Loaded on demand: cached nodes whose downstream is also cached never read their data. */
   value?: { v: unknown };
+  /** Set when the output was just computed: settles once its data and meta are on disk. */
+  durable?: Promise<void>;
+  /** When the task that computed it returned. */
+  finishedAt?: string;
 }
 
 /** Resolves input bindings against finished upstream nodes, to hashes (cheap) or values. */

@@ -31,8 +31,9 @@ export function lastRunStatuses(nodes: StaticNode[], store: Store, target: strin
   const out = new Map<string, StaticStatus>();
   /** Output hashes of complete nodes, to check downstream input hashes against. */
   const outputs = new Map<string, { outputHash: string; fieldHashes: Record<string, string> }>();
+  const states = store.readTargetStates(target);
   for (const node of nodes) {
-    const state = store.readNodeState(target, node.id);
+    const state = states.get(node.id);
     const result: StaticStatus = { status: "pending", ...(state ? { state } : {}) };
     out.set(node.id, result);
     if (state?.status === "running" && isProcessAlive(state.pid)) {

@@ -9,9 +9,10 @@ import * as path from "node:path";
 import { buildGraph } from "../graph/builder.js";
 import { restrictTo, sinks, type Binding, type Graph, type GraphNode } from "../graph/model.js";
 import { describeUserError } from "../loader/load.js";
-import { canonicalJson } from "../store/hash.js";
-import { STORE_FORMAT, type NodeRecord, type NodeStatus, type RunRecord, type RunSummary } from "../store/records.js";
-import { newRunId, shortHash, type Store } from "../store/store.js";
+import { STORE_FORMAT, type NodeRecord, type NodeState, type NodeStatus, type RunRecord, type RunSummary } from "../store/records.js";
+import { newRunId, shortHash, type PreparedOutput, type Store } from "../store/store.js";
+import { stateLine } from "../store/states.js";
+import { StoreWriter } from "../store/writer.js";
 import { FlowsmithError, errorMessage, hint } from "../util/errors.js";
 import type { EventSink } from "./events.js";
 import { cacheKey, fingerprintOf, InputResolver, UpstreamCorrupt, type Upstream } from "./keys.js";
@@ -19,6 +20,15 @@ import { configFor, expandParamSets, parseConfig, parseMatrix, parseParamPairs, 
 import type { PreparedFlow } from "./prepare.js";
 
 const LOG_LIMIT_BYTES = 10 * 1024 * 1024;
+/** Outputs being made durable at once before no new task starts (memory stays bounded on a slow disk). */
+const MAX_OUTPUT_WRITES = 64;
+/** How often a run looks for stop requests and for other runs starting in its store. */
+const POLL_MS = 150;
+/**
+ * A run that finds others computing in its store waits this long before it starts anything, so
+ * that they (polling every POLL_MS) have locked the keys they are computing.
+ */
+const HANDSHAKE_MS = 3 * POLL_MS;
 
 export interface RunOptions {
   params?: string[];
@@ -57,6 +67,10 @@ interface Instance {
   upstream?: Upstream;
   inputHashes?: Record<string, string>;
   logBytes: number;
+  /** Its output can be handed downstream (in memory), even if it is still being made durable. */
+  available?: boolean;
+  /** Settles when its final status is recorded, while that waits for its output or its upstream. */
+  finalized?: Promise<void>;
 }
 
 /** Build one graph per param set, restricted to the target node when one is named. */
@@ -160,9 +174,26 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
   const onStop = () => stopper.abort(new StopRequested());
   options.stop?.addEventListener("abort", onStop, { once: true });
   if (options.stop?.aborted) onStop();
+  // Runs share work through a lock per cache key; taking it costs two file operations per node,
+  // so a run alone in its store takes none, until it sees another run start (then it locks what
+  // it is computing, and everything after). The newcomer waits HANDSHAKE_MS for that.
+  store.registerRun(runId);
+  let sharing = store.otherLiveRuns(runId).length > 0;
+  // Alone: locks left by killed runs are cleared (a live holder means a run that did not register).
+  if (!sharing && store.sweepLocks()) sharing = true;
+  store.sweepTemp();
+  /** Keys this run computes (task running or output being written), and those it holds locks on. */
+  const computing = new Set<string>();
+  const held = new Set<string>();
+  const startSharing = () => {
+    sharing = true;
+    for (const key of computing) if (!held.has(key) && store.tryLock(key, runId)) held.add(key);
+  };
   const poll = setInterval(() => {
     if (store.stopRequested(runId)) onStop();
-  }, 150);
+    if (!sharing && store.otherLiveRuns(runId).length > 0) startSharing();
+  }, POLL_MS);
+  if (sharing) await sleep(HANDSHAKE_MS);
 
   // Throttled rewrites of the run record: per-node writes would be quadratic on big graphs.
   let dirty = false;
@@ -179,26 +210,45 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
   const flusher = setInterval(() => dirty && saveRun(true), 500);
 
   const sharedByKey = new Map<string, Promise<Upstream>>();
+  /** Outputs handed downstream but not yet on disk; the scheduler waits below MAX_OUTPUT_WRITES. */
+  let writesInFlight = 0;
+  let onWriteSettled = () => {};
   const logDir = path.join(store.runDir(runId), "logs");
   fs.mkdirSync(logDir, { recursive: true });
 
-  const writeState = (inst: Instance, status: NodeStatus, extra: Partial<NodeRecord> = {}) => {
+  // Outputs and node states are written by the run's store writer (a worker thread), node states
+  // to this run's journal; the states the run starts from are read once.
+  const writer = new StoreWriter();
+  const journal = store.stateJournalPath(prepared.target, runId);
+  const priorStates = store.readTargetStates(prepared.target);
+  /** Store writes still in flight (outputs): the run ends after all of them. */
+  const inFlight = new Set<Promise<unknown>>();
+  const writeProblems: string[] = [];
+  const track = (p: Promise<unknown>) => {
+    inFlight.add(p);
+    const done = () => inFlight.delete(p);
+    p.then(done, done);
+  };
+
+  const nodeState = (inst: Instance, status: NodeStatus, extra: Partial<NodeRecord> = {}): NodeState => ({
     // Matrix variants share node ids: the editor shows the last one, which is what it can show.
-    store.writeNodeState({
-      target: prepared.target,
-      node: inst.node.id,
-      task: inst.node.taskName,
-      status,
-      fingerprint: inst.record.fingerprint,
-      runId,
-      pid: process.pid,
-      ...(inst.record.cacheKey ? { cacheKey: inst.record.cacheKey } : {}),
-      ...(inst.inputHashes ? { inputHashes: inst.inputHashes } : {}),
-      ...(inst.record.startedAt ? { startedAt: inst.record.startedAt } : {}),
-      ...(extra.finishedAt ? { finishedAt: extra.finishedAt } : {}),
-      ...(extra.durationMs !== undefined ? { durationMs: extra.durationMs } : {}),
-      ...(extra.error ? { error: extra.error } : {}),
-    });
+    target: prepared.target,
+    node: inst.node.id,
+    task: inst.node.taskName,
+    status,
+    fingerprint: inst.record.fingerprint,
+    runId,
+    pid: process.pid,
+    ...(inst.record.cacheKey ? { cacheKey: inst.record.cacheKey } : {}),
+    ...(inst.inputHashes ? { inputHashes: inst.inputHashes } : {}),
+    ...(inst.record.startedAt ? { startedAt: inst.record.startedAt } : {}),
+    ...(extra.finishedAt ? { finishedAt: extra.finishedAt } : {}),
+    ...(extra.durationMs !== undefined ? { durationMs: extra.durationMs } : {}),
+    ...(extra.error ? { error: extra.error } : {}),
+  });
+
+  const writeState = (inst: Instance, status: NodeStatus, extra: Partial<NodeRecord> = {}) => {
+    writer.append(journal, stateLine(nodeState(inst, status, extra)));
   };
 
   const finish = (inst: Instance, status: NodeStatus, extra: Partial<NodeRecord> = {}) => {
@@ -237,18 +287,27 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
   const execute = async (inst: Instance, key: string, resolver: InputResolver): Promise<Upstream> => {
     const { node } = inst;
     // Another run computing the same key: wait for it and use its output.
-    while (!store.tryLock(key, runId)) {
+    while (sharing && !store.tryLock(key, runId)) {
       if (stopper.signal.aborted) throw new StopRequested();
       await sleep(100);
     }
+    if (sharing) held.add(key);
+    computing.add(key);
+    const release = () => {
+      computing.delete(key);
+      if (held.delete(key)) store.unlock(key);
+    };
+    let unlockLater = false;
     try {
-      if (!inst.forced && node.task.options.cache !== false) {
+      // Another run may have finished it just before we took the lock.
+      if (sharing && !inst.forced && node.task.options.cache !== false) {
         const meta = store.readMeta(key);
         if (meta) return { key, meta };
       }
       const input = resolver.values(node);
       const started = Date.now();
       inst.record.startedAt = new Date(started).toISOString();
+      inst.record.status = "running";
       writeState(inst, "running");
       const retries = node.task.options.retries ?? 0;
       let lastError: unknown;
@@ -278,23 +337,27 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
             config: configFor(config, node.id, node.taskName),
           };
           const output = await abortable(() => node.task.fn(input, ctx), attemptController.signal, graceMs);
+          let out: PreparedOutput;
           try {
-            canonicalJson(output, "output");
+            out = store.prepareOutput(
+              key,
+              output ?? null,
+              { task: node.taskName, fingerprint: inst.record.fingerprint, createdAt: new Date().toISOString(), runId, node: node.id, durationMs: Date.now() - started },
+              "output",
+            );
           } catch (error) {
             throw new FlowsmithError(`${errorMessage(error)} — outputs are stored as JSON`);
           }
-          const durationMs = Date.now() - started;
-          // Downstream nodes get the output as it reads back from the store, so a run from cache
-          // and a fresh run hand them the same thing.
-          const { meta, stored } = store.writeOutputValue(key, output ?? null, {
-            task: node.taskName,
-            fingerprint: inst.record.fingerprint,
-            createdAt: new Date().toISOString(),
-            runId,
-            node: node.id,
-            durationMs,
-          });
-          return { key, meta, value: { v: stored } };
+          // Downstream nodes get the value now, as it reads back from the store; this node is
+          // complete once its file is on disk — the writer then records its state — and the lock
+          // (if any) is released then.
+          const finishedAt = new Date().toISOString();
+          const complete = nodeState(inst, "complete", { finishedAt, durationMs: Date.parse(finishedAt) - started });
+          const durable = store.commitOutput(out, writer, { journal, line: stateLine(complete) }).finally(release);
+          void durable.catch(() => undefined); // its failure is reported by the node that awaits it
+          track(durable);
+          unlockLater = true;
+          return { key, meta: out.meta, value: { v: out.stored }, durable, finishedAt };
         } catch (error) {
           if (stopper.signal.aborted) throw new StopRequested();
           lastError = error;
@@ -308,7 +371,7 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
       }
       throw lastError;
     } finally {
-      store.unlock(key);
+      if (!unlockLater) release();
     }
   };
 
@@ -336,6 +399,30 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
     }
   };
 
+  /**
+   * Record an instance's completion (`complete`) once `own` (its output being stored; false if
+   * that failed) and its upstream nodes' completions are done — at once when nothing is pending.
+   */
+  const afterUpstream = (inst: Instance, complete: () => void, own?: Promise<boolean>) => {
+    const pending = inst.deps.flatMap((d) => (d.finalized ? [d.finalized] : []));
+    if (!own && pending.length === 0) return complete();
+    writesInFlight++;
+    const p: Promise<void> = Promise.all([own, ...pending]).then(([ok]) => {
+      // An upstream node whose output could not be stored after this one started: this one
+      // counts as skipped, as if it had waited (its output, stored by content, does no harm).
+      const failed = inst.deps.find((d) => d.record.status === "failed" || d.record.status === "skipped");
+      if (failed && ok !== false) {
+        writeState(inst, "skipped", { error: `upstream ${failed.node.id} did not complete` });
+        finish(inst, "skipped", { error: `upstream ${failed.node.id} did not complete` });
+      } else if (ok !== false) complete();
+      if (inst.finalized === p) inst.finalized = undefined;
+      writesInFlight--;
+      onWriteSettled();
+    });
+    inst.finalized = p;
+    track(p);
+  };
+
   const process1 = async (inst: Instance) => {
     try {
       await withRecovery(inst, () => processOnce(inst));
@@ -349,6 +436,12 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
 
   const processOnce = async (inst: Instance) => {
     const { node } = inst;
+    // Released when its upstream's value was ready, but that upstream's output could not be stored.
+    const failed = inst.deps.find((d) => d.record.status === "failed" || d.record.status === "skipped");
+    if (failed) {
+      finish(inst, "skipped", { error: `upstream ${failed.node.id} did not complete` });
+      return;
+    }
     const resolver = new InputResolver(store, (id) => inst.deps.find((d) => d.node.id === id)?.upstream);
     let key: string;
     try {
@@ -368,9 +461,12 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
       const meta = store.readMeta(key);
       if (meta) {
         inst.upstream = { key, meta };
-        const state = store.readNodeState(prepared.target, node.id);
-        if (state?.status !== "complete" || state.cacheKey !== key) writeState(inst, "complete", { durationMs: meta.durationMs });
-        finish(inst, "complete", { cached: true, durationMs: 0 });
+        inst.available = true;
+        const state = priorStates.get(node.id);
+        afterUpstream(inst, () => {
+          if (state?.status !== "complete" || state.cacheKey !== key) writeState(inst, "complete", { durationMs: meta.durationMs });
+          finish(inst, "complete", { cached: true, durationMs: 0 });
+        });
         return;
       }
     }
@@ -383,11 +479,29 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
     try {
       const upstream = await shared!;
       inst.upstream = upstream;
-      const finishedAt = new Date().toISOString();
-      const durationMs = isOwner && inst.record.startedAt ? Date.parse(finishedAt) - Date.parse(inst.record.startedAt) : 0;
-      const ran = isOwner && upstream.value !== undefined;
-      writeState(inst, "complete", { finishedAt, durationMs });
-      finish(inst, "complete", ran ? { durationMs, finishedAt } : { cached: true, durationMs: 0, finishedAt });
+      inst.available = true;
+      const done = () => {
+        const finishedAt = (isOwner && upstream.finishedAt) || new Date().toISOString();
+        const durationMs = isOwner && inst.record.startedAt ? Date.parse(finishedAt) - Date.parse(inst.record.startedAt) : 0;
+        const ran = isOwner && upstream.value !== undefined;
+        // The writer recorded the state of the node that computed the output, right after it.
+        if (!(isOwner && upstream.durable)) writeState(inst, "complete", { finishedAt, durationMs });
+        finish(inst, "complete", ran ? { durationMs, finishedAt } : { cached: true, durationMs: 0, finishedAt });
+      };
+      // Downstream nodes may start now; this one is complete when its output is on disk, and
+      // after its upstream nodes are (no node is ever shown complete before its upstream).
+      const stored = upstream.durable?.then(
+        () => true,
+        (error: unknown) => {
+          const message = `its output could not be stored: ${errorMessage(error)}`;
+          log(inst, message);
+          const finishedAt = new Date().toISOString();
+          writeState(inst, "failed", { finishedAt, error: message });
+          finish(inst, "failed", { finishedAt, error: message });
+          return false;
+        },
+      );
+      afterUpstream(inst, done, stored);
     } catch (error) {
       if (error instanceof UpstreamCorrupt && !stopper.signal.aborted) throw error;
       const finishedAt = new Date().toISOString();
@@ -433,7 +547,7 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
       while (stack.length) {
         const inst = stack.pop()!;
         settled++;
-        const ok = inst.record.status === "complete";
+        const ok = inst.record.status === "complete" || inst.available === true;
         const blocked = inst.record.status === "failed" || inst.record.status === "skipped";
         for (const dep of dependents.get(inst) ?? []) {
           if (dep.record.status === "skipped") continue;
@@ -449,12 +563,12 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
       }
     };
     const pump = () => {
-      while (!stopper.signal.aborted && running < concurrency && head < ready.length) {
+      while (!stopper.signal.aborted && running < concurrency && writesInFlight < MAX_OUTPUT_WRITES && head < ready.length) {
         const inst = ready[head++]!;
         running++;
         void process1(inst).finally(() => {
           running--;
-          if (inst.record.status !== "pending") settle(inst);
+          if (inst.record.status !== "pending" || inst.available) settle(inst);
           pump();
         });
       }
@@ -465,10 +579,24 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
       }
     };
     stopper.signal.addEventListener("abort", () => pump(), { once: true });
+    onWriteSettled = pump;
     pump();
   });
+  // Outputs and states still being written: the run is over when they are on disk.
+  while (inFlight.size) await Promise.allSettled([...inFlight]);
 
   clearInterval(poll);
+  try {
+    await writer.close();
+  } catch (error) {
+    writeProblems.push(`could not record node states: ${errorMessage(error)}`);
+  }
+  store.unregisterRun(runId);
+  try {
+    store.compactStates(prepared.target, runId);
+  } catch (error) {
+    writeProblems.push(`could not fold the node states of ${prepared.target}: ${errorMessage(error)}`);
+  }
   clearInterval(flusher);
   options.stop?.removeEventListener("abort", onStop);
 
@@ -484,6 +612,10 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
     } catch (error) {
       run.error = `could not collect the workflow's outputs: ${errorMessage(error)}`;
     }
+  }
+  if (writeProblems.length) {
+    const shown = writeProblems.slice(0, 3).join("; ") + (writeProblems.length > 3 ? ` (and ${writeProblems.length - 3} more)` : "");
+    run.error = run.error ? `${run.error}; ${shown}` : shown;
   }
   store.writeRun(run);
   emit({ type: "run-finished", runId, status: run.status, durationMs: run.durationMs, summary });

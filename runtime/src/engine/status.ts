@@ -23,9 +23,10 @@ export function computeStatuses(graph: Graph, store: Store, target: string, fps:
   const views = new Map<string, NodeView>();
   const finished = new Map<string, Upstream>();
   const resolver = new InputResolver(store, (id) => finished.get(id));
+  const states = store.readTargetStates(target);
   for (const node of graph.nodes.values()) {
     const fingerprint = fingerprintOf(fps, node);
-    const state = store.readNodeState(target, node.id);
+    const state = states.get(node.id);
     const upstream = node.deps.map((d) => views.get(d)!.status);
     const view: NodeView = { id: node.id, status: "pending", fingerprint, state };
     views.set(node.id, view);

@@ -6,20 +6,25 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { randomBytes } from "node:crypto";
 
 const knownDirs = new Set<string>();
 
-function ensureDir(dir: string): void {
+export function ensureDir(dir: string): void {
   if (knownDirs.has(dir)) return;
   fs.mkdirSync(dir, { recursive: true });
   knownDirs.add(dir);
 }
 
+/** Unique within this process (a counter), and across live processes (the pid). */
+let tmpCounter = 0;
+function tmpName(file: string): string {
+  return `${file}.${process.pid}.${(tmpCounter++).toString(36)}.tmp`;
+}
+
 export function writeFileAtomic(file: string, data: string, durable = true): void {
   const dir = path.dirname(file);
   ensureDir(dir);
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  const tmp = tmpName(file);
   let fd: number | undefined;
   try {
     try {

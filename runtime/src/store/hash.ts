@@ -37,6 +37,25 @@ export function canonicalJson(value: unknown, path = "$"): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k], `${path}.${k}`)}`).join(",")}}`;
 }
 
+/**
+ * canonicalJson of a value, and for a plain object also the canonical text of each field (what
+ * downstream inputs hash), each serialised once: the object's text is made of its fields' texts.
+ */
+export function canonicalWithFields(value: unknown, path = "$"): { text: string; fields?: Record<string, string> } {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return { text: canonicalJson(value, path) };
+  const obj = value as Record<string, unknown>;
+  const proto = Object.getPrototypeOf(obj);
+  if (proto !== Object.prototype && proto !== null) return { text: canonicalJson(value, path) }; // throws, naming it
+  const fields: Record<string, string> = {};
+  const parts: string[] = [];
+  for (const k of Object.keys(obj).filter((k) => obj[k] !== undefined).sort()) {
+    const text = canonicalJson(obj[k], `${path}.${k}`);
+    fields[k] = text;
+    parts.push(`${JSON.stringify(k)}:${text}`);
+  }
+  return { text: `{${parts.join(",")}}`, fields };
+}
+
 export function contentHash(value: unknown): string {
   return sha256(canonicalJson(value));
 }

@@ -6,9 +6,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
-import { isProcessAlive, readJson, writeFileAtomic, writeJsonAtomic } from "./files.js";
-import { canonicalJson, contentHash, sha256 } from "./hash.js";
+import { ensureDir, isProcessAlive, readJson, writeFileAtomic, writeJsonAtomic } from "./files.js";
+import { canonicalWithFields, sha256 } from "./hash.js";
 import { STORE_FORMAT, type NodeState, type OutputMeta, type RunRecord } from "./records.js";
+import { StateJournals } from "./states.js";
+import type { StoreWriter } from "./writer.js";
 import { FlowsmithError } from "../util/errors.js";
 
 const RUN_ID = /^\d{8}-\d{6}-[0-9a-f]{6}$/;
@@ -36,25 +38,84 @@ export class Store {
 
   // ---- outputs -------------------------------------------------------------------------------
 
-  private objectPath(key: string, suffix: "out" | "meta"): string {
+  /**
+   * One file per output: a line with its meta, then the data (canonical JSON, one line). It is
+   * written whole to a temp file, fsynced, then renamed: its presence means complete.
+   */
+  private objectPath(key: string): string {
     if (!KEY.test(key)) throw new Error(`invalid cache key ${JSON.stringify(key)}`);
+    return path.join(this.dir, "objects", key.slice(0, 2), `${key}.json`);
+  }
+
+  /**
+   * Whether this store may hold outputs in the format before 0.1.1: not when it was created by
+   * this version (marked by `format.json`), so a miss costs one lookup, not two.
+   */
+  private mayHaveLegacy(): boolean {
+    return (this.legacy ??= !fs.existsSync(path.join(this.dir, "format.json")));
+  }
+  private legacy: boolean | undefined;
+
+  /** Mark a store this version creates (before its first output). */
+  markFormat(): void {
+    if (fs.existsSync(path.join(this.dir, "objects")) || fs.existsSync(path.join(this.dir, "format.json"))) return;
+    writeJsonAtomic(path.join(this.dir, "format.json"), { objects: 2, note: "outputs are one file each: a meta line, then the data" });
+  }
+
+  /** Stores made before 0.1.1 kept the meta and the data in two files; they are still read. */
+  private legacyPath(key: string, suffix: "out" | "meta"): string {
     return path.join(this.dir, "objects", key.slice(0, 2), `${key}.${suffix}.json`);
   }
 
   /** The meta of a complete output, or undefined when missing, partial or corrupt. */
   readMeta(key: string): OutputMeta | undefined {
-    const meta = readJson<OutputMeta>(this.objectPath(key, "meta"));
-    if (!meta.ok) {
-      if (!meta.missing) this.problem(`output ${key}: ${meta.problem}; treated as missing`);
+    const file = this.objectPath(key);
+    let fd: number;
+    try {
+      fd = fs.openSync(file, "r");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return this.mayHaveLegacy() ? this.readLegacyMeta(key) : undefined;
+      this.problem(`output ${key}: ${code ?? errorText(error)}; treated as missing`);
       return undefined;
     }
-    const m = meta.value;
+    try {
+      const size = fs.fstatSync(fd).size;
+      const header = readFirstLine(fd, size);
+      if (header === undefined) {
+        this.problem(`output ${key}: its file is truncated; treated as missing`);
+        return undefined;
+      }
+      const m = this.checkMeta(key, parseJson(header.text));
+      if (!m) return undefined;
+      if (size !== header.bytes + m.bytes) {
+        this.problem(`output ${key}: its data is truncated; treated as missing`);
+        return undefined;
+      }
+      return m;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private checkMeta(key: string, m: unknown): OutputMeta | undefined {
     if (!isObject(m) || m.key !== key || typeof m.outputHash !== "string" || typeof m.bytes !== "number" || !isStringRecord(m.fieldHashes)) {
       this.problem(`output ${key}: its record is malformed; treated as missing`);
       return undefined;
     }
+    return m as OutputMeta;
+  }
+
+  private readLegacyMeta(key: string): OutputMeta | undefined {
+    const meta = readJson<OutputMeta>(this.legacyPath(key, "meta"));
+    if (!meta.ok) {
+      if (!meta.missing) this.problem(`output ${key}: ${meta.problem}; treated as missing`);
+      return undefined;
+    }
+    const m = this.checkMeta(key, meta.value);
+    if (!m) return undefined;
     try {
-      if (fs.statSync(this.objectPath(key, "out")).size !== m.bytes) {
+      if (fs.statSync(this.legacyPath(key, "out")).size !== m.bytes) {
         this.problem(`output ${key}: its data file is truncated; treated as missing`);
         return undefined;
       }
@@ -72,32 +133,35 @@ export class Store {
   readOutput(key: string): { meta: OutputMeta; value: unknown } | undefined {
     const meta = this.readMeta(key);
     if (!meta) return undefined;
-    const out = readJson<unknown>(this.objectPath(key, "out"));
-    if (!out.ok) {
-      // Its meta says complete but the data is gone or garbage: discard it so the node runs again.
-      this.problem(`output ${key}: ${out.problem ?? "unreadable"}; discarded, its node will run again`);
+    let text: string;
+    try {
+      const whole = fs.existsSync(this.objectPath(key)) ? fs.readFileSync(this.objectPath(key), "utf8") : undefined;
+      text = whole !== undefined ? whole.slice(whole.indexOf("\n") + 1) : fs.readFileSync(this.legacyPath(key, "out"), "utf8");
+    } catch (error) {
+      // Its meta says complete but the data is gone: discard it so the node runs again.
+      this.problem(`output ${key}: ${(error as NodeJS.ErrnoException).code ?? "unreadable"}; discarded, its node will run again`);
       this.deleteOutput(key);
       return undefined;
     }
-    if (contentHash(out.value) !== meta.outputHash) {
-      // Corrupt data under a complete-looking meta: discard the meta so the node runs again.
+    const value = parseJson(text);
+    if (value === NOT_JSON || sha256(text) !== meta.outputHash) {
+      // Corrupt data under a complete-looking meta: discard it so the node runs again.
       this.problem(`output ${key}: content does not match its hash; discarded, its node will run again`);
       this.deleteOutput(key);
       return undefined;
     }
-    return { meta, value: out.value };
+    return { meta, value };
   }
 
   /**
-   * Write an output, then its meta. Only the meta marks it complete, and it is written after the
-   * output is durable, so a crash in between leaves an incomplete (ignored) object.
+   * An output as it will be stored: its canonical text, its meta and the value as it reads back
+   * (what downstream nodes get, so a run from cache and a fresh run hand them the same thing).
+   * Computation only; `commitOutput` writes it. Throws naming the path of a value JSON cannot hold.
    */
-  writeOutput(key: string, value: unknown, meta: Omit<OutputMeta, "format" | "key" | "outputHash" | "fieldHashes" | "bytes">): OutputMeta {
-    const text = canonicalJson(value);
+  prepareOutput(key: string, value: unknown, meta: OutputMetaInput, root = "$"): PreparedOutput {
+    const { text, fields } = canonicalWithFields(value, root);
     const fieldHashes: Record<string, string> = {};
-    if (value && typeof value === "object" && !Array.isArray(value)) {
-      for (const [k, v] of Object.entries(value)) if (v !== undefined) fieldHashes[k] = contentHash(v);
-    }
+    for (const [k, t] of Object.entries(fields ?? {})) fieldHashes[k] = sha256(t);
     const full: OutputMeta = {
       format: STORE_FORMAT,
       key,
@@ -106,51 +170,93 @@ export class Store {
       fieldHashes,
       bytes: Buffer.byteLength(text),
     };
-    writeFileAtomic(this.objectPath(key, "out"), text, true);
-    writeJsonAtomic(this.objectPath(key, "meta"), full);
-    return full;
+    return { text, meta: full, stored: JSON.parse(text) as unknown };
   }
 
-  /** As writeOutput, also returning the value as it will read back (what downstream nodes get). */
-  writeOutputValue(key: string, value: unknown, meta: Parameters<Store["writeOutput"]>[2]): { meta: OutputMeta; stored: unknown } {
-    const full = this.writeOutput(key, value, meta);
-    return { meta: full, stored: JSON.parse(canonicalJson(value)) as unknown };
+  /**
+   * Write an output: its meta and data in one temp file, fsynced, then renamed into place. A crash
+   * before the rename leaves a temp file, which is ignored: nothing incomplete looks complete.
+   */
+  commitOutput(output: PreparedOutput, writer: StoreWriter, then?: { journal: string; line: string }): Promise<void> {
+    return writer.writeObject(this.objectPath(output.meta.key), objectText(output), path.join(this.dir, "tmp"), then);
+  }
+
+  /** Temp files of processes that are gone (a run killed mid-write): removed. */
+  sweepTemp(): void {
+    const dir = path.join(this.dir, "tmp");
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const pid = Number(/^(\d+)\./.exec(name)?.[1]);
+      if (!isProcessAlive(pid)) fs.rmSync(path.join(dir, name), { force: true });
+    }
+  }
+
+  /** prepareOutput + the same writes, synchronously (tools and tests). */
+  writeOutput(key: string, value: unknown, meta: OutputMetaInput): OutputMeta {
+    const out = this.prepareOutput(key, value, meta);
+    writeFileAtomic(this.objectPath(key), objectText(out), true);
+    return out.meta;
   }
 
   deleteOutput(key: string): boolean {
-    const meta = this.objectPath(key, "meta");
-    const existed = fs.existsSync(meta);
-    fs.rmSync(meta, { force: true });
-    fs.rmSync(this.objectPath(key, "out"), { force: true });
+    const files = [this.objectPath(key), this.legacyPath(key, "meta"), this.legacyPath(key, "out")];
+    const existed = fs.existsSync(files[0]!) || fs.existsSync(files[1]!);
+    for (const file of files) fs.rmSync(file, { force: true });
     return existed;
   }
 
   // ---- node state ----------------------------------------------------------------------------
 
-  private statePath(target: string, node: string): string {
-    return path.join(this.dir, "state", shortHash(target), `${shortHash(node)}.json`);
+  private get journals(): StateJournals {
+    return (this._journals ??= new StateJournals(path.join(this.dir, "state")));
+  }
+  private _journals: StateJournals | undefined;
+
+  /** The last state of every node of a target (see states.ts); unreadable entries are reported. */
+  readTargetStates(target: string): Map<string, NodeState> {
+    const { states, problems } = this.journals.read(target, shortHash(target));
+    for (const p of problems) this.problem(p);
+    return states;
   }
 
   readNodeState(target: string, node: string): NodeState | undefined {
-    const r = readJson<NodeState>(this.statePath(target, node));
-    if (!r.ok) {
-      if (!r.missing) this.problem(`state of ${target}:${node}: ${r.problem}; treated as missing`);
-      return undefined;
-    }
-    const st = r.value;
-    if (!isObject(st) || st.node !== node || st.target !== target || !NODE_STATUSES.has(st.status) || typeof st.fingerprint !== "string" || (st.cacheKey !== undefined && !KEY.test(String(st.cacheKey)))) {
-      this.problem(`state of ${target}:${node} is malformed; treated as missing`);
-      return undefined;
-    }
-    return st;
+    return this.readTargetStates(target).get(node);
+  }
+
+  writeNodeStates(states: NodeState[]): void {
+    const byTarget = new Map<string, NodeState[]>();
+    for (const st of states) byTarget.set(st.target, [...(byTarget.get(st.target) ?? []), st]);
+    for (const [target, list] of byTarget) this.journals.write(shortHash(target), list);
   }
 
   writeNodeState(state: NodeState): void {
-    writeJsonAtomic(this.statePath(state.target, state.node), state);
+    this.writeNodeStates([state]);
+  }
+
+  deleteNodeStates(target: string, nodes: string[]): void {
+    this.journals.delete(shortHash(target), nodes);
   }
 
   deleteNodeState(target: string, node: string): void {
-    fs.rmSync(this.statePath(target, node), { force: true });
+    this.deleteNodeStates(target, [node]);
+  }
+
+  /** The journal a run appends its nodes' states of one target to. */
+  stateJournalPath(target: string, runId: string): string {
+    if (!isRunId(runId)) throw new Error(`invalid run id ${JSON.stringify(runId)}`);
+    return this.journals.runJournalPath(shortHash(target), runId);
+  }
+
+  /** Fold a target's finished journals into one (after a run; `done` is the run that just ended). */
+  compactStates(target: string, done?: string): void {
+    const live = new Set(this.liveRuns());
+    if (done) live.delete(done);
+    this.journals.compact(target, shortHash(target), (runId) => live.has(runId));
   }
 
   // ---- runs ----------------------------------------------------------------------------------
@@ -208,6 +314,55 @@ export class Store {
     return fs.existsSync(path.join(this.runDir(runId), "stop"));
   }
 
+  // ---- live runs -----------------------------------------------------------------------------
+
+  private activePath(runId: string): string {
+    if (!isRunId(runId)) throw new Error(`invalid run id ${JSON.stringify(runId)}`);
+    return path.join(this.dir, "active", `${runId}.json`);
+  }
+
+  /** Say a run is computing in this store: other runs then take a lock per cache key. */
+  registerRun(runId: string): void {
+    this.markFormat();
+    writeJsonAtomic(this.activePath(runId), { pid: process.pid, runId });
+  }
+
+  unregisterRun(runId: string): void {
+    fs.rmSync(this.activePath(runId), { force: true });
+  }
+
+  /** The other runs computing in this store now. */
+  otherLiveRuns(runId: string): string[] {
+    return this.liveRuns().filter((id) => id !== runId);
+  }
+
+  /** The runs computing in this store now. Registrations of dead processes are removed. */
+  liveRuns(): string[] {
+    const dir = path.join(this.dir, "active");
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      return [];
+    }
+    const live: string[] = [];
+    for (const name of names) {
+      const id = name.endsWith(".json") ? name.slice(0, -".json".length) : "";
+      if (!isRunId(id)) continue; // a temp file being written
+      const file = path.join(dir, name);
+      const r = readJson<{ pid: number }>(file);
+      const pid = r.ok && isObject(r.value) && typeof r.value.pid === "number" ? r.value.pid : undefined;
+      // Gone, or garbage that has sat there a while: not a live run. Unreadable is live, to be safe.
+      const dead = pid !== undefined ? !isProcessAlive(pid) : r.ok || !r.missing ? isOlderThan(file, 10_000) : true;
+      if (dead) {
+        if (!(r.ok === false && r.missing)) fs.rmSync(file, { force: true });
+        continue;
+      }
+      live.push(id);
+    }
+    return live;
+  }
+
   // ---- locks ---------------------------------------------------------------------------------
 
   /**
@@ -217,13 +372,19 @@ export class Store {
   tryLock(key: string, runId: string): boolean {
     if (!KEY.test(key)) throw new Error(`invalid cache key ${key}`);
     const file = path.join(this.dir, "locks", `${key}.lock`);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    for (let attempt = 0; attempt < 2; attempt++) {
+    ensureDir(path.dirname(file));
+    for (let attempt = 0; attempt < 3; attempt++) {
       try {
         fs.writeFileSync(file, JSON.stringify({ pid: process.pid, runId }), { flag: "wx" });
         return true;
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "ENOENT") {
+          // The locks directory went away under us (a cleanup): make it again.
+          fs.mkdirSync(path.dirname(file), { recursive: true });
+          continue;
+        }
+        if (code !== "EEXIST") throw error;
       }
       const holder = readJson<{ pid: number }>(file);
       const valid = holder.ok && isObject(holder.value) && typeof holder.value.pid === "number";
@@ -233,6 +394,32 @@ export class Store {
       fs.rmSync(file, { force: true });
     }
     return false;
+  }
+
+  /**
+   * Remove the locks of processes that are gone (a killed run leaves its locks behind). Returns
+   * whether a live process still holds one (a run of an older version that does not register).
+   */
+  sweepLocks(): boolean {
+    const dir = path.join(this.dir, "locks");
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      return false;
+    }
+    let held = false;
+    for (const name of names) {
+      if (!name.endsWith(".lock")) continue;
+      const file = path.join(dir, name);
+      const holder = readJson<{ pid: number }>(file);
+      if (!holder.ok && holder.missing) continue;
+      const valid = holder.ok && isObject(holder.value) && typeof holder.value.pid === "number";
+      const orphaned = valid ? !isProcessAlive(holder.value.pid) : isOlderThan(file, 2000);
+      if (orphaned) fs.rmSync(file, { force: true });
+      else held = true;
+    }
+    return held;
   }
 
   unlock(key: string): void {
@@ -246,7 +433,58 @@ export class Store {
   }
 }
 
-const NODE_STATUSES = new Set<unknown>(["pending", "complete", "stale", "running", "failed", "stopped", "skipped"]);
+/** An object file's text: the meta on the first line, then the data. */
+function objectText(out: PreparedOutput): string {
+  return `${JSON.stringify(out.meta)}\n${out.text}`;
+}
+
+const NOT_JSON = Symbol("not JSON");
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The first line of an open file (its meta) and how many bytes it takes with its newline, reading
+ * only as much as needed; undefined when the file has no newline.
+ */
+function readFirstLine(fd: number, size: number): { text: string; bytes: number } | undefined {
+  const chunks: Buffer[] = [];
+  let read = 0;
+  let chunkSize = 4096;
+  while (read < size) {
+    const buf = Buffer.allocUnsafe(Math.min(chunkSize, size - read));
+    const n = fs.readSync(fd, buf, 0, buf.length, read);
+    if (n === 0) break;
+    const nl = buf.subarray(0, n).indexOf(10);
+    if (nl >= 0) {
+      chunks.push(buf.subarray(0, nl));
+      const text = Buffer.concat(chunks).toString("utf8");
+      return { text, bytes: read + nl + 1 };
+    }
+    chunks.push(buf.subarray(0, n));
+    read += n;
+    chunkSize = Math.min(chunkSize * 4, 1 << 22);
+  }
+  return undefined;
+}
+
+export type OutputMetaInput = Omit<OutputMeta, "format" | "key" | "outputHash" | "fieldHashes" | "bytes">;
+
+export interface PreparedOutput {
+  text: string;
+  meta: OutputMeta;
+  stored: unknown;
+}
+
 
 function isObject(value: unknown): value is Record<string, any> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

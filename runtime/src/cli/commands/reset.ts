@@ -51,8 +51,8 @@ export function registerReset(program: Command): void {
         for (const key of new Set([view.cacheKey, view.state?.cacheKey])) {
           if (key && prepared.store.deleteOutput(key)) deleted++;
         }
-        prepared.store.deleteNodeState(prepared.target, id);
       }
+      prepared.store.deleteNodeStates(prepared.target, ids);
       process.stdout.write(`reset ${ids.length} node${ids.length === 1 ? "" : "s"} of ${prepared.target} (${deleted} output${deleted === 1 ? "" : "s"} deleted): ${ids.join(", ")}\n`);
       reportProblems(prepared.store);
     });

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { isProcessAlive } from "../../store/files.js";
 import { isRunId, type Store } from "../../store/store.js";
-import type { RunRecord } from "../../store/records.js";
+import type { NodeState, RunRecord } from "../../store/records.js";
 import { storeOption } from "../main.js";
 import { openStore, reportProblems } from "../common.js";
 import { FlowsmithError } from "../../util/errors.js";
@@ -43,13 +43,16 @@ async function stopOne(store: Store, run: RunRecord): Promise<string> {
   };
   // The run record is written in batches: a node may have started since its last write. The
   // node states (written when each node starts) are the truth for what was running.
+  const states = store.readTargetStates(run.target);
+  const repairs: NodeState[] = [];
   for (const n of repaired.nodes) {
-    const state = store.readNodeState(run.target, n.id);
+    const state = states.get(n.id);
     if (state && state.runId === run.id && state.status === "running") {
-      store.writeNodeState({ ...state, status: "stopped", finishedAt });
+      repairs.push({ ...state, status: "stopped", finishedAt });
       if (n.status === "pending") Object.assign(n, { status: "stopped", error: "killed after the stop grace period" });
     }
   }
+  store.writeNodeStates(repairs);
   store.writeRun(repaired);
   return `killed run ${run.id} (it did not stop within ${GRACE_MS / 1000} s)`;
 }
