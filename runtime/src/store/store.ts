@@ -70,8 +70,11 @@ export class Store {
   /** The meta of a complete output, or undefined when missing, partial or corrupt. */
   readMeta(key: string): OutputMeta | undefined {
     const file = this.objectPath(key);
+    // A miss is the common case of a cold run: stat without throwing (an exception per miss costs
+    // more than the lookup itself).
     let fd: number;
     try {
+      if (!fs.statSync(file, { throwIfNoEntry: false })) return this.mayHaveLegacy() ? this.readLegacyMeta(key) : undefined;
       fd = fs.openSync(file, "r");
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
@@ -80,7 +83,7 @@ export class Store {
       return undefined;
     }
     try {
-      const size = fs.fstatSync(fd).size;
+      const size = fs.fstatSync(fd).size; // of the file opened (it may have been replaced since the stat)
       const header = readFirstLine(fd, size);
       if (header === undefined) {
         this.problem(`output ${key}: its file is truncated; treated as missing`);

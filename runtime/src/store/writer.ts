@@ -128,7 +128,9 @@ export class StoreWriter {
    * append `then.line` to the journal `then.journal`. Resolves when both are done.
    */
   writeObject(file: string, text: string, tmpDir: string, then?: { journal: string; line: string }): Promise<void> {
-    this.turn = (this.turn + 1) % WORKERS;
+    // A small run needs one worker (each costs ~10 ms to start); more join as writes queue up.
+    const active = Math.min(WORKERS, 1 + Math.floor(this.waiting.size / 4));
+    this.turn = (this.turn + 1) % active;
     return this.ask(this.turn, { op: "object", file, text, tmpDir, ...(then ?? {}) });
   }
 
