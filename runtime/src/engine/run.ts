@@ -216,7 +216,7 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
   const logDir = path.join(store.runDir(runId), "logs");
   fs.mkdirSync(logDir, { recursive: true });
 
-  // Outputs and node states are written by the run's store writer (a worker thread), node states
+  // Outputs and node states are written by the run's store writer (worker threads), node states
   // to this run's journal; the states the run starts from are read once.
   const writer = new StoreWriter();
   const journal = store.stateJournalPath(prepared.target, runId);
