@@ -1,8 +1,9 @@
 /**
  * Atomic file writes: temp file in the same directory, then rename, so readers never see half a
- * file. `durable` adds an fsync before the rename — for output data, which must be on disk before
- * the meta that marks it complete; records that can be rebuilt (metas, states, run records) skip
- * it: after a crash they are at worst missing, which reads as "not complete".
+ * file. `durable` adds an fsync before the rename — for outputs, whose presence marks a node
+ * complete (during a run the store writer, writer.ts, writes those); records that can be rebuilt
+ * (node states, run records) skip it: after a crash they are at worst missing or behind, which
+ * reads as "not complete".
  */
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { ensureDir, writeFileAtomic } from "./files.js";
 import type { NodeState } from "./records.js";
 
-export const NODE_STATUSES = new Set<unknown>(["pending", "complete", "stale", "running", "failed", "stopped", "skipped"]);
+const NODE_STATUSES = new Set<unknown>(["pending", "complete", "stale", "running", "failed", "stopped", "skipped"]);
 const KEY = /^[0-9a-f]{16,64}$/;
 const LEGACY = /^[0-9a-f]{16}\.json$/;
 const RUN_JOURNAL = /^(\d{8}-\d{6}-[0-9a-f]{6})\.jsonl$/;
@@ -26,7 +26,7 @@ function stamp(): number {
   return performance.timeOrigin + performance.now();
 }
 
-export interface StateRead {
+interface StateRead {
   states: Map<string, NodeState>;
   problems: string[];
 }

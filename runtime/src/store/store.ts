@@ -233,7 +233,11 @@ export class Store {
 
   writeNodeStates(states: NodeState[]): void {
     const byTarget = new Map<string, NodeState[]>();
-    for (const st of states) byTarget.set(st.target, [...(byTarget.get(st.target) ?? []), st]);
+    for (const st of states) {
+      const list = byTarget.get(st.target);
+      if (list) list.push(st);
+      else byTarget.set(st.target, [st]);
+    }
     for (const [target, list] of byTarget) this.journals.write(shortHash(target), list);
   }
 
