@@ -23,7 +23,7 @@ import { assert, CLI, now, REPO, requireBuilt, run, settleDisk, tempDir } from "
 
 export const ENGINE_CONCURRENCY = 4;
 /** Floors and cold runs are measured this many times, interleaved; each figure is the best. */
-export const REPEATS = Number(process.env.FLOWSMITH_BENCH_REPEATS ?? 3);
+export const REPEATS = Number(process.env.FLOWSMITH_BENCH_REPEATS ?? 5);
 
 export interface ApiFigures {
   shape: EngineShape;
@@ -58,6 +58,12 @@ export interface CliFigures {
 export interface EngineFigures {
   nodes: number;
   api: ApiFigures[];
+  /**
+   * The same API measurements with the workspace, the store and the floors' files in memory
+   * (tmpfs, /dev/shm): the engine's own cost without the disk, whose speed swings on a shared VM.
+   * Empty where there is no tmpfs.
+   */
+  apiInMemory: ApiFigures[];
   cli: CliFigures[];
   /** A run of an empty workflow through the CLI: process start-up and loading. */
   cliStartupMs: number;
@@ -128,7 +134,22 @@ export async function engineBench(o: EngineOptions): Promise<EngineFigures> {
         `scheduling floor ${out.schedulingFloorMs.toFixed(0)} ms, I/O floor ${out.ioFloorMs.toFixed(0)} ms, durable I/O floor ${out.durableFloorMs.toFixed(0)} ms`,
     );
   }
-  return { nodes: o.nodes, api, cli, cliStartupMs: startup.wallMs };
+  const apiInMemory: ApiFigures[] = [];
+  const ram = memoryDir(`engine-${o.nodes}`);
+  if (ram) {
+    writeScaffold(ram, "flowsmith-engine-bench");
+    for (const shape of shapes) fs.writeFileSync(flowFile(ram, shape, "loop"), engineFlowText(shape, "loop", o.nodes));
+    try {
+      for (const shape of shapes) {
+        const out = await apiInChild(ram, shape, o.nodes, path.join(ram, `.store-api-${shape}`), o.nodeFlags);
+        apiInMemory.push(out);
+        log(`  API ${shape}, in memory: cold ${out.coldMs.toFixed(0)} ms; I/O floor ${out.ioFloorMs.toFixed(0)} ms, durable-write floor ${out.durableWriteFloorMs.toFixed(0)} ms`);
+      }
+    } finally {
+      fs.rmSync(path.dirname(ram), { recursive: true, force: true });
+    }
+  }
+  return { nodes: o.nodes, api, apiInMemory, cli, cliStartupMs: startup.wallMs };
 }
 
 /** The API measurements in a fresh process (tsx), so one shape's JIT or heap does not help the next. */
@@ -148,6 +169,20 @@ function apiInChild(dir: string, shape: EngineShape, nodes: number, store: strin
       else resolve(JSON.parse(line) as ApiFigures);
     });
   });
+}
+
+/** A fresh directory on a RAM file system (Linux's /dev/shm), or undefined where there is none. */
+function memoryDir(name: string): string | undefined {
+  const base = "/dev/shm";
+  try {
+    if (process.platform !== "linux" || !fs.statSync(base).isDirectory()) return undefined;
+    const dir = path.join(base, `flowsmith-bench-${process.pid}`, name);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+    return dir;
+  } catch {
+    return undefined;
+  }
 }
 
 // ---- the floors -----------------------------------------------------------------------------------

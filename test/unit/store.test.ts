@@ -147,7 +147,8 @@ describe("store robustness (CLI)", { concurrency: 3 }, () => {
     assert.ok(JSON.parse(res.stdout).nodes.every((n: { status: string }) => n.status === "complete"));
     const again = await runOk(ws, [PIPE]);
     assert.match(again.stdout, /3 complete ones were encountered/);
-    // The run folded the broken journal and its own into one: the garbage is gone.
+    // A run that met a damaged journal folds its target's journals when it ends (runs otherwise
+    // fold only once journals pile up): the garbage is gone.
     const clean = await ws.cli(["preview", PIPE]);
     assert.deepEqual(warnings(clean.stderr), [], "the journals were folded");
   });

@@ -20,8 +20,12 @@ import { configFor, expandParamSets, parseConfig, parseMatrix, parseParamPairs, 
 import type { PreparedFlow } from "./prepare.js";
 
 const LOG_LIMIT_BYTES = 10 * 1024 * 1024;
-/** Outputs being made durable at once before no new task starts (memory stays bounded on a slow disk). */
-const MAX_OUTPUT_WRITES = 64;
+/**
+ * Outputs being made durable at once (their count, their size) before no new task starts: memory
+ * stays bounded on a slow disk.
+ */
+const MAX_OUTPUT_WRITES = 256;
+const MAX_OUTPUT_CHARS = 256 * 1024 * 1024;
 /** How often a run looks for stop requests and for other runs starting in its store. */
 const POLL_MS = 150;
 /**
@@ -29,6 +33,12 @@ const POLL_MS = 150;
  * that they (polling every POLL_MS) have locked the keys they are computing.
  */
 const HANDSHAKE_MS = 3 * POLL_MS;
+/**
+ * A task all of whose attempts so far in the run took at most this long starts without handing
+ * the store writer what is queued first (it goes with the next batch); any other task may block
+ * the event loop for long, so its "running" state and the outputs before it are handed over first.
+ */
+const FAST_TASK_MS = 20;
 
 export interface RunOptions {
   params?: string[];
@@ -171,6 +181,11 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
 
   // Stop: the CLI's signal handlers, or a stop file written by `flowsmith stop` from elsewhere.
   const stopper = new AbortController();
+  /** The attempts of tasks going on: a stop aborts each. */
+  const attempts = new Set<Attempt>();
+  stopper.signal.addEventListener("abort", () => {
+    for (const a of attempts) a.abort(stopper.signal.reason);
+  });
   const onStop = () => stopper.abort(new StopRequested());
   options.stop?.addEventListener("abort", onStop, { once: true });
   if (options.stop?.aborted) onStop();
@@ -195,9 +210,10 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
   }, POLL_MS);
   if (sharing) await sleep(HANDSHAKE_MS);
 
-  // Throttled rewrites of the run record: per-node writes would be quadratic on big graphs.
+  // Throttled rewrites of the run record: per-node writes would be quadratic on big graphs. (It
+  // was written when the run started: the next write waits its turn.)
   let dirty = false;
-  let lastWrite = 0;
+  let lastWrite = Date.now();
   const saveRun = (force = false) => {
     dirty = true;
     const now = Date.now();
@@ -220,7 +236,10 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
   // to this run's journal; the states the run starts from are read once.
   const writer = new StoreWriter();
   const journal = store.stateJournalPath(prepared.target, runId);
+  const problemsBefore = store.problems.length;
   const priorStates = store.readTargetStates(prepared.target);
+  /** A journal of this target is damaged: the run folds them all when it ends, which drops it. */
+  const damagedStates = store.problems.length > problemsBefore;
   /** Store writes still in flight (outputs): the run ends after all of them. */
   const inFlight = new Set<Promise<unknown>>();
   const writeProblems: string[] = [];
@@ -246,6 +265,9 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
     ...(extra.durationMs !== undefined ? { durationMs: extra.durationMs } : {}),
     ...(extra.error ? { error: extra.error } : {}),
   });
+
+  /** The longest attempt of each task so far in this run (see FAST_TASK_MS). */
+  const slowest = new Map<string, number>();
 
   const writeState = (inst: Instance, status: NodeStatus, extra: Partial<NodeRecord> = {}) => {
     writer.append(journal, stateLine(nodeState(inst, status, extra)));
@@ -317,14 +339,15 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
         inst.record.status = "running";
         emit({ type: "node-started", runId, node: node.id, ...(inst.variant !== undefined ? { variant: inst.variant } : {}), attempt });
         saveRun();
-        const attemptController = new AbortController();
-        const abortFromRun = () => attemptController.abort(stopper.signal.reason);
-        stopper.signal.addEventListener("abort", abortFromRun, { once: true });
+        const trial = new Attempt();
+        attempts.add(trial);
         const timeoutMs = node.task.options.timeoutMs;
-        const timer = timeoutMs ? setTimeout(() => attemptController.abort(new TimedOut(timeoutMs)), timeoutMs) : undefined;
+        const timer = timeoutMs ? setTimeout(() => trial.abort(new TimedOut(timeoutMs)), timeoutMs) : undefined;
         try {
           const ctx = {
-            signal: attemptController.signal,
+            get signal() {
+              return trial.signal;
+            },
             log: (...args: unknown[]) => log(inst, args.map((a) => (typeof a === "string" ? a : safeInspect(a))).join(" ")),
             progress: (fraction: number) => {
               if (typeof fraction === "number" && Number.isFinite(fraction)) {
@@ -336,7 +359,15 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
             attempt,
             config: configFor(config, node.id, node.taskName),
           };
-          const output = await abortable(() => node.task.fn(input, ctx), attemptController.signal, graceMs);
+          if (!((slowest.get(node.taskName) ?? Infinity) <= FAST_TASK_MS)) writer.flush();
+          const attemptStarted = performance.now();
+          let output: unknown;
+          try {
+            output = await abortable(() => node.task.fn(input, ctx), trial, graceMs);
+          } finally {
+            const took = performance.now() - attemptStarted;
+            if (!(took <= (slowest.get(node.taskName) ?? 0))) slowest.set(node.taskName, took);
+          }
           let out: PreparedOutput;
           try {
             out = store.prepareOutput(
@@ -366,7 +397,7 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
           if (attempt <= retries) log(inst, `retrying (${attempt}/${retries})`);
         } finally {
           if (timer) clearTimeout(timer);
-          stopper.signal.removeEventListener("abort", abortFromRun);
+          attempts.delete(trial);
         }
       }
       throw lastError;
@@ -563,7 +594,7 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
       }
     };
     const pump = () => {
-      while (!stopper.signal.aborted && running < concurrency && writesInFlight < MAX_OUTPUT_WRITES && head < ready.length) {
+      while (!stopper.signal.aborted && running < concurrency && writesInFlight < MAX_OUTPUT_WRITES && writer.charsInFlight < MAX_OUTPUT_CHARS && head < ready.length) {
         const inst = ready[head++]!;
         running++;
         void process1(inst).finally(() => {
@@ -593,7 +624,7 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
   }
   store.unregisterRun(runId);
   try {
-    store.compactStates(prepared.target, runId);
+    store.compactStates(prepared.target, runId, !damagedStates);
   } catch (error) {
     writeProblems.push(`could not fold the node states of ${prepared.target}: ${errorMessage(error)}`);
   }
@@ -669,16 +700,44 @@ function resolveOutputs(binding: Binding, instances: Instance[], store: Store): 
   return value(binding);
 }
 
-/** Await the task, but give up `graceMs` after the signal fires if the task ignores it. */
-function abortable<T>(start: () => T | Promise<T>, signal: AbortSignal, graceMs: number): Promise<T> {
+/**
+ * One attempt of a task: it is aborted by a stop or its timeout. Its AbortSignal is made only when
+ * the task asks for it (most never do; one per node costs a 10,000-node run ~40 ms).
+ */
+class Attempt {
+  private controller: AbortController | undefined;
+  /** Why it was aborted (set once). */
+  reason: unknown;
+  aborted = false;
+  /** Called once when it is aborted (abortable's grace period). */
+  onAbort: (() => void) | undefined;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+    this.onAbort?.();
+  }
+}
+
+/** Await the task, but give up `graceMs` after the attempt is aborted if the task ignores it. */
+function abortable<T>(start: () => T | Promise<T>, attempt: Attempt, graceMs: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
-    const onAbort = () => {
-      timer = setTimeout(() => reject(signal.reason), graceMs);
+    attempt.onAbort = () => {
+      timer = setTimeout(() => reject(attempt.reason), graceMs);
     };
-    signal.addEventListener("abort", onAbort, { once: true });
     const settle = () => {
-      signal.removeEventListener("abort", onAbort);
+      attempt.onAbort = undefined;
       if (timer) clearTimeout(timer);
     };
     Promise.resolve()
@@ -686,12 +745,12 @@ function abortable<T>(start: () => T | Promise<T>, signal: AbortSignal, graceMs:
       .then(
         (v) => {
           settle();
-          if (signal.aborted) reject(signal.reason);
+          if (attempt.aborted) reject(attempt.reason);
           else resolve(v);
         },
         (e) => {
           settle();
-          reject(signal.aborted ? signal.reason : e);
+          reject(attempt.aborted ? attempt.reason : e);
         },
       );
   });

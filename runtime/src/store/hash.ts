@@ -1,8 +1,11 @@
 /** Content hashing: canonical JSON (sorted keys) hashed with sha256. */
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
+
+/** crypto.hash (Node ≥ 20.12): one call, no Hash object — a third of the time for small texts. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "hex") => string }).hash;
 
 export function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  return oneShot ? oneShot("sha256", text, "hex") : crypto.createHash("sha256").update(text).digest("hex");
 }
 
 /**

@@ -19,6 +19,10 @@ const LEGACY = /^[0-9a-f]{16}\.json$/;
 const RUN_JOURNAL = /^(\d{8}-\d{6}-[0-9a-f]{6})\.jsonl$/;
 const JOURNAL = /\.jsonl$/;
 
+/** A run folds its target's journals once there are this many, or fewer making this many bytes. */
+const LAZY_FOLD_JOURNALS = 8;
+const LAZY_FOLD_BYTES = 1 << 20;
+
 type Entry = { at: number; state: NodeState } | { at: number; node: string; deleted: true };
 
 /** A wall-clock time in ms with sub-millisecond precision, so entries of one process stay ordered. */
@@ -66,15 +70,28 @@ export class StateJournals {
    * Fold the journals of a target that nobody appends to any more into one, then delete them.
    * `live` tells whether a run journal may still be appended to (its run is going on). Safe with
    * readers and other compactions at once: the folded journal is in place before anything is
-   * deleted, and replaying an entry twice changes nothing.
+   * deleted, and replaying an entry twice changes nothing. `lazy` (the end of a run) folds only
+   * once journals add up (LAZY_FOLD_*): folding reads and rewrites every state of the target,
+   * which on a big workflow costs more than readers save by it after one small run.
    */
-  compact(target: string, targetHash: string, live: (runId: string) => boolean): void {
+  compact(target: string, targetHash: string, live: (runId: string) => boolean, lazy = false): void {
     const dir = this.dirOf(targetHash);
     let names: string[];
     try {
       names = fs.readdirSync(dir);
     } catch {
       return;
+    }
+    // Counted before anything is read: folding reads and rewrites every state of the target.
+    const foldable = names.filter((name) => {
+      const run = RUN_JOURNAL.exec(name)?.[1];
+      return run ? !live(run) : JOURNAL.test(name) || LEGACY.test(name);
+    });
+    if (foldable.length < 2) return;
+    if (lazy && foldable.length < LAZY_FOLD_JOURNALS) {
+      let bytes = 0;
+      for (const name of foldable) bytes += fs.statSync(path.join(dir, name), { throwIfNoEntry: false })?.size ?? 0;
+      if (bytes < LAZY_FOLD_BYTES) return;
     }
     const folded: string[] = [];
     let skippedLive = false;

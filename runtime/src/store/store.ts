@@ -44,8 +44,10 @@ export class Store {
    */
   private objectPath(key: string): string {
     if (!KEY.test(key)) throw new Error(`invalid cache key ${JSON.stringify(key)}`);
-    return path.join(this.dir, "objects", key.slice(0, 2), `${key}.json`);
+    // (A checked key needs no path.join; this is asked twice per node of a run.)
+    return `${(this.objectsDir ??= path.join(this.dir, "objects"))}${path.sep}${key.slice(0, 2)}${path.sep}${key}.json`;
   }
+  private objectsDir: string | undefined;
 
   /**
    * Whether this store may hold outputs in the format before 0.1.1: not when it was created by
@@ -181,22 +183,46 @@ export class Store {
    * before the rename leaves a temp file, which is ignored: nothing incomplete looks complete.
    */
   commitOutput(output: PreparedOutput, writer: StoreWriter, then?: { journal: string; line: string }): Promise<void> {
-    return writer.writeObject(this.objectPath(output.meta.key), objectText(output), path.join(this.dir, "tmp"), then);
+    return writer.writeObject(this.objectPath(output.meta.key), objectText(output), then);
   }
 
-  /** Temp files of processes that are gone (a run killed mid-write): removed. */
+  /**
+   * Temp files of processes that are gone (a run killed mid-write), removed. They sit next to the
+   * outputs being written (`objects/<shard>/<key>.json.<pid>.….tmp`), so the shards are only
+   * searched when a run is known to have died: `liveRuns` leaves a `.dead` marker in `active/`
+   * for each dead registration it clears. Stores of 0.1.1 kept them in `tmp/`, still swept.
+   */
   sweepTemp(): void {
-    const dir = path.join(this.dir, "tmp");
-    let names: string[];
+    const removeDead = (dir: string, pidOf: (name: string) => number | undefined) => {
+      let names: string[];
+      try {
+        names = fs.readdirSync(dir);
+      } catch {
+        return;
+      }
+      for (const name of names) {
+        if (!name.endsWith(".tmp")) continue;
+        if (!isProcessAlive(pidOf(name))) fs.rmSync(path.join(dir, name), { force: true });
+      }
+    };
+    removeDead(path.join(this.dir, "tmp"), (name) => Number(/^(\d+)\./.exec(name)?.[1]));
+    const active = path.join(this.dir, "active");
+    let dead: string[];
     try {
-      names = fs.readdirSync(dir);
+      dead = fs.readdirSync(active).filter((n) => n.endsWith(".dead"));
     } catch {
       return;
     }
-    for (const name of names) {
-      const pid = Number(/^(\d+)\./.exec(name)?.[1]);
-      if (!isProcessAlive(pid)) fs.rmSync(path.join(dir, name), { force: true });
+    if (!dead.length) return;
+    const objects = path.join(this.dir, "objects");
+    let shards: string[];
+    try {
+      shards = fs.readdirSync(objects).filter((n) => /^[0-9a-f]{2}$/.test(n));
+    } catch {
+      shards = [];
     }
+    for (const shard of shards) removeDead(path.join(objects, shard), (name) => Number(/\.json\.(\d+)\.[^/]*\.tmp$/.exec(name)?.[1]));
+    for (const name of dead) fs.rmSync(path.join(active, name), { force: true });
   }
 
   /** prepareOutput + the same writes, synchronously (tools and tests). */
@@ -259,11 +285,14 @@ export class Store {
     return this.journals.runJournalPath(shortHash(target), runId);
   }
 
-  /** Fold a target's finished journals into one (after a run; `done` is the run that just ended). */
-  compactStates(target: string, done?: string): void {
+  /**
+   * Fold a target's finished journals into one (`done`: the run that just ended, whose journal is
+   * finished). `lazy`: only once they add up (see StateJournals.compact).
+   */
+  compactStates(target: string, done?: string, lazy = false): void {
     const live = new Set(this.liveRuns());
     if (done) live.delete(done);
-    this.journals.compact(target, shortHash(target), (runId) => live.has(runId));
+    this.journals.compact(target, shortHash(target), (runId) => live.has(runId), lazy);
   }
 
   // ---- runs ----------------------------------------------------------------------------------
@@ -362,7 +391,14 @@ export class Store {
       // Gone, or garbage that has sat there a while: not a live run. Unreadable is live, to be safe.
       const dead = pid !== undefined ? !isProcessAlive(pid) : r.ok || !r.missing ? isOlderThan(file, 10_000) : true;
       if (dead) {
-        if (!(r.ok === false && r.missing)) fs.rmSync(file, { force: true });
+        // Left as a marker that temp files of a dead run may lie among the outputs (sweepTemp).
+        if (!(r.ok === false && r.missing)) {
+          try {
+            fs.renameSync(file, path.join(dir, `${id}.dead`));
+          } catch {
+            /* cleared by someone else meanwhile */
+          }
+        }
         continue;
       }
       live.push(id);
