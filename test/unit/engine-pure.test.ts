@@ -209,3 +209,19 @@ describe("graph building", () => {
     assert.deepEqual(await clean.run({ rows: [1] }), { rows: [1] });
   });
 });
+
+describe("cache keys", () => {
+  test("the spelled-out key text is canonicalJson of { task, version, fingerprint, inputs }", async () => {
+    const { cacheKeyText } = await import("../../runtime/src/engine/keys.ts");
+    const { canonicalJson } = await import("../../runtime/src/store/hash.ts");
+    const cases: [string, string, string, Record<string, string>][] = [
+      ["step", "", "1f7f20e7eaea992c", {}],
+      ["train", "2", "abc", { x: "h1" }],
+      ["clean", "v\"1\\", "f", { z: "h3", a: "h1", "ü-name": "h2", B: "h4", "a b": "h5", "\u2028": "h6" }],
+      ["t\n", "", "f", { "10": "a", "9": "b", __proto__x: "c" }],
+    ];
+    for (const [task, version, fingerprint, inputs] of cases) {
+      assert.equal(cacheKeyText(task, version, fingerprint, inputs), canonicalJson({ task, version, fingerprint, inputs }));
+    }
+  });
+});

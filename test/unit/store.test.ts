@@ -257,6 +257,27 @@ describe("Store", { concurrency: 1 }, () => {
     assert.deepEqual(store.problems, [], "a missing output is not a problem");
   });
 
+  test("lookups of a run alone in the store: shard listings answer misses, never hide an output", (t) => {
+    const store = tmpStore(t);
+    const keys = ["ab", "ac", "cd"].map((p) => p.repeat(32));
+    for (const k of keys.slice(0, 2)) store.writeOutput(k, { k }, meta);
+    const absent = ["ab", "ef"].map((p) => `${p}${"0".repeat(62)}`);
+    store.expectLookups(10_000);
+    for (const k of keys.slice(0, 2)) assert.equal(store.readMeta(k)?.key, k, "a listed output is read");
+    for (const k of absent) assert.equal(store.readMeta(k), undefined);
+    store.stopListing();
+    store.writeOutput(keys[2]!, { k: 3 }, meta);
+    assert.equal(store.readMeta(keys[2]!)?.key, keys[2], "after stopListing every key is looked up");
+    // A store big next to the lookups is not listed: 2,000 lookups, 40 outputs in the first shard.
+    const big = tmpStore(t);
+    for (let i = 0; i < 40; i++) big.writeOutput(`ab${i.toString(16).padStart(62, "0")}`, { i }, meta);
+    big.expectLookups(2_000);
+    assert.equal(big.readMeta(`ab${(39).toString(16).padStart(62, "0")}`)?.bytes, 8);
+    big.writeOutput(`cd${"1".repeat(62)}`, { i: 1 }, meta);
+    assert.ok(big.readMeta(`cd${"1".repeat(62)}`), "listing was given up: a new output is found");
+    assert.deepEqual([...store.problems, ...big.problems], []);
+  });
+
   test("an output whose content no longer matches its hash is treated as missing", (t) => {
     const store = tmpStore(t);
     store.writeOutput(KEY, { v: 1 }, meta);

@@ -6,7 +6,7 @@
 import { fingerprintTasks, fingerprintText } from "../analysis/fingerprint.js";
 import type { Binding, GraphNode } from "../graph/model.js";
 import type { LoadedFlows } from "../loader/load.js";
-import { canonicalJson, contentHash, sha256 } from "../store/hash.js";
+import { contentHash, sha256, sortedKeys } from "../store/hash.js";
 import type { OutputMeta } from "../store/records.js";
 import type { Store } from "../store/store.js";
 import { FlowsmithError, hint } from "../util/errors.js";
@@ -26,14 +26,22 @@ export function fingerprintOf(fps: Map<string, string>, node: GraphNode): string
 }
 
 export function cacheKey(node: GraphNode, fingerprint: string, inputHashes: Record<string, string>): string {
-  return sha256(
-    canonicalJson({
-      task: node.taskName,
-      version: node.task.options.version ?? "",
-      fingerprint,
-      inputs: inputHashes,
-    }),
-  );
+  return sha256(cacheKeyText(node.taskName, node.task.options.version ?? "", fingerprint, inputHashes));
+}
+
+/**
+ * What a cache key hashes: exactly canonicalJson({ task, version, fingerprint, inputs }), spelled
+ * out for its one shape (a key is made per node of every run; test/unit/engine-pure checks the
+ * two agree).
+ */
+export function cacheKeyText(task: string, version: string, fingerprint: string, inputs: Record<string, string>): string {
+  let fields = "";
+  for (const name of sortedKeys(inputs)) {
+    const hash = inputs[name];
+    if (hash === undefined) continue;
+    fields += `${fields ? "," : ""}${JSON.stringify(name)}:${JSON.stringify(hash)}`;
+  }
+  return `{"fingerprint":${JSON.stringify(fingerprint)},"inputs":{${fields}},"task":${JSON.stringify(task)},"version":${JSON.stringify(version)}}`;
 }
 
 /** An upstream output that should be in the store is missing or corrupt: the engine recomputes it. */
@@ -64,13 +72,13 @@ export class InputResolver {
 
   hashes(node: GraphNode): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const [name, b] of Object.entries(node.inputs)) out[name] = this.hash(node, name, b);
+    for (const name of Object.keys(node.inputs)) out[name] = this.hash(node, name, node.inputs[name]!);
     return out;
   }
 
   values(node: GraphNode): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const [name, b] of Object.entries(node.inputs)) out[name] = this.value(node, name, b);
+    for (const name of Object.keys(node.inputs)) out[name] = this.value(node, name, node.inputs[name]!);
     return out;
   }
 

@@ -28,7 +28,11 @@ export function canonicalJson(value: unknown, path = "$"): string {
     case "symbol":
       throw new Error(`${path} is a ${typeof value}, which is not JSON`);
   }
-  if (Array.isArray(value)) return `[${value.map((v, i) => canonicalJson(v, `${path}[${i}]`)).join(",")}]`;
+  if (Array.isArray(value)) {
+    let items = "";
+    for (let i = 0; i < value.length; i++) items += `${i ? "," : ""}${canonicalJson(value[i], `${path}[${i}]`)}`;
+    return `[${items}]`;
+  }
   const obj = value as Record<string, unknown>;
   // Only plain objects: a Date would survive in memory but come back from the store as a string.
   const proto = Object.getPrototypeOf(obj);
@@ -36,8 +40,31 @@ export function canonicalJson(value: unknown, path = "$"): string {
     const kind = (obj.constructor as { name?: string } | undefined)?.name ?? "object";
     throw new Error(`${path} is a ${kind} instance, which is not JSON; return plain objects and arrays`);
   }
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k], `${path}.${k}`)}`).join(",")}}`;
+  let text = "";
+  for (const k of sortedKeys(obj)) {
+    if (obj[k] === undefined) continue;
+    text += `${text ? "," : ""}${JSON.stringify(k)}:${canonicalJson(obj[k], `${path}.${k}`)}`;
+  }
+  return `{${text}}`;
+}
+
+/**
+ * An object's keys in the order of Array.prototype.sort() (UTF-16 code units), sorted in place:
+ * the few keys of most objects by insertion, which allocates nothing (this runs for every node).
+ */
+export function sortedKeys(obj: object): string[] {
+  const keys = Object.keys(obj);
+  if (keys.length > 16) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > k) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+  return keys;
 }
 
 /**
@@ -50,13 +77,14 @@ export function canonicalWithFields(value: unknown, path = "$"): { text: string;
   const proto = Object.getPrototypeOf(obj);
   if (proto !== Object.prototype && proto !== null) return { text: canonicalJson(value, path) }; // throws, naming it
   const fields: Record<string, string> = {};
-  const parts: string[] = [];
-  for (const k of Object.keys(obj).filter((k) => obj[k] !== undefined).sort()) {
+  let whole = "";
+  for (const k of sortedKeys(obj)) {
+    if (obj[k] === undefined) continue;
     const text = canonicalJson(obj[k], `${path}.${k}`);
     fields[k] = text;
-    parts.push(`${JSON.stringify(k)}:${text}`);
+    whole += `${whole ? "," : ""}${JSON.stringify(k)}:${text}`;
   }
-  return { text: `{${parts.join(",")}}`, fields };
+  return { text: `{${whole}}`, fields };
 }
 
 export function contentHash(value: unknown): string {
