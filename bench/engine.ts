@@ -325,9 +325,10 @@ async function apiChild(dir: string, shape: EngineShape, nodes: number, store: s
     },
   }));
   // Warm-up of the floor (tiny), then the measured runs. The machine is shared and its disk's
-  // latency moves a lot from one second to the next: the floors and the cold run are measured
-  // REPEATS times, interleaved (floor, durable floor, cold; again…), and each figure is the best
-  // of its repeats — the usual way to compare two things on a noisy machine. Every repeat writes
+  // speed moves a lot from one second to the next (a file creation costs 10 µs of kernel time in
+  // one second, 200 µs in another): the floors and the cold run are measured REPEATS times,
+  // interleaved (floor and cold run back to back, durable floors; again…); each figure is the
+  // best of its repeats, and the engine's ratio to the floor is also taken pair by pair. Every repeat writes
   // into fresh directories, removed only after every timing: deleting 20,000 files between two
   // measurements would leave the file system's journal busy for the next one.
   await floorRun(floorNodes.slice(0, 1), ENGINE_CONCURRENCY);
@@ -352,26 +353,39 @@ async function apiChild(dir: string, shape: EngineShape, nodes: number, store: s
       fs.mkdirSync(d, { recursive: true });
       scratch.push(d);
     }
-    settleDisk();
-    t = now();
-    await floorRun(floorNodes, ENGINE_CONCURRENCY, ioDir);
-    io.push(now() - t);
+    // A fresh store for each cold run; the last one is kept for the cached run below.
+    const repStore = rep === REPEATS - 1 ? store : `${store}-${rep}`;
+    if (repStore !== store) scratch.push(repStore);
+    coldPrepared = rep === REPEATS - 1 ? prepared : prepare(target, { cwd: dir, store: repStore });
+    const ioFloor = async () => {
+      settleDisk();
+      t = now();
+      await floorRun(floorNodes, ENGINE_CONCURRENCY, ioDir);
+      io.push(now() - t);
+    };
+    const coldRun = async () => {
+      settleDisk();
+      t = now();
+      const cold = await runWorkflow(coldPrepared, { concurrency: ENGINE_CONCURRENCY });
+      colds.push(now() - t);
+      assert(cold.status === "complete", `cold engine run of ${shape}: ${cold.status} ${cold.error ?? ""}`);
+      coldRan = cold.summary?.ranSuccessfully ?? NaN;
+    };
+    // The I/O floor and the cold run back to back (their ratio is taken pair by pair), in turn
+    // one first and the other first, so that a drift of the disk's speed favours neither.
+    if (rep % 2 === 0) {
+      await ioFloor();
+      await coldRun();
+    } else {
+      await coldRun();
+      await ioFloor();
+    }
     settleDisk();
     t = now();
     await floorRun(floorNodes, ENGINE_CONCURRENCY, durableDir, true);
     durable.push(now() - t);
     settleDisk();
     writeFloor.push(await durableWriteFloor(writeDir, nodes));
-    // A fresh store for each cold run; the last one is kept for the cached run below.
-    const repStore = rep === REPEATS - 1 ? store : `${store}-${rep}`;
-    if (repStore !== store) scratch.push(repStore);
-    coldPrepared = rep === REPEATS - 1 ? prepared : prepare(target, { cwd: dir, store: repStore });
-    settleDisk();
-    t = now();
-    const cold = await runWorkflow(coldPrepared, { concurrency: ENGINE_CONCURRENCY });
-    colds.push(now() - t);
-    assert(cold.status === "complete", `cold engine run of ${shape}: ${cold.status} ${cold.error ?? ""}`);
-    coldRan = cold.summary?.ranSuccessfully ?? NaN;
   }
   const ioFloorMs = Math.min(...io);
   const durableFloorMs = Math.min(...durable);

@@ -137,14 +137,28 @@ function engineRows(f: EngineFigures): Row[] {
   const N = n(f.nodes);
   const judge = !smoke;
   for (const a of f.api) {
+    // Judged on the median of the ratios of runs made back to back: the disk's speed moves in
+    // phases of seconds, and a best-of-N against a best-of-N can pair a fast phase with a slow one.
+    const paired = a.coldRunsMs.map((c, i) => c / a.ioRunsMs[i]!).sort((x, y) => x - y);
+    const median = paired[Math.floor(paired.length / 2)]!;
     rows.push({
       group: "engine",
-      figure: `engine cold run, ${N} nodes ${a.shape} (engine API, concurrency 4; best of ${a.repeats}, as the floors)`,
+      figure: `engine cold run, ${N} nodes ${a.shape} (engine API, concurrency 4): median of ${a.repeats} runs each back to back with the I/O floor; ratios ${paired.map((r) => r.toFixed(2)).join(" / ")}`,
+      value: ms(a.coldRunsMs.slice().sort((x, y) => x - y)[Math.floor(a.repeats / 2)]!),
+      baseline: `I/O floor, median ${ms(a.ioRunsMs.slice().sort((x, y) => x - y)[Math.floor(a.repeats / 2)]!)}`,
+      ratio: median,
+      target: judge ? "≤ 1.5× I/O floor" : "—",
+      ...(judge ? { pass: median <= 1.5 } : {}),
+    });
+  }
+  for (const a of f.api) {
+    rows.push({
+      group: "engine",
+      figure: `engine cold run, ${N} nodes ${a.shape}: best of ${a.repeats} against the floor's best of ${a.repeats}`,
       value: ms(a.coldMs),
       baseline: `I/O floor ${ms(a.ioFloorMs)}`,
       ratio: ratio(a.coldMs, a.ioFloorMs),
-      target: judge ? "≤ 1.5× I/O floor" : "—",
-      ...(judge ? { pass: a.coldMs <= 1.5 * a.ioFloorMs } : {}),
+      target: "—",
     });
   }
   for (const a of f.api) {

@@ -392,9 +392,14 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
           // (if any) is released then.
           const finishedAt = new Date().toISOString();
           const complete = nodeState(inst, "complete", { finishedAt, durationMs: Date.parse(finishedAt) - started });
-          const durable = store.commitOutput(out, writer, { journal, line: stateLine(complete) }).finally(release);
-          void durable.catch(() => undefined); // its failure is reported by the node that awaits it
-          track(durable);
+          // (Its failure is reported by the node that awaits it; the handler here marks it handled.)
+          const durable = store.commitOutput(out, writer, { journal, line: stateLine(complete) });
+          inFlight.add(durable);
+          const stored = () => {
+            release();
+            inFlight.delete(durable);
+          };
+          durable.then(stored, stored);
           unlockLater = true;
           return { key, meta: out.meta, value: { v: out.stored }, durable, finishedAt };
         } catch (error) {
@@ -749,19 +754,22 @@ function abortable<T>(start: () => T | Promise<T>, attempt: Attempt, graceMs: nu
       attempt.onAbort = undefined;
       if (timer) clearTimeout(timer);
     };
-    Promise.resolve()
-      .then(start)
-      .then(
-        (v) => {
-          settle();
-          if (attempt.aborted) reject(attempt.reason);
-          else resolve(v);
-        },
-        (e) => {
-          settle();
-          reject(attempt.aborted ? attempt.reason : e);
-        },
-      );
+    const failed = (e: unknown) => {
+      settle();
+      reject(attempt.aborted ? attempt.reason : e);
+    };
+    let result: T | Promise<T>;
+    try {
+      result = start();
+    } catch (e) {
+      failed(e);
+      return;
+    }
+    Promise.resolve(result).then((v) => {
+      settle();
+      if (attempt.aborted) reject(attempt.reason);
+      else resolve(v);
+    }, failed);
   });
 }
 

@@ -13,6 +13,12 @@ const WORKER = `
 const { parentPort, threadId } = require("node:worker_threads");
 const fs = require("node:fs");
 const path = require("node:path");
+// Below the engine's priority (Linux: per thread): waking a writer must not take the core from
+// the thread scheduling the tasks; writers run on what the engine leaves free.
+try {
+  const tid = Number(fs.readlinkSync("/proc/thread-self").split("/").pop());
+  if (tid > 0) require("node:os").setPriority(tid, 10);
+} catch {}
 const journals = new Map();
 const dirs = new Set();
 let counter = 0;
