@@ -156,7 +156,7 @@ export class StoreWriter {
   private queuedObjects = 0;
   private scheduled: NodeJS.Immediate | undefined;
   private nextSeq = 0;
-  /** The worker the next batch's first part goes to. */
+  /** The worker the last batch went to (batches go round the workers started). */
   private turn = 0;
   /** Batches sent and not answered yet: their requests' waiters, by batch. */
   private readonly sent = new Map<number, (Waiter | undefined)[]>();
@@ -226,7 +226,9 @@ export class StoreWriter {
         started.map(
           (i) =>
             new Promise<void>((resolve, reject) => {
-              this.post(i, Uint8Array.of(CLOSE, ...new Array<number>(HEADER - 1).fill(0)), [{ resolve, reject }]);
+              const request = new Uint8Array(HEADER); // a close: no fields
+              request[0] = CLOSE;
+              this.post(i, request, [{ resolve, reject }]);
             }),
         ),
       );
