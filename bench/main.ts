@@ -132,64 +132,71 @@ function lspRows(f: LspFigures): Row[] {
   return rows;
 }
 
+/** The middle value (the upper one of an even count). */
+function median(xs: number[]): number {
+  return xs.slice().sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+}
+
 function engineRows(f: EngineFigures): Row[] {
   const rows: Row[] = [];
   const N = n(f.nodes);
   const judge = !smoke;
+  /** An informational row: a figure against one baseline. */
+  const compare = (figure: string, value: number, baselineName: string, baseline: number): Row => ({
+    group: "engine",
+    figure,
+    value: ms(value),
+    baseline: `${baselineName} ${ms(baseline)}`,
+    ratio: ratio(value, baseline),
+    target: "—",
+  });
   for (const a of f.api) {
     // Judged on the median of the ratios of runs made back to back: the disk's speed moves in
     // phases of seconds, and a best-of-N against a best-of-N can pair a fast phase with a slow one.
     const paired = a.coldRunsMs.map((c, i) => c / a.ioRunsMs[i]!).sort((x, y) => x - y);
-    const median = paired[Math.floor(paired.length / 2)]!;
+    const pairedMedian = median(paired);
     rows.push({
       group: "engine",
       figure: `engine cold run, ${N} nodes ${a.shape} (engine API, concurrency 4): median of ${a.repeats} runs each back to back with the I/O floor; ratios ${paired.map((r) => r.toFixed(2)).join(" / ")}`,
-      value: ms(a.coldRunsMs.slice().sort((x, y) => x - y)[Math.floor(a.repeats / 2)]!),
-      baseline: `I/O floor, median ${ms(a.ioRunsMs.slice().sort((x, y) => x - y)[Math.floor(a.repeats / 2)]!)}`,
-      ratio: median,
+      value: ms(median(a.coldRunsMs)),
+      baseline: `I/O floor, median ${ms(median(a.ioRunsMs))}`,
+      ratio: pairedMedian,
       target: judge ? "≤ 1.5× I/O floor" : "—",
-      ...(judge ? { pass: median <= 1.5 } : {}),
+      ...(judge ? { pass: pairedMedian <= 1.5 } : {}),
     });
   }
   for (const a of f.api) {
-    rows.push({
-      group: "engine",
-      figure: `engine cold run, ${N} nodes ${a.shape}: best of ${a.repeats} against the floor's best of ${a.repeats}`,
-      value: ms(a.coldMs),
-      baseline: `I/O floor ${ms(a.ioFloorMs)}`,
-      ratio: ratio(a.coldMs, a.ioFloorMs),
-      target: "—",
-    });
+    rows.push(compare(`engine cold run, ${N} nodes ${a.shape}: best of ${a.repeats} against the floor's best of ${a.repeats}`, a.coldMs, "I/O floor", a.ioFloorMs));
   }
   for (const a of f.api) {
-    rows.push({
-      group: "engine",
-      figure: `engine cold run against the durable I/O floor (one fsync per output, as DESIGN's "complete only when durable" needs), ${N} nodes ${a.shape}`,
-      value: ms(a.coldMs),
-      baseline: `durable I/O floor ${ms(a.durableFloorMs)}`,
-      ratio: ratio(a.coldMs, a.durableFloorMs),
-      target: "—",
-    });
+    rows.push(
+      compare(
+        `engine cold run against the durable I/O floor (one fsync per output, as DESIGN's "complete only when durable" needs), ${N} nodes ${a.shape}`,
+        a.coldMs,
+        "durable I/O floor",
+        a.durableFloorMs,
+      ),
+    );
   }
   for (const a of f.api) {
-    rows.push({
-      group: "engine",
-      figure: `durable-write floor: ${N} small outputs made durable by 4 threads (temp, fdatasync, rename), no engine; all runs ${a.writeFloorRunsMs.map((x) => x.toFixed(0)).join(" / ")} ms (${a.shape} run)`,
-      value: ms(a.durableWriteFloorMs),
-      baseline: `I/O floor ${ms(a.ioFloorMs)}`,
-      ratio: ratio(a.durableWriteFloorMs, a.ioFloorMs),
-      target: "—",
-    });
+    rows.push(
+      compare(
+        `durable-write floor: ${N} small outputs made durable by 4 threads (temp, fdatasync, rename), no engine; all runs ${a.writeFloorRunsMs.map((x) => x.toFixed(0)).join(" / ")} ms (${a.shape} run)`,
+        a.durableWriteFloorMs,
+        "I/O floor",
+        a.ioFloorMs,
+      ),
+    );
   }
   for (const a of f.api) {
-    rows.push({
-      group: "engine",
-      figure: `engine cold run against the durable-write floor (what it cannot beat: the same outputs made durable, no engine), ${N} nodes ${a.shape}`,
-      value: ms(a.coldMs),
-      baseline: `durable-write floor ${ms(a.durableWriteFloorMs)}`,
-      ratio: ratio(a.coldMs, a.durableWriteFloorMs),
-      target: "—",
-    });
+    rows.push(
+      compare(
+        `engine cold run against the durable-write floor (what it cannot beat: the same outputs made durable, no engine), ${N} nodes ${a.shape}`,
+        a.coldMs,
+        "durable-write floor",
+        a.durableWriteFloorMs,
+      ),
+    );
   }
   for (const a of f.apiInMemory ?? []) {
     rows.push({
