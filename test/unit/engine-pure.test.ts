@@ -225,3 +225,12 @@ describe("cache keys", () => {
     }
   });
 });
+
+describe("time stamps", () => {
+  test("isoTime is Date's toISOString, whatever the time", async () => {
+    const { isoTime } = await import("../../runtime/src/util/time.ts");
+    const times = [0, 1, 999, 1000, 59_999, 60_000, Date.now(), Date.now() + 0.9, 1.5, 253402300799999, 253402300800000, -1, -1500, 8.64e15];
+    for (let i = 0; i < 20_000; i++) times.push(Math.floor(Math.random() * 4e12), Date.now() + i * 7);
+    for (const t of times) assert.equal(isoTime(t), new Date(t).toISOString(), String(t));
+  });
+});

@@ -459,3 +459,58 @@ describe("Store", { concurrency: 1 }, () => {
     }
   });
 });
+
+describe("store writer: group commit", { concurrency: 1 }, () => {
+  const setup = (t: { after(fn: () => void): void }) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flowsmith-writer-"));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const store = new Store(path.join(dir, ".flowsmith"));
+    const key = (i: number) => contentHash({ i }).slice(0, 64);
+    return { store, key };
+  };
+  /** Writes n outputs (each with a state line) through a writer; checks every one is in place, whole. */
+  const writeMany = async (t: { after(fn: () => void): void }, n: number, options: ConstructorParameters<typeof StoreWriter>[0]) => {
+    const { store, key } = setup(t);
+    const writer = new StoreWriter(options);
+    const journal = store.stateJournalPath("f.ts#wf", newRunId());
+    const outputs = Array.from({ length: n }, (_, i) => store.prepareOutput(key(i), { i }, { task: "t", fingerprint: "f", createdAt: new Date(0).toISOString(), runId: "r", node: `n${i}`, durationMs: 0 }));
+    const done = outputs.map((out, i) =>
+      store.commitOutput(out, writer, { journal, line: stateLine({ target: "f.ts#wf", node: `n${i}`, task: "t", status: "complete", fingerprint: "f", runId: "r" }) }),
+    );
+    await Promise.all(done);
+    await writer.close();
+    for (let i = 0; i < n; i++) assert.deepEqual(store.readOutput(key(i))?.value, { i }, `output ${i} is in place, whole`);
+    const left = fs.readdirSync(path.join(store.dir, "objects"), { recursive: true }).map(String).filter((f) => f.endsWith(".tmp"));
+    assert.deepEqual(left, [], "no temp file is left");
+    assert.equal(fs.readFileSync(journal, "utf8").trim().split("\n").length, n, "one state line per output");
+    assert.deepEqual(store.problems, []);
+  };
+
+  test("outputs made durable together by one sync of their file system", (t) => writeMany(t, 300, { grouping: "always" }));
+
+  test("where the sync program fails or is missing, each output is fdatasynced instead", async (t) => {
+    await writeMany(t, 100, { grouping: "always", syncCommand: "/bin/false" });
+    await writeMany(t, 100, { grouping: "always", syncCommand: "/nonexistent/sync" });
+    await writeMany(t, 40, { syncCommand: null });
+  });
+
+  test("an output that cannot be written fails alone; its state line is not written", async (t) => {
+    const { store, key } = setup(t);
+    const writer = new StoreWriter({ grouping: "always" });
+    const journal = store.stateJournalPath("f.ts#wf", newRunId());
+    const line = (node: string) => stateLine({ target: "f.ts#wf", node, task: "t", status: "complete", fingerprint: "f", runId: "r" });
+    const good = store.prepareOutput(key(1), { i: 1 }, meta0("a"));
+    const bad = store.prepareOutput(key(2), { i: 2 }, meta0("b"));
+    // Its shard is a file, not a directory: the temp file cannot be made.
+    fs.mkdirSync(path.join(store.dir, "objects"), { recursive: true });
+    fs.writeFileSync(path.join(store.dir, "objects", key(2).slice(0, 2)), "in the way");
+    const results = await Promise.allSettled([store.commitOutput(good, writer, { journal, line: line("a") }), store.commitOutput(bad, writer, { journal, line: line("b") })]);
+    await writer.close();
+    assert.equal(results[0].status, "fulfilled");
+    assert.equal(results[1].status, "rejected");
+    assert.deepEqual(store.readOutput(key(1))?.value, { i: 1 });
+    const nodes = fs.readFileSync(journal, "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { state: NodeState }).state.node);
+    assert.deepEqual(nodes, ["a"], "only the stored output's state");
+  });
+  const meta0 = (node: string) => ({ task: "t", fingerprint: "f", createdAt: new Date(0).toISOString(), runId: "r", node, durationMs: 0 });
+});

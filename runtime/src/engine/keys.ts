@@ -59,8 +59,9 @@ export interface Upstream {
   value?: { v: unknown };
   /** Set when the output was just computed: settles once its data and meta are on disk. */
   durable?: Promise<void>;
-  /** When the task that computed it returned. */
+  /** When the task that computed it returned (ISO text, and Date.now()). */
   finishedAt?: string;
+  finishedMs?: number;
 }
 
 /** Resolves input bindings against finished upstream nodes, to hashes (cheap) or values. */
