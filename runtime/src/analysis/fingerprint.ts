@@ -13,6 +13,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import ts from "typescript";
+import { FINGERPRINT_FORMAT } from "./fingerprint-format.js";
 
 export interface FingerprintHost {
   /** Text of an absolute file path, or undefined when it does not exist. */
@@ -52,8 +53,8 @@ export const nodeFsHost: FingerprintHost = {
   },
 };
 
-/** Mixed into every hash: bump it when normalisation changes, so old fingerprints read as stale. */
-const FORMAT = "flowsmith-fingerprint/1";
+/** Mixed into every hash (see fingerprint-format.ts). */
+const FORMAT = FINGERPRINT_FORMAT;
 const SDK = "flowsmith";
 
 // ---------------------------------------------------------------------------------------------

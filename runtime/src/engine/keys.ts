@@ -3,26 +3,115 @@
  * An input bound to an upstream output hashes that output's content, so equal data gives equal
  * keys whichever node produced it.
  */
-import { fingerprintTasks, fingerprintText } from "../analysis/fingerprint.js";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type * as Fingerprints from "../analysis/fingerprint.js";
+import { FINGERPRINT_FORMAT } from "../analysis/fingerprint-format.js";
 import type { Binding, GraphNode } from "../graph/model.js";
 import type { LoadedFlows } from "../loader/load.js";
+import { readJson, writeJsonAtomic } from "../store/files.js";
 import { contentHash, sha256, sortedKeys } from "../store/hash.js";
 import type { OutputMeta } from "../store/records.js";
 import type { Store } from "../store/store.js";
 import { FlowsmithError, hint } from "../util/errors.js";
 
-/** Fingerprint of every task the flow file can reach, by task name. */
-export function taskFingerprints(flows: LoadedFlows): Map<string, string> {
-  const found = fingerprintTasks(flows.file);
+/**
+ * The fingerprint analysis, and TypeScript with it (≈ 0.3 s to load), only when a fingerprint
+ * must be computed: a run whose flow files did not change takes them from the cache below.
+ */
+let analysis: typeof Fingerprints | undefined;
+function fingerprinting(): typeof Fingerprints {
+  return (analysis ??= require("../analysis/fingerprint.js") as typeof Fingerprints);
+}
+
+/**
+ * What cached fingerprints were computed from: every file the analysis read (its text's hash, or
+ * null for a path it found missing — a module resolved elsewhere once it appears), and the source
+ * hash of each task it could not see statically. The analysis is a pure function of those reads
+ * (fingerprint.ts reads files only through its host), so equal reads give equal fingerprints.
+ */
+interface CachedFingerprints {
+  format: string;
+  typescript: string;
+  reads: [file: string, hash: string | null][];
+  /** Tasks fingerprinted from their function's text: that text's hash. */
+  fromText: Record<string, string>;
+  fingerprints: Record<string, string>;
+}
+
+function typescriptVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(require.resolve("typescript/package.json"), "utf8")) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Fingerprint of every task the flow file can reach, by task name. With `cacheDir` (the store's
+ * cache/), fingerprints are kept per flow file and reused while every file they were computed
+ * from reads the same; the cache is an optimisation only: unreadable or stale entries are ignored.
+ */
+export function taskFingerprints(flows: LoadedFlows, cacheDir?: string): Map<string, string> {
+  const cacheFile = cacheDir && path.join(cacheDir, "fingerprints", `${sha256(flows.file).slice(0, 16)}.json`);
+  const ts = typescriptVersion();
+  const textHash = (name: string) => sha256(String(flows.tasks.get(name)!.fn));
+  if (cacheFile) {
+    const hit = readJson<CachedFingerprints>(cacheFile);
+    if (hit.ok && cachedStillHolds(hit.value, flows, ts, textHash)) return new Map(Object.entries(hit.value.fingerprints));
+  }
+  const reads = new Map<string, string | null>();
+  const fp = fingerprinting();
+  const found = fp.fingerprintTasks(flows.file, {
+    readFile(file) {
+      const text = readText(file);
+      reads.set(file, text === undefined ? null : sha256(text));
+      return text;
+    },
+  });
   const out = new Map<string, string>();
+  const fromText: Record<string, string> = {};
   for (const [name, impl] of flows.tasks) {
-    out.set(name, found.get(name)?.fingerprint ?? fingerprintText(String(impl.fn)));
+    const seen = found.get(name)?.fingerprint;
+    if (seen === undefined) fromText[name] = textHash(name);
+    out.set(name, seen ?? fp.fingerprintText(String(impl.fn)));
+  }
+  if (cacheFile) {
+    const entry: CachedFingerprints = { format: FINGERPRINT_FORMAT, typescript: ts, reads: [...reads], fromText, fingerprints: Object.fromEntries(out) };
+    try {
+      writeJsonAtomic(cacheFile, entry);
+    } catch {
+      /* a read-only or full store: fingerprints are computed again next time */
+    }
   }
   return out;
 }
 
+function cachedStillHolds(c: CachedFingerprints, flows: LoadedFlows, ts: string, textHash: (name: string) => string): boolean {
+  if (typeof c !== "object" || c === null || c.format !== FINGERPRINT_FORMAT || c.typescript !== ts) return false;
+  if (!Array.isArray(c.reads) || typeof c.fingerprints !== "object" || c.fingerprints === null || typeof c.fromText !== "object" || c.fromText === null) return false;
+  // The same tasks, each fingerprinted the same way.
+  const names = Object.keys(c.fingerprints);
+  if (names.length !== flows.tasks.size || names.some((n) => !flows.tasks.has(n) || typeof c.fingerprints[n] !== "string")) return false;
+  for (const [name, hash] of Object.entries(c.fromText)) if (!flows.tasks.has(name) || textHash(name) !== hash) return false;
+  for (const read of c.reads) {
+    if (!Array.isArray(read) || typeof read[0] !== "string") return false;
+    const text = readText(read[0]);
+    if ((text === undefined ? null : sha256(text)) !== read[1]) return false;
+  }
+  return true;
+}
+
 export function fingerprintOf(fps: Map<string, string>, node: GraphNode): string {
-  return fps.get(node.taskName) ?? fingerprintText(String(node.task.fn));
+  return fps.get(node.taskName) ?? fingerprinting().fingerprintText(String(node.task.fn));
 }
 
 export function cacheKey(node: GraphNode, fingerprint: string, inputHashes: Record<string, string>): string {
@@ -57,6 +146,8 @@ export interface Upstream {
   meta: OutputMeta;
   /** Loaded on demand: cached nodes whose downstream is also cached never read their data. */
   value?: { v: unknown };
+  /** A small output's data text, read with its meta (Store.readMetaWithData). */
+  data?: string;
   /** Set when the output was just computed: settles once its data and meta are on disk. */
   durable?: Promise<void>;
   /** When the task that computed it returned (ISO text, and Date.now()). */
@@ -108,7 +199,7 @@ export class InputResolver {
       case "ref": {
         const up = this.require(node, input, b.node);
         if (!up.value) {
-          const read = this.store.readOutput(up.key);
+          const read = this.store.readOutput(up.key, up);
           if (!read) throw new UpstreamCorrupt(b.node);
           up.value = { v: read.value };
         }

@@ -27,7 +27,7 @@ export function prepare(targetText: string, options: { cwd?: string; store?: str
   const file = path.resolve(cwd, spec.file);
   const root = findWorkspaceRoot(cwd);
   const store = new Store(resolveStoreDir(root, options.store));
-  const flows = loadFlowFile(file);
+  const flows = loadFlowFile(file, store.cacheDir);
   const { name, flow } = pickWorkflow(flows, spec, spec.file);
   return {
     root,
@@ -38,6 +38,6 @@ export function prepare(targetText: string, options: { cwd?: string; store?: str
     flow,
     target: canonicalTarget(root, file, name),
     shown: spec.file,
-    fingerprints: taskFingerprints(flows),
+    fingerprints: taskFingerprints(flows, store.cacheDir),
   };
 }

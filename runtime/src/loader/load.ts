@@ -6,10 +6,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Module from "node:module";
-import { transformSync } from "esbuild";
+import { transformSync, version as esbuildVersion } from "esbuild";
 import * as sdk from "../index.js";
 import { isTask, type TaskImpl, taskName } from "../sdk/task.js";
 import { isWorkflow, type WorkflowImpl, workflowName } from "../sdk/workflow.js";
+import { sha256 } from "../store/hash.js";
+import { writeFileAtomic } from "../store/files.js";
 import { FlowsmithError, errorMessage } from "../util/errors.js";
 
 const TS_EXTENSIONS = [".ts", ".tsx", ".mts", ".cts"];
@@ -41,14 +43,7 @@ function installHook(): void {
     const source = fs.readFileSync(file, "utf8");
     let code: string;
     try {
-      code = transformSync(source, {
-        loader: file.endsWith(".tsx") ? "tsx" : "ts",
-        format: "cjs",
-        target: "node20",
-        sourcemap: "inline",
-        sourcefile: file,
-        supported: { "dynamic-import": false },
-      }).code;
+      code = transform(source, file);
     } catch (error) {
       const first = (error as { errors?: { text: string; location?: { line: number; column: number } }[] }).errors?.[0];
       const where = first?.location ? `:${first.location.line}:${first.location.column + 1}` : "";
@@ -102,8 +97,47 @@ export function describeUserError(error: unknown): string {
   return `${message}${userFrame(error)}`;
 }
 
-/** Load a flow file and name its tasks and workflows from their exports. */
-export function loadFlowFile(file: string): LoadedFlows {
+/** Where transformed modules are kept (the store's cache/js), for the load going on. */
+let transformCache: string | undefined;
+
+/**
+ * A module as esbuild transforms it (each transformSync call starts esbuild's process, ~70 ms);
+ * kept in the cache by the hash of its text, path and the options, so an unchanged file is read
+ * back instead. Cache writes that fail are ignored.
+ */
+function transform(source: string, file: string): string {
+  const options = {
+    loader: file.endsWith(".tsx") ? ("tsx" as const) : ("ts" as const),
+    format: "cjs" as const,
+    target: "node20",
+    sourcemap: "inline" as const,
+    sourcefile: file,
+    supported: { "dynamic-import": false },
+  };
+  const cached = transformCache && path.join(transformCache, "js", `${sha256(`${esbuildVersion}\0${JSON.stringify(options)}\0${source}`)}.js`);
+  if (cached) {
+    try {
+      return fs.readFileSync(cached, "utf8");
+    } catch {
+      /* not cached yet */
+    }
+  }
+  const code = transformSync(source, options).code;
+  if (cached) {
+    try {
+      writeFileAtomic(cached, code, false);
+    } catch {
+      /* a read-only or full store: transformed again next time */
+    }
+  }
+  return code;
+}
+
+/**
+ * Load a flow file and name its tasks and workflows from their exports. With `cacheDir` (the
+ * store's cache/), transformed modules are kept there.
+ */
+export function loadFlowFile(file: string, cacheDir?: string): LoadedFlows {
   const abs = path.resolve(file);
   if (!fs.existsSync(abs)) throw new FlowsmithError(`no such flow file: ${displayPath(abs)}`);
   if (!fs.statSync(abs).isFile()) throw new FlowsmithError(`${displayPath(abs)} is not a file`);
@@ -116,11 +150,14 @@ export function loadFlowFile(file: string): LoadedFlows {
   delete require.cache[abs];
 
   let exports: Record<string, unknown>;
+  transformCache = cacheDir;
   try {
     exports = require(abs) as Record<string, unknown>;
   } catch (error) {
     if (error instanceof FlowsmithError) throw error;
     throw new FlowsmithError(`${displayPath(abs)} could not be loaded: ${describeUserError(error)}`);
+  } finally {
+    transformCache = undefined;
   }
 
   // Name from the defining modules first (dependencies), then the flow file's own exports.

@@ -36,6 +36,11 @@ export class Store {
 
   constructor(readonly dir: string) {}
 
+  /** Caches that only save work (code fingerprints by flow file): anything in it may be deleted. */
+  get cacheDir(): string {
+    return path.join(this.dir, "cache");
+  }
+
   // ---- outputs -------------------------------------------------------------------------------
 
   /**
@@ -120,23 +125,73 @@ export class Store {
 
   /** The meta of a complete output, or undefined when missing, partial or corrupt. */
   readMeta(key: string): OutputMeta | undefined {
+    return this.readObject(key, false)?.meta;
+  }
+
+  /**
+   * readMeta, with a small output's data text as it was read with its meta (one read of the
+   * file): given back to readOutput, it saves reading the file again.
+   */
+  readMetaWithData(key: string): { meta: OutputMeta; data?: string } | undefined {
+    const found = this.readObject(key, true);
+    if (!found) return undefined;
+    return found.data !== undefined && found.data.length <= KEEP_DATA_CHARS ? { meta: found.meta, data: found.data } : { meta: found.meta };
+  }
+
+  /** Small output files are read whole with one call, into this buffer (a meta line is ~400 bytes). */
+  private readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
+
+  /**
+   * An output's meta, checked against its file's size, and with `withData` its data's text (not
+   * yet checked against its hash); undefined when missing, partial or corrupt. `legacy`: a store of
+   * 0.1.0 (meta and data in two files), whose data is read apart.
+   */
+  private readObject(key: string, withData: boolean): { meta: OutputMeta; data?: string; legacy?: true } | undefined {
     if (this.listings && this.listedMiss(key)) return undefined;
+    const listed = this.listings !== undefined; // the shard's listing has it: no stat first
     const file = this.objectPath(key);
-    // A miss is the common case of a cold run: stat without throwing (an exception per miss costs
-    // more than the lookup itself).
+    const legacy = () => {
+      const meta = this.mayHaveLegacy() ? this.readLegacyMeta(key) : undefined;
+      return meta && { meta, legacy: true as const };
+    };
     let fd: number;
     try {
-      if (!fs.statSync(file, { throwIfNoEntry: false })) return this.mayHaveLegacy() ? this.readLegacyMeta(key) : undefined;
+      // A miss is the common case of a cold run: stat without throwing (an exception per miss costs
+      // more than the lookup itself).
+      if (!listed && !fs.statSync(file, { throwIfNoEntry: false })) return legacy();
       fd = fs.openSync(file, "r");
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "ENOTDIR") return this.mayHaveLegacy() ? this.readLegacyMeta(key) : undefined;
+      if (code === "ENOENT" || code === "ENOTDIR") return legacy();
       this.problem(`output ${key}: ${code ?? errorText(error)}; treated as missing`);
       return undefined;
     }
     try {
-      const size = fs.fstatSync(fd).size; // of the file opened (it may have been replaced since the stat)
-      const header = readFirstLine(fd, size);
+      const buf = this.readBuffer;
+      const n = fs.readSync(fd, buf, 0, buf.length, 0);
+      let size: number;
+      let header: { text: string; bytes: number } | undefined;
+      let data: string | undefined;
+      if (n < buf.length) {
+        // The whole file, in one read.
+        size = n;
+        const nl = buf.subarray(0, n).indexOf(10);
+        header = nl < 0 ? undefined : { text: buf.toString("utf8", 0, nl), bytes: nl + 1 };
+        if (header && withData) data = buf.toString("utf8", header.bytes, n);
+      } else {
+        size = fs.fstatSync(fd).size; // of the file opened (it may have been replaced since the stat)
+        header = readFirstLine(fd, size);
+        if (header && withData) {
+          const rest = Buffer.allocUnsafe(size - header.bytes);
+          let at = 0;
+          while (at < rest.length) {
+            const got = fs.readSync(fd, rest, at, rest.length - at, header.bytes + at);
+            if (got === 0) break;
+            at += got;
+          }
+          data = rest.toString("utf8", 0, at);
+        }
+      }
       if (header === undefined) {
         this.problem(`output ${key}: its file is truncated; treated as missing`);
         return undefined;
@@ -147,7 +202,7 @@ export class Store {
         this.problem(`output ${key}: its data is truncated; treated as missing`);
         return undefined;
       }
-      return m;
+      return { meta: m, data };
     } finally {
       fs.closeSync(fd);
     }
@@ -184,14 +239,17 @@ export class Store {
     return this.readMeta(key) !== undefined;
   }
 
-  /** The output value, verified against its recorded hash. */
-  readOutput(key: string): { meta: OutputMeta; value: unknown } | undefined {
-    const meta = this.readMeta(key);
-    if (!meta) return undefined;
+  /**
+   * The output value, verified against its recorded hash. `read`: its meta and data as
+   * readMetaWithData gave them (the file is not read again).
+   */
+  readOutput(key: string, read?: { meta: OutputMeta; data?: string }): { meta: OutputMeta; value: unknown } | undefined {
+    const found = read?.data !== undefined ? read : this.readObject(key, true);
+    if (!found) return undefined;
+    const { meta } = found;
     let text: string;
     try {
-      const whole = fs.existsSync(this.objectPath(key)) ? fs.readFileSync(this.objectPath(key), "utf8") : undefined;
-      text = whole !== undefined ? whole.slice(whole.indexOf("\n") + 1) : fs.readFileSync(this.legacyPath(key, "out"), "utf8");
+      text = found.data ?? fs.readFileSync(this.legacyPath(key, "out"), "utf8");
     } catch (error) {
       // Its meta says complete but the data is gone: discard it so the node runs again.
       this.problem(`output ${key}: ${(error as NodeJS.ErrnoException).code ?? "unreadable"}; discarded, its node will run again`);
@@ -532,6 +590,8 @@ function objectText(out: PreparedOutput): string {
 }
 
 const NOT_JSON = Symbol("not JSON");
+/** Data texts up to this size are kept from a lookup for a later readOutput (readMetaWithData). */
+const KEEP_DATA_CHARS = 4096;
 
 function parseJson(text: string): unknown {
   try {
