@@ -293,7 +293,8 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
   };
 
   const finish = (inst: Instance, status: NodeStatus, extra: Partial<NodeRecord> = {}) => {
-    Object.assign(inst.record, { status, ...extra });
+    inst.record.status = status;
+    Object.assign(inst.record, extra);
     if (emitting) emit({
       type: "node-finished",
       runId,
@@ -444,18 +445,24 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
       try {
         return await work();
       } catch (error) {
-        if (!(error instanceof UpstreamCorrupt) || tries >= 3) throw error;
-        const up = inst.deps.find((d) => d.node.id === error.node);
-        const upKey = up?.record.cacheKey;
-        if (!up || !upKey) throw error;
-        log(up, "its stored output was missing or corrupt: recomputing it");
-        const upResolver = new InputResolver(store, (id) => up.deps.find((d) => d.node.id === id)?.upstream);
-        sharedByKey.delete(upKey);
-        up.upstream = await withRecovery(up, () => execute(up, upKey, upResolver));
-        up.record.cached = false;
-        if (inst.record.cacheKey) sharedByKey.delete(inst.record.cacheKey);
+        if (!(await recovered(inst, error, tries))) throw error;
       }
     }
+  };
+
+  /** `error` came from work for `inst`: if an upstream's output was missing or corrupt, recompute it and say to try again. */
+  const recovered = async (inst: Instance, error: unknown, tries: number): Promise<boolean> => {
+    if (!(error instanceof UpstreamCorrupt) || tries >= 3) return false;
+    const up = inst.deps.find((d) => d.node.id === error.node);
+    const upKey = up?.record.cacheKey;
+    if (!up || !upKey) return false;
+    log(up, "its stored output was missing or corrupt: recomputing it");
+    const upResolver = new InputResolver(store, (id) => up.deps.find((d) => d.node.id === id)?.upstream);
+    sharedByKey.delete(upKey);
+    up.upstream = await withRecovery(up, () => execute(up, upKey, upResolver));
+    up.record.cached = false;
+    if (inst.record.cacheKey) sharedByKey.delete(inst.record.cacheKey);
+    return true;
   };
 
   /**
@@ -463,10 +470,12 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
    * that failed) and its upstream nodes' completions are done — at once when nothing is pending.
    */
   const afterUpstream = (inst: Instance, complete: () => void, own?: Promise<boolean>) => {
-    const pending = inst.deps.flatMap((d) => (d.finalized ? [d.finalized] : []));
-    if (!own && pending.length === 0) return complete();
+    let pending: Promise<void>[] | undefined;
+    for (const d of inst.deps) if (d.finalized) (pending ??= []).push(d.finalized);
+    if (!own && !pending) return complete();
     writesInFlight++;
-    const p: Promise<void> = Promise.all([own, ...pending]).then(([ok]) => {
+    const waited: Promise<boolean | undefined> = pending ? Promise.all([own, ...pending]).then(([ok]) => ok) : own!;
+    const p: Promise<void> = waited.then((ok) => {
       // An upstream node whose output could not be stored after this one started: this one
       // counts as skipped, as if it had waited (its output, stored by content, does no harm).
       const failed = inst.deps.find((d) => d.record.status === "failed" || d.record.status === "skipped");
@@ -484,7 +493,15 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
 
   const process1 = async (inst: Instance) => {
     try {
-      await withRecovery(inst, () => processOnce(inst));
+      // withRecovery(inst, () => processOnce(inst)), without two more promises per node.
+      for (let tries = 0; ; tries++) {
+        try {
+          await processOnce(inst);
+          break;
+        } catch (error) {
+          if (!(await recovered(inst, error, tries))) throw error;
+        }
+      }
     } catch (error) {
       const message = describeUserError(error);
       log(inst, message);
