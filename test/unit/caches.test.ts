@@ -82,4 +82,21 @@ describe("store caches", { concurrency: 2 }, () => {
     ws.write("lib/math.ts", "export const double = (x: number) => x * ;\n");
     assert.throws(load, /lib[/\\]math\.ts:1:\d+: syntax error/);
   });
+
+  test("the transformed-module cache is kept bounded: past 2,000 files the oldest half goes", (t) => {
+    const ws = setup(t);
+    const dir = ws.path(".flowsmith/cache/js");
+    fs.mkdirSync(dir, { recursive: true });
+    const old = Date.now() / 1000 - 3600;
+    for (let i = 0; i < 2000; i++) {
+      const file = path.join(dir, `${String(i).padStart(64, "0")}.js`);
+      fs.writeFileSync(file, "module.exports = {};\n");
+      fs.utimesSync(file, old + i, old + i);
+    }
+    prepare("flow.ts#flow", { cwd: ws.dir });
+    const left = cacheFiles(ws, "js");
+    assert.ok(left.length <= 1002 && left.length >= 1000, `${left.length} files left`);
+    assert.ok(!left.includes(`${"0".repeat(64)}.js`), "the oldest went");
+    assert.equal(prepare("flow.ts#flow", { cwd: ws.dir }).fingerprints.size, 1, "and the flow still loads");
+  });
 });

@@ -126,11 +126,29 @@ function transform(source: string, file: string): string {
   if (cached) {
     try {
       writeFileAtomic(cached, code, false);
+      pruneTransformCache(path.dirname(cached));
     } catch {
       /* a read-only or full store: transformed again next time */
     }
   }
   return code;
+}
+
+/** Modules kept at most (each edit of a file adds one): past it, the least recently written half goes. */
+const TRANSFORM_CACHE_FILES = 2000;
+
+function pruneTransformCache(dir: string): void {
+  const names = fs.readdirSync(dir);
+  if (names.length <= TRANSFORM_CACHE_FILES) return;
+  const aged = names.map((name) => {
+    try {
+      return { name, at: fs.statSync(path.join(dir, name)).mtimeMs };
+    } catch {
+      return { name, at: 0 };
+    }
+  });
+  aged.sort((a, b) => a.at - b.at);
+  for (const { name } of aged.slice(0, aged.length - TRANSFORM_CACHE_FILES / 2)) fs.rmSync(path.join(dir, name), { force: true });
 }
 
 /**
