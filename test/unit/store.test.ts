@@ -275,7 +275,18 @@ describe("Store", { concurrency: 1 }, () => {
     assert.equal(big.readMeta(`ab${(39).toString(16).padStart(62, "0")}`)?.bytes, 8);
     big.writeOutput(`cd${"1".repeat(62)}`, { i: 1 }, meta);
     assert.ok(big.readMeta(`cd${"1".repeat(62)}`), "listing was given up: a new output is found");
-    assert.deepEqual([...store.problems, ...big.problems], []);
+    // A graph already complete: the first 64 lookups all find their output, so the store stops
+    // listing shards (and stats nothing); misses and new outputs are still answered right.
+    const done = tmpStore(t);
+    const doneKeys = Array.from({ length: 100 }, (_, i) => contentHash({ i }));
+    for (const k of doneKeys) done.writeOutput(k, { k }, meta);
+    done.expectLookups(10_000);
+    for (const k of doneKeys) assert.equal(done.readMeta(k)?.key, k);
+    assert.equal(done.readMeta(contentHash({ missing: true })), undefined, "a miss after the probe");
+    const late = contentHash({ late: true });
+    done.writeOutput(late, { late: true }, meta);
+    assert.equal(done.readMeta(late)?.key, late, "an output written since is found");
+    assert.deepEqual([...store.problems, ...big.problems, ...done.problems], []);
   });
 
   test("an output whose content no longer matches its hash is treated as missing", (t) => {

@@ -85,6 +85,8 @@ export class Store {
   expectLookups(count: number): void {
     this.listings = count >= 1024 ? new Map() : undefined;
     this.lookupsExpected = count;
+    this.probe = 0;
+    this.openFirst = false;
   }
 
   stopListing(): void {
@@ -93,6 +95,13 @@ export class Store {
 
   private listings: Map<string, Set<string>> | undefined;
   private lookupsExpected = 0;
+  /**
+   * Lookups while listing that all found an output, -1 after a miss: when the first LISTING_PROBE
+   * all did (a run of a graph already complete), listing the other shards would buy nothing, and
+   * a lookup opens the file without a stat first (only a rare miss then costs an exception).
+   */
+  private probe = 0;
+  private openFirst = false;
 
   /** True when the shard listings say `key` has no output (see expectLookups). */
   private listedMiss(key: string): boolean {
@@ -147,8 +156,17 @@ export class Store {
    * 0.1.0 (meta and data in two files), whose data is read apart.
    */
   private readObject(key: string, withData: boolean): { meta: OutputMeta; data?: string; legacy?: true } | undefined {
-    if (this.listings && this.listedMiss(key)) return undefined;
-    const listed = this.listings !== undefined; // the shard's listing has it: no stat first
+    if (this.listings) {
+      if (this.listedMiss(key)) {
+        this.probe = -1;
+        return undefined;
+      }
+      if (this.probe >= 0 && ++this.probe === LISTING_PROBE) {
+        this.listings = undefined;
+        this.openFirst = true;
+      }
+    }
+    const listed = this.listings !== undefined || this.openFirst; // the listing has it, or misses are rare: no stat first
     const file = this.objectPath(key);
     const legacy = () => {
       const meta = this.mayHaveLegacy() ? this.readLegacyMeta(key) : undefined;
@@ -590,6 +608,8 @@ function objectText(out: PreparedOutput): string {
 }
 
 const NOT_JSON = Symbol("not JSON");
+/** See Store.lookups. */
+const LISTING_PROBE = 64;
 /** Data texts up to this size are kept from a lookup for a later readOutput (readMetaWithData). */
 const KEEP_DATA_CHARS = 4096;
 
