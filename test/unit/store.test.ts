@@ -499,6 +499,12 @@ describe("store writer: group commit", { concurrency: 1 }, () => {
 
   test("outputs made durable together by one sync of their file system", (t) => writeMany(t, 300, { grouping: "always" }));
 
+  test("a run's first outputs are written on its own thread, the rest by the writer threads", async (t) => {
+    await writeMany(t, 5, {}); // all direct: no worker started
+    await writeMany(t, 40, {}); // 16 direct, then the workers
+    await writeMany(t, 3, { directObjects: 0, syncCommand: null }); // all through a worker
+  });
+
   test("where the sync program fails or is missing, each output is fdatasynced instead", async (t) => {
     await writeMany(t, 100, { grouping: "always", syncCommand: "/bin/false" });
     await writeMany(t, 100, { grouping: "always", syncCommand: "/nonexistent/sync" });
@@ -507,7 +513,7 @@ describe("store writer: group commit", { concurrency: 1 }, () => {
 
   test("an output that cannot be written fails alone; its state line is not written", async (t) => {
     const { store, key } = setup(t);
-    const writer = new StoreWriter({ grouping: "always" });
+    const writer = new StoreWriter({ grouping: "always", directObjects: 0 });
     const journal = store.stateJournalPath("f.ts#wf", newRunId());
     const line = (node: string) => stateLine({ target: "f.ts#wf", node, task: "t", status: "complete", fingerprint: "f", runId: "r" });
     const good = store.prepareOutput(key(1), { i: 1 }, meta0("a"));

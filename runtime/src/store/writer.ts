@@ -6,8 +6,11 @@
  * before the process is killed. Writes happen in the order they were asked for: an output and
  * the state that says its node is complete go together, and after its upstream's.
  */
+import * as fs from "node:fs";
 import { availableParallelism } from "node:os";
+import * as path from "node:path";
 import { Worker } from "node:worker_threads";
+import { ensureDir, writeFileAtomic } from "./files.js";
 
 /** The worker, as CommonJS source: no extra file to ship in the bundles. */
 const WORKER = `
@@ -288,6 +291,12 @@ interface Reply {
 const WORKERS = Math.min(4, Math.max(1, availableParallelism() - 1));
 /** A batch goes as soon as it holds this many outputs, so the workers write while the engine runs. */
 const BATCH_OBJECTS = 32;
+/**
+ * The first outputs of a run are written on the calling thread (temp file, fsync, rename), like
+ * their journal lines: a worker takes 10–150 ms to start, more than a few small writes, and most
+ * runs have a handful of nodes. The first worker starts with the output after these.
+ */
+const DIRECT_OBJECTS = 16;
 
 export interface StoreWriterOptions {
   /**
@@ -297,6 +306,8 @@ export interface StoreWriterOptions {
   syncCommand?: string | null;
   /** "always": group every output whatever the timings say (tests); "auto" (default) decides by them. */
   grouping?: "auto" | "always";
+  /** How many first outputs are written on the calling thread (default DIRECT_OBJECTS; tests). */
+  directObjects?: number;
 }
 
 /**
@@ -326,12 +337,39 @@ export class StoreWriter {
   private objectsInFlight = 0;
   /** Their size (characters of their text): the engine holds new tasks back while it is large. */
   charsInFlight = 0;
+  /** Outputs written directly so far (DIRECT_OBJECTS). */
+  private directObjects = 0;
+
+  /** Still writing on the calling thread: no worker asked for anything yet (order is kept). */
+  private get direct(): boolean {
+    return this.directObjects < (this.options.directObjects ?? DIRECT_OBJECTS) && this.nextSeq === 0 && this.queueWaiters.length === 0;
+  }
+
+  /** A journal line written on the calling thread; like the workers, a failure only loses the line. */
+  private appendNow(journal: string, line: string): void {
+    try {
+      ensureDir(path.dirname(journal));
+      fs.appendFileSync(journal, line);
+    } catch {
+      // A full disk: node states are not worth failing an output over (they are only missing).
+    }
+  }
 
   /**
    * Write `text` to `file` durably (via a temp file `<file>.<pid>.<thread>.<n>.tmp` next to it),
    * then append `then.line` to the journal `then.journal`. Resolves when both are done.
    */
   writeObject(file: string, text: string, then?: { journal: string; line: string }): Promise<void> {
+    if (this.direct) {
+      this.directObjects++;
+      try {
+        writeFileAtomic(file, text, true);
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+      if (then?.journal && then.line) this.appendNow(then.journal, then.line);
+      return Promise.resolve();
+    }
     this.objectsInFlight++;
     this.charsInFlight += text.length;
     return new Promise<void>((resolve, reject) => {
@@ -358,7 +396,8 @@ export class StoreWriter {
    * they go through different workers; readers order them by their time stamps.)
    */
   append(journal: string, line: string): void {
-    this.enqueue(STATE, "", journal, line, "", undefined);
+    if (this.direct) this.appendNow(journal, line);
+    else this.enqueue(STATE, "", journal, line, "", undefined);
   }
 
   /** Hand everything asked so far to the workers now. */
