@@ -10,9 +10,9 @@
  * dependency serves a wrong cached result).
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import ts from "typescript";
+import { readTextFile } from "../store/files.js";
 import { FINGERPRINT_FORMAT } from "./fingerprint-format.js";
 
 export interface FingerprintHost {
@@ -43,15 +43,7 @@ export interface TaskFingerprint {
   end: number;
 }
 
-export const nodeFsHost: FingerprintHost = {
-  readFile(p) {
-    try {
-      return readFileSync(p, "utf8");
-    } catch {
-      return undefined;
-    }
-  },
-};
+export const nodeFsHost: FingerprintHost = { readFile: readTextFile };
 
 /** Mixed into every hash (see fingerprint-format.ts). */
 const FORMAT = FINGERPRINT_FORMAT;

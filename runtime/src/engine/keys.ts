@@ -9,7 +9,7 @@ import type * as Fingerprints from "../analysis/fingerprint.js";
 import { FINGERPRINT_FORMAT } from "../analysis/fingerprint-format.js";
 import type { Binding, GraphNode } from "../graph/model.js";
 import type { LoadedFlows } from "../loader/load.js";
-import { readJson, writeJsonAtomic } from "../store/files.js";
+import { readJson, readTextFile, writeJsonAtomic } from "../store/files.js";
 import { contentHash, sha256, sortedKeys } from "../store/hash.js";
 import type { OutputMeta } from "../store/records.js";
 import type { Store } from "../store/store.js";
@@ -47,14 +47,6 @@ function typescriptVersion(): string {
   }
 }
 
-function readText(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Fingerprint of every task the flow file can reach, by task name. With `cacheDir` (the store's
  * cache/), fingerprints are kept per flow file and reused while every file they were computed
@@ -72,7 +64,7 @@ export function taskFingerprints(flows: LoadedFlows, cacheDir?: string): Map<str
   const fp = fingerprinting();
   const found = fp.fingerprintTasks(flows.file, {
     readFile(file) {
-      const text = readText(file);
+      const text = readTextFile(file);
       reads.set(file, text === undefined ? null : sha256(text));
       return text;
     },
@@ -104,7 +96,7 @@ function cachedStillHolds(c: CachedFingerprints, flows: LoadedFlows, ts: string,
   for (const [name, hash] of Object.entries(c.fromText)) if (!flows.tasks.has(name) || textHash(name) !== hash) return false;
   for (const read of c.reads) {
     if (!Array.isArray(read) || typeof read[0] !== "string") return false;
-    const text = readText(read[0]);
+    const text = readTextFile(read[0]);
     if ((text === undefined ? null : sha256(text)) !== read[1]) return false;
   }
   return true;

@@ -54,6 +54,15 @@ export function writeJsonAtomic(file: string, value: unknown, durable = false): 
   writeFileAtomic(file, `${JSON.stringify(value)}\n`, durable);
 }
 
+/** A file's text, or undefined when it cannot be read (missing, a directory…). */
+export function readTextFile(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
 export type ReadResult<T> = { ok: true; value: T } | { ok: false; missing: boolean; problem?: string };
 
 /** Read a JSON file; a missing file and a corrupt one are both reported, never thrown. */
