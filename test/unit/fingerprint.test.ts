@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import ts from "typescript";
 import {
   fingerprintTasks,
   fingerprintText,
@@ -360,7 +361,18 @@ test("a 1,000-line flow fingerprints quickly", () => {
   }
   const files = { "/p/flow.ts": src };
   run(files); // warm up the JIT
-  const t0 = performance.now();
-  assert.equal(run(files).size, 100);
-  assert.ok(performance.now() - t0 < 200, `took ${performance.now() - t0} ms`);
+  // Against a baseline in the same process (a shared machine's speed moves 2–3× between runs):
+  // parsing the text once with TypeScript, which any fingerprint must do. Best of 5 each.
+  const best = (f: () => void) => {
+    let min = Infinity;
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      f();
+      min = Math.min(min, performance.now() - t0);
+    }
+    return min;
+  };
+  const parse = best(() => ts.createSourceFile("/p/flow.ts", src, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS));
+  const fingerprint = best(() => assert.equal(run(files).size, 100));
+  assert.ok(fingerprint < 4 * parse + 10, `fingerprints ${fingerprint.toFixed(1)} ms, one parse ${parse.toFixed(1)} ms`);
 });
