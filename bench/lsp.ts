@@ -9,9 +9,15 @@
  *     with an error (FS001); raw (what the user waits, debounce included) and minus the server's
  *     debounce (DEBOUNCE_MS, read from the bundle); plus edit → the server idle again (dependents
  *     re-published, status notification);
- *   - peak RSS of the server (VmHWM).
- * Baseline in the same run: `tsc --noEmit -p` on the same workspace, time and peak RSS by
- * /usr/bin/time, once before and once after the server (time: the mean; RSS: the larger).
+ *   - peak RSS of the server (VmHWM);
+ *   - initialize → first diagnostics again, from a second server started on the same workspace:
+ *     the first start had no V8 code cache (a new install), this one has what the first wrote
+ *     (every later start, server/src/boot.ts).
+ * Baselines in the same run: `tsc --noEmit -p` on the same workspace, time and peak RSS by
+ * /usr/bin/time, once before and once after the server (time: the mean; RSS: the larger); and for
+ * the first diagnostics, TypeScript alone typing the opened file (bench/lib/ts-floor.cjs: load
+ * the compiler from a code cache, build the opened file's program, bind it, check the file — the
+ * work any analysis that types it does), the best of 3 processes timed from spawn.
  *
  *   node --import tsx bench/lsp.ts [--files 100] [--tasks 10] [--edits 100]
  */
@@ -81,10 +87,40 @@ export interface LspFigures {
   tscMs: number;
   tscRssKiB: number;
   tscFiles?: number;
+  /** initialize sent → first diagnostics of the opened file, by a second server (code cache written by the first). */
+  firstDiagnosticsWarmMs: number;
+  /** What the first server found of its code cache ("miss": none, as after an install) and the second. */
+  codeCache: { first: string; second: string };
+  /** TypeScript alone typing the opened file (ts-floor.cjs), best of 3, spawn → exit; and its phases. */
+  tsFloorMs: number;
+  tsFloor: { loadMs: number; programMs: number; bindMs: number; checkMs: number; files: number };
+}
+
+/**
+ * The TypeScript tsc runs (the bundled server carries ts-morph's, whose default libraries are not
+ * files on disk; both parse and bind alike).
+ */
+const FLOOR_TYPESCRIPT = path.join(REPO, "node_modules/typescript/lib/typescript.js");
+const TS_FLOOR = path.join(REPO, "bench/lib/ts-floor.cjs");
+
+/** bench/lib/ts-floor.cjs, best of `times` processes (after one that writes its code cache). */
+async function typescriptFloor(dir: string, opened: string, cacheDir: string, times: number): Promise<{ ms: number; phases: LspFigures["tsFloor"] }> {
+  const cache = path.join(cacheDir, "typescript.v8cache");
+  let best: { ms: number; phases: LspFigures["tsFloor"] } | undefined;
+  for (let k = 0; k <= times; k++) {
+    const r = await run(process.execPath, [TS_FLOOR, FLOOR_TYPESCRIPT, cache, dir, opened], { cwd: dir });
+    assert(r.code === 0, `the TypeScript floor failed: ${r.stderr.slice(0, 2000)}`);
+    const phases = JSON.parse(r.stdout) as LspFigures["tsFloor"] & { cache: string; diagnostics: number };
+    if (k === 0) continue; // it wrote the cache
+    assert(phases.cache === "hit", `the TypeScript floor's code cache was not used (${phases.cache})`);
+    assert(phases.diagnostics === 0, `TypeScript alone found ${phases.diagnostics} errors in ${opened}: it is not typing it as tsc does`);
+    if (!best || r.wallMs < best.ms) best = { ms: r.wallMs, phases };
+  }
+  return best!;
 }
 
 export async function lspBench(o: LspOptions): Promise<LspFigures> {
-  requireBuilt([SERVER, TSC]);
+  requireBuilt([SERVER, TSC, FLOOR_TYPESCRIPT]);
   const log = o.log ?? (() => {});
   const timeout = o.timeoutMs ?? 600_000;
   const dir = tempDir(`lsp-${o.files}x${o.tasks}`);
@@ -106,10 +142,13 @@ export async function lspBench(o: LspOptions): Promise<LspFigures> {
   const debounceMs = serverDebounceMs();
   const target = ws.editTarget;
   const base = fs.readFileSync(target.file, "utf8");
-  const client = new BenchLspClient(
-    dir,
-    spawn(process.execPath, [...(o.nodeFlags ?? []), SERVER, "--stdio"], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] }),
-  );
+  // The server's code cache: none at the first start (as after an install or an update).
+  const cacheDir = tempDir(`lsp-${o.files}x${o.tasks}-code-cache`);
+  const env = { ...process.env, FLOWSMITH_CODE_CACHE_DIR: cacheDir };
+  const startServer = () =>
+    new BenchLspClient(dir, spawn(process.execPath, [...(o.nodeFlags ?? []), SERVER, "--stdio"], { cwd: dir, env, stdio: ["pipe", "pipe", "pipe"] }));
+  const cacheState = (c: BenchLspClient) => /code cache (\w+)/.exec(c.logs.find((l) => l.message.includes("code cache"))?.message ?? "")?.[1] ?? "unknown";
+  const client = startServer();
   try {
     const initSent = now();
     await client.initialize();
@@ -166,7 +205,29 @@ export async function lspBench(o: LspOptions): Promise<LspFigures> {
       await sleep(5);
     }
     const peak = peakRssKiB(client.pid) ?? NaN;
+    const firstCache = cacheState(client);
     await client.stop();
+    assert(fs.readdirSync(cacheDir).some((f) => f.endsWith(".v8cache")), `the server wrote no code cache in ${cacheDir}`);
+
+    // Every later start: a second server, its code cache written by the first.
+    const second = startServer();
+    let firstDiagnosticsWarmMs: number;
+    let secondCache: string;
+    try {
+      const sent = now();
+      await second.initialize();
+      const opened = second.open(target.file, base);
+      firstDiagnosticsWarmMs = (await second.diagnosticsAfter(target.file, opened, () => true, timeout)).at - sent;
+      secondCache = cacheState(second);
+    } finally {
+      await second.stop();
+    }
+    log(`  a second server (code cache ${secondCache}; the first's: ${firstCache}): initialize → first diagnostics ${firstDiagnosticsWarmMs.toFixed(0)} ms`);
+    const floor = await typescriptFloor(dir, target.file, cacheDir, 3);
+    log(
+      `  TypeScript alone typing ${path.relative(dir, target.file)} (${floor.phases.files} files): ${floor.ms.toFixed(0)} ms — load ${floor.phases.loadMs.toFixed(0)}, ` +
+        `program ${floor.phases.programMs.toFixed(0)}, bind ${floor.phases.bindMs.toFixed(0)}, check ${floor.phases.checkMs.toFixed(0)} ms`,
+    );
     const tscAfter = await tscRun();
     const tsc = { timeMs: (tscBefore.ms + tscAfter.ms) / 2, maxRssKiB: Math.max(tscBefore.rss, tscAfter.rss) };
     log(`  tsc --noEmit again: ${(tscAfter.ms / 1000).toFixed(2)} s (baseline: the mean, ${(tsc.timeMs / 1000).toFixed(2)} s)`);
@@ -202,6 +263,10 @@ export async function lspBench(o: LspOptions): Promise<LspFigures> {
       tscMs: tsc.timeMs,
       tscRssKiB: tsc.maxRssKiB,
       tscFiles,
+      firstDiagnosticsWarmMs,
+      codeCache: { first: firstCache, second: secondCache },
+      tsFloorMs: floor.ms,
+      tsFloor: floor.phases,
     };
   } finally {
     await client.stop();

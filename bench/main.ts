@@ -71,11 +71,27 @@ function lspRows(f: LspFigures): Row[] {
   const rows: Row[] = [
     {
       group: "lsp",
-      figure: `initialize → first diagnostics of an opened file, ${at}`,
-      value: ms(f.firstDiagnosticsMs),
-      baseline: "—",
+      figure: `initialize → first diagnostics of an opened file, ${at} (every start after the first: the server's code cache written)`,
+      value: ms(f.firstDiagnosticsWarmMs),
+      baseline: `TypeScript alone typing that file ${ms(f.tsFloorMs)}`,
+      ratio: ratio(f.firstDiagnosticsWarmMs, f.tsFloorMs),
       target: big ? "≤ 2 s" : "—",
-      ...(big ? { pass: f.firstDiagnosticsMs <= 2000 } : {}),
+      ...(big ? { pass: f.firstDiagnosticsWarmMs <= 2000 } : {}),
+    },
+    {
+      group: "lsp",
+      figure: `initialize → first diagnostics of an opened file, ${at} (the first start after an install: no code cache)`,
+      value: ms(f.firstDiagnosticsMs),
+      baseline: `TypeScript alone typing that file ${ms(f.tsFloorMs)}`,
+      ratio: ratio(f.firstDiagnosticsMs, f.tsFloorMs),
+      target: "—",
+    },
+    {
+      group: "lsp",
+      figure: `TypeScript alone typing the opened file (the floor of the rows above: ${f.tsFloor.files} files in its program), ${at}: load / program / bind / check`,
+      value: `${ms(f.tsFloor.loadMs)} / ${ms(f.tsFloor.programMs)} / ${ms(f.tsFloor.bindMs)} / ${ms(f.tsFloor.checkMs)}`,
+      baseline: "—",
+      target: "—",
     },
     {
       group: "lsp",

@@ -29,10 +29,12 @@ const builds = [
   {
     ...common,
     entryPoints: [path.join(root, "server/src/server.ts")],
-    outfile: path.join(root, "dist/server.js"),
+    outfile: path.join(root, "dist/server-main.js"),
     external: ["vscode"],
     alias: { typescript: "@ts-morph/common/dist/typescript.js" },
   },
+  // Its entry, `node dist/server.js --stdio`: loads server-main.js through a V8 code cache (boot.ts).
+  { ...common, entryPoints: [path.join(root, "server/src/boot.ts")], outfile: path.join(root, "dist/server.js"), external: [], sourcemap: false },
   // check / graph / list for the CLI, loaded lazily by runtime/dist/cli.js.
   {
     ...common,

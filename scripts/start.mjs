@@ -50,7 +50,7 @@ if (!opts['no-build']) {
   const r = spawnSync(npm, ['run', 'build'], { cwd: repo, stdio: 'inherit' });
   if (r.status !== 0) die(`the build failed (exit ${r.status ?? r.signal}); fix it and run npm start again`);
 }
-for (const f of ['dist/extension.js', 'dist/server.js', 'runtime/dist/cli.js']) {
+for (const f of ['dist/extension.js', 'dist/server.js', 'dist/server-main.js', 'runtime/dist/cli.js']) {
   if (!fs.existsSync(path.join(repo, f))) die(`${f} is missing: run npm run build`);
 }
 

@@ -38,6 +38,8 @@ export class FlowsmithServer implements vscode.Disposable {
     const env: NodeJS.ProcessEnv = { ...process.env };
     const store = storeDir(workspaceRoot());
     if (store) env.FLOWSMITH_STORE = store;
+    // The server's V8 code cache (server/src/boot.ts): in the extension's own storage.
+    env.FLOWSMITH_CODE_CACHE_DIR ??= vscode.Uri.joinPath(this.context.globalStorageUri, "code-cache").fsPath;
     const serverOptions: ServerOptions = {
       run: { module: this.serverModule, transport: TransportKind.stdio, options: { env } },
       debug: { module: this.serverModule, transport: TransportKind.stdio, options: { env, execArgv: ["--nolazy", "--inspect=6019"] } },

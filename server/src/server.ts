@@ -53,7 +53,7 @@ connection.onInitialize((params): InitializeResult => {
   lensRefreshSupported = params.capabilities.workspace?.codeLens?.refreshSupport === true;
   storeOption = options.store || undefined;
   analysis = new FlowAnalysis(root, { store: storeOption });
-  log(`workspace ${root}, store ${analysis.store.dir}`);
+  log(`workspace ${root}, store ${analysis.store.dir}, code cache ${globalThis.flowsmithCodeCache?.state ?? "off"}`);
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -115,6 +115,12 @@ async function analyzeWorkspace(): Promise<void> {
   }
   log(`analysed ${files.length} flow files in ${Date.now() - started} ms`);
   connection.sendNotification(DidChangeStatus.type, { targets: [] });
+  // Idle now: the next start loads from a code cache that has what this one compiled (boot.ts).
+  const cache = globalThis.flowsmithCodeCache;
+  if (cache && cache.state !== "hit" && cache.state !== "off") {
+    await new Promise((r) => setImmediate(r));
+    guard("writing the code cache", undefined, () => cache.save());
+  }
 }
 
 /** Diagnostics being written (the writer queues each message behind a setImmediate). */

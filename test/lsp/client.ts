@@ -3,6 +3,8 @@
  * talks JSON-RPC over its stdio, the way an editor does.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node";
@@ -17,12 +19,20 @@ export interface Diagnostic {
   message: string;
 }
 
+let codeCacheDir: string | undefined;
+/** The servers' code cache in tests: a directory of this process, not the user's ~/.cache. */
+function testCodeCache(): string {
+  return (codeCacheDir ??= fs.mkdtempSync(path.join(os.tmpdir(), "flowsmith-test-code-cache-")));
+}
+
 export class LspClient {
   readonly connection: MessageConnection;
   readonly diagnostics = new Map<string, Diagnostic[]>();
   /** Every publishDiagnostics, in arrival order. */
   readonly published: { uri: string; diagnostics: Diagnostic[] }[] = [];
   readonly statusNotifications: { targets: string[] }[] = [];
+  /** The server's window/logMessage lines, in arrival order. */
+  readonly logs: string[] = [];
   private readonly waiters: (() => void)[] = [];
   private versions = new Map<string, number>();
   stderr = "";
@@ -39,14 +49,22 @@ export class LspClient {
       this.statusNotifications.push(p);
       this.wake();
     });
-    this.connection.onNotification("window/logMessage", () => undefined);
+    this.connection.onNotification("window/logMessage", (p: { message: string }) => {
+      this.logs.push(p.message);
+      this.wake();
+    });
     this.connection.onRequest("client/registerCapability", () => null);
     this.connection.onRequest("workspace/configuration", () => []);
     this.connection.listen();
   }
 
-  static async start(root: string, initializationOptions: Record<string, unknown> = {}): Promise<LspClient> {
-    const child = spawn(process.execPath, [SERVER, "--stdio"], { cwd: root, stdio: ["pipe", "pipe", "pipe"] });
+  /** `env`: added to this process's (by default the server's code cache goes to a directory of this test process). */
+  static async start(root: string, initializationOptions: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): Promise<LspClient> {
+    const child = spawn(process.execPath, [SERVER, "--stdio"], {
+      cwd: root,
+      env: { ...process.env, FLOWSMITH_CODE_CACHE_DIR: testCodeCache(), ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     const client = new LspClient(child);
     await client.connection.sendRequest("initialize", {
       processId: process.pid,

@@ -37,7 +37,7 @@ function fail(message) {
   process.stderr.write(`ui: ${message}\n`);
   process.exit(2);
 }
-for (const needed of ['dist/extension.js', 'dist/server.js', 'dist/webview/graph.js', 'runtime/dist/cli.js']) {
+for (const needed of ['dist/extension.js', 'dist/server.js', 'dist/server-main.js', 'dist/webview/graph.js', 'runtime/dist/cli.js']) {
   if (!fs.existsSync(path.join(repo, needed))) fail(`${needed} is missing: run npm run build first`);
 }
 if (!fs.existsSync(DEFAULT_CODE_SERVER)) fail('code-server is not installed: run scripts/setup-vscode-test.sh');
