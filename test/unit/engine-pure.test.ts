@@ -234,3 +234,30 @@ describe("time stamps", () => {
     for (const t of times) assert.equal(isoTime(t), new Date(t).toISOString(), String(t));
   });
 });
+
+describe("task speed (whether a task starts without a running state)", () => {
+  test("fast by the majority of its last 5 attempts, not by its slowest", async () => {
+    const { TaskSpeed } = await import("../../runtime/src/engine/run.ts");
+    const speed = new TaskSpeed();
+    assert.equal(speed.fast, false, "unknown before any attempt");
+    speed.add(1);
+    assert.equal(speed.fast, true);
+    speed.add(500);
+    assert.equal(speed.fast, false, "one fast and one slow: not known fast");
+    speed.add(2);
+    speed.add(3);
+    assert.equal(speed.fast, true, "one slow attempt among four");
+    speed.add(400);
+    assert.equal(speed.fast, true, "two of five");
+    speed.add(300);
+    assert.equal(speed.fast, false, "three of the last five are slow");
+    for (let i = 0; i < 3; i++) speed.add(1);
+    assert.equal(speed.fast, true, "the slow ones age out");
+    const slow = new TaskSpeed();
+    slow.add(25);
+    assert.equal(slow.fast, false);
+    slow.add(20);
+    slow.add(20);
+    assert.equal(slow.fast, true, "20 ms is still fast");
+  });
+});

@@ -4,6 +4,8 @@
  * Each test has its own workspace (and so its own store), so the tests run concurrently.
  */
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, test } from "node:test";
 import {
   assertCleanError,
@@ -433,5 +435,49 @@ export const wf = workflow(() => {
     assert.deepEqual(startedNodes(second.stdout), ["kind"]);
     const cached = JSON.parse((await ws.cli(["results", second.runId, "--node", "kind"])).stdout);
     assert.deepEqual(fresh, cached);
+  });
+
+  test("one slow attempt of a fast task does not make every later node record a running state", async (t) => {
+    // A task known to be fast starts without a "running" node state and without a message to
+    // the store writer; one attempt stretched past the bound (a GC pause, a busy machine — here a
+    // 60 ms busy wait) must not turn the rest of the run into one state line and message per node.
+    const ws = makeWorkspace(t);
+    ws.write(
+      "fan.ts",
+      `import { task, workflow } from "flowsmith";
+export const src = task(async () => ({ x: 1 }));
+export const step = task(async ({ x, i }: { x: number; i: number }) => {
+  if (i === 20) for (const end = Date.now() + 60; Date.now() < end; );
+  return { y: x + i };
+});
+export const fan = workflow(() => {
+  const s = src();
+  const ys = [];
+  for (let i = 1; i <= 60; i++) ys.push(step({ x: s.x, i }, { as: \`n\${i}\` }).y);
+  return { ys };
+});
+`,
+    );
+    const run = await runOk(ws, ["fan.ts#fan"]);
+    assert.match(run.stdout, /61 ran successfully/);
+    const stateDir = ws.path(".flowsmith/state");
+    const running: string[] = [];
+    for (const dir of fs.readdirSync(stateDir)) {
+      for (const file of fs.readdirSync(path.join(stateDir, dir))) {
+        for (const line of fs.readFileSync(path.join(stateDir, dir, file), "utf8").split("\n")) {
+          if (!line.trim()) continue;
+          const entry = JSON.parse(line) as { state?: { node: string; status: string } };
+          if (entry.state?.status === "running") running.push(entry.state.node);
+        }
+      }
+    }
+    // Before any attempt of a task has ended it is not known fast: src and the first steps
+    // started together (concurrency 4) record "running". The busy wait stretches the attempts
+    // going on beside it too (they resume after it), so a few steps right after it may record
+    // one; none once the slow attempts are a minority of the last five again.
+    const late = running.filter((n) => /^n\d+$/.test(n) && Number(n.slice(1)) > 30);
+    assert.deepEqual(late, [], `running states recorded long after the slow attempt: ${running.join(", ")}`);
+    assert.ok(running.length <= 12, `running states: ${running.join(", ")}`);
+    assert.deepEqual(await statuses(ws, "fan.ts#fan"), Object.fromEntries([["src", "complete"], ...Array.from({ length: 60 }, (_, i) => [`n${i + 1}`, "complete"])]));
   });
 });
