@@ -1,7 +1,8 @@
 // The floor of "initialize → first diagnostics of an opened file": TypeScript alone, doing what
 // any analysis that types the opened file must — load the compiler (through a V8 code cache, as
 // the server's boot.ts does on every start after the first), build the program of the opened
-// file's imports with the workspace's tsconfig, bind it, and check that one file. No LSP, no
+// file's imports with the workspace's tsconfig (parsed as tsc parses: no JSDoc in TypeScript
+// files), bind it, and check that one file. No LSP, no
 // Flowsmith code. Prints one JSON line of phase times (ms); the caller times the whole process.
 //
 //   node bench/lib/ts-floor.cjs TYPESCRIPT_JS CACHE_FILE WORKSPACE OPENED_FILE
@@ -27,7 +28,10 @@ script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(ts
 const ts = mod.exports;
 const t1 = performance.now();
 const config = ts.getParsedCommandLineOfConfigFile(path.join(root, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
-const program = ts.createProgram([path.resolve(root, opened)], config.options);
+// Parsed as tsc parses (JSDoc only where it carries types: in JavaScript files).
+const host = ts.createCompilerHost(config.options);
+host.jsDocParsingMode = ts.JSDocParsingMode.ParseForTypeErrors;
+const program = ts.createProgram([path.resolve(root, opened)], config.options, host);
 const t2 = performance.now();
 program.getTypeChecker();
 const t3 = performance.now();
