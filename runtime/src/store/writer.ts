@@ -370,25 +370,32 @@ export class StoreWriter {
       if (then?.journal && then.line) this.appendNow(then.journal, then.line);
       return Promise.resolve();
     }
+    // The text, the path and the line are copied into the batch at once: nothing that waits for
+    // the write may hold them (with thousands of outputs in flight, they were most of the heap
+    // that each garbage collection had to copy).
+    const chars = text.length;
     this.objectsInFlight++;
-    this.charsInFlight += text.length;
-    return new Promise<void>((resolve, reject) => {
-      const settle = () => {
-        this.objectsInFlight--;
-        this.charsInFlight -= text.length;
-      };
-      this.enqueue(
-        OBJECT,
-        file,
-        then?.journal ?? "",
-        then?.line ?? "",
-        text,
-        {
-          resolve: () => (settle(), resolve()),
-          reject: (e) => (settle(), reject(e)),
+    this.charsInFlight += chars;
+    let waiter!: Waiter;
+    const written = new Promise<void>((resolve, reject) => {
+      waiter = {
+        resolve: () => {
+          this.objectWritten(chars);
+          resolve();
         },
-      );
+        reject: (e) => {
+          this.objectWritten(chars);
+          reject(e);
+        },
+      };
     });
+    this.enqueue(OBJECT, file, then?.journal ?? "", then?.line ?? "", text, waiter);
+    return written;
+  }
+
+  private objectWritten(chars: number): void {
+    this.objectsInFlight--;
+    this.charsInFlight -= chars;
   }
 
   /**
