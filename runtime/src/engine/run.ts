@@ -328,6 +328,19 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
     emit({ type: "node-log", runId, node: inst.node.id, ...(inst.variant !== undefined ? { variant: inst.variant } : {}), line: written });
   };
 
+  /**
+   * Track an output being made durable; `release` (its lock) once it is. Made out here so that
+   * what waits for the write does not keep the attempt's scope (its ctx and closures) alive.
+   */
+  const whenStored = (durable: Promise<void>, release: () => void) => {
+    inFlight.add(durable);
+    const stored = () => {
+      release();
+      inFlight.delete(durable);
+    };
+    durable.then(stored, stored);
+  };
+
   /** Run one node's task (with retries) and store its output under `key`. */
   const execute = async (inst: Instance, key: string, resolver: InputResolver): Promise<Upstream> => {
     const { node } = inst;
@@ -414,12 +427,7 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
           const complete = nodeState(inst, "complete", { finishedAt, durationMs: finished - started });
           // (Its failure is reported by the node that awaits it; the handler here marks it handled.)
           const durable = store.commitOutput(out, writer, { journal, line: stateLine(complete) });
-          inFlight.add(durable);
-          const stored = () => {
-            release();
-            inFlight.delete(durable);
-          };
-          durable.then(stored, stored);
+          whenStored(durable, release);
           unlockLater = true;
           return { key, meta: out.meta, value: { v: out.stored }, durable, finishedAt, finishedMs: finished };
         } catch (error) {
