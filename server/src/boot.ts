@@ -18,6 +18,7 @@ import Module from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as vm from "node:vm";
+import { writeFileAtomic } from "../../runtime/src/store/files.js";
 
 export interface CodeCache {
   /** Write the cache now if it is missing or was rejected (a no-op otherwise, and after the first call). */
@@ -50,12 +51,14 @@ function runScript(script: vm.Script): void {
   wrapper.call(mod.exports, mod.exports, require, mod, MAIN, path.dirname(MAIN));
 }
 
+/** The bundle as a plain module, without a cache. */
+function loadPlain(): void {
+  globalThis.flowsmithCodeCache = { save() {}, state: "off" };
+  require(MAIN);
+}
+
 function boot(): void {
-  if (process.env.FLOWSMITH_CODE_CACHE === "off") {
-    globalThis.flowsmithCodeCache = { save() {}, state: "off" };
-    require(MAIN);
-    return;
-  }
+  if (process.env.FLOWSMITH_CODE_CACHE === "off") return loadPlain();
   let source: string;
   let script: vm.Script;
   let file: string;
@@ -79,9 +82,7 @@ function boot(): void {
     }
     script = new vm.Script(Module.wrap(source), { filename: MAIN, cachedData });
   } catch {
-    globalThis.flowsmithCodeCache = { save() {}, state: "off" };
-    require(MAIN);
-    return;
+    return loadPlain();
   }
   const state = cachedData === undefined ? "miss" : script.cachedDataRejected ? "rejected" : "hit";
   let saved = state === "hit";
@@ -92,12 +93,9 @@ function boot(): void {
       saved = true;
       try {
         // After the first sweep: the cache then holds what was compiled lazily meanwhile too.
-        const data = script.createCachedData();
         const dir = path.dirname(file);
         fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-        const tmp = `${file}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, data, { mode: 0o600 });
-        fs.renameSync(tmp, file);
+        writeFileAtomic(file, script.createCachedData(), false, 0o600);
         // Caches of other builds are dead weight (one per bundle and Node version).
         for (const name of fs.readdirSync(dir)) {
           if (/^server-[0-9a-f]{20}\.v8cache$/.test(name) && name !== path.basename(file)) fs.rmSync(path.join(dir, name), { force: true });

@@ -115,9 +115,10 @@ async function analyzeWorkspace(): Promise<void> {
   }
   log(`analysed ${files.length} flow files in ${Date.now() - started} ms`);
   connection.sendNotification(DidChangeStatus.type, { targets: [] });
-  // Idle now: the next start loads from a code cache that has what this one compiled (boot.ts).
+  // Idle now: the next start loads from a code cache that has what this one compiled (boot.ts;
+  // save() does nothing when the cache was used, is off, or was written already).
   const cache = globalThis.flowsmithCodeCache;
-  if (cache && cache.state !== "hit" && cache.state !== "off") {
+  if (cache) {
     await new Promise((r) => setImmediate(r));
     guard("writing the code cache", undefined, () => cache.save());
   }

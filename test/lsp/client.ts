@@ -22,7 +22,11 @@ export interface Diagnostic {
 let codeCacheDir: string | undefined;
 /** The servers' code cache in tests: a directory of this process, not the user's ~/.cache. */
 function testCodeCache(): string {
-  return (codeCacheDir ??= fs.mkdtempSync(path.join(os.tmpdir(), "flowsmith-test-code-cache-")));
+  if (!codeCacheDir) {
+    const dir = (codeCacheDir = fs.mkdtempSync(path.join(os.tmpdir(), "flowsmith-test-code-cache-")));
+    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+  return codeCacheDir;
 }
 
 export class LspClient {

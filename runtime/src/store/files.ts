@@ -22,20 +22,21 @@ function tmpName(file: string): string {
   return `${file}.${process.pid}.${(tmpCounter++).toString(36)}.tmp`;
 }
 
-export function writeFileAtomic(file: string, data: string, durable = true): void {
+/** `mode`: the new file's permissions (default: 0666 less the umask). */
+export function writeFileAtomic(file: string, data: string | Uint8Array, durable = true, mode?: number): void {
   const dir = path.dirname(file);
   ensureDir(dir);
   const tmp = tmpName(file);
   let fd: number | undefined;
   try {
     try {
-      fd = fs.openSync(tmp, "w");
+      fd = fs.openSync(tmp, "w", mode);
     } catch (error) {
       // The directory went away under us (a reset, a cleanup): make it again once.
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
       knownDirs.delete(dir);
       ensureDir(dir);
-      fd = fs.openSync(tmp, "w");
+      fd = fs.openSync(tmp, "w", mode);
     }
     // writeFileSync on a descriptor loops until every byte is written (writeSync may write part).
     fs.writeFileSync(fd, data);
