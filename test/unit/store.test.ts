@@ -525,9 +525,29 @@ describe("store writer: group commit", { concurrency: 1 }, () => {
     await writer.close();
     assert.equal(results[0].status, "fulfilled");
     assert.equal(results[1].status, "rejected");
+    assert.equal(writer.charsInFlight, 0, "stored or failed, neither is in flight any more");
     assert.deepEqual(store.readOutput(key(1))?.value, { i: 1 });
     const nodes = fs.readFileSync(journal, "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { state: NodeState }).state.node);
     assert.deepEqual(nodes, ["a"], "only the stored output's state");
+  });
+
+  test("when the writer thread dies, what waits for it fails and none of it stays counted in flight", async (t) => {
+    const { store, key } = setup(t);
+    // A sync that takes 5 s: the outputs are still waiting for it when the thread is ended.
+    const slowSync = path.join(store.dir, "..", "slow-sync.sh");
+    fs.writeFileSync(slowSync, "#!/bin/sh\nsleep 5\n", { mode: 0o755 });
+    const writer = new StoreWriter({ grouping: "always", directObjects: 0, syncCommand: slowSync });
+    const out = store.prepareOutput(key(1), { i: 1 }, meta0("a"));
+    const pending = store.commitOutput(out, writer);
+    writer.flush();
+    assert.ok(writer.charsInFlight > 0, "the output is in flight");
+    await new Promise((r) => setTimeout(r, 300));
+    const worker = (writer as unknown as { workers: ({ terminate(): Promise<number> } | undefined)[] }).workers[0];
+    assert.ok(worker, "a worker took the output");
+    await worker.terminate();
+    await assert.rejects(pending, /store writer stopped/);
+    assert.equal(writer.charsInFlight, 0, "the engine would otherwise hold new tasks back for good");
+    assert.equal(store.readOutput(key(1)), undefined, "nothing incomplete looks complete");
   });
   const meta0 = (node: string) => ({ task: "t", fingerprint: "f", createdAt: new Date(0).toISOString(), runId: "r", node, durationMs: 0 });
 });

@@ -248,6 +248,8 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
   /** Outputs handed downstream but not yet on disk; the scheduler waits below MAX_OUTPUT_WRITES. */
   let writesInFlight = 0;
   let onWriteSettled = () => {};
+  /** Called when the last of them is (the end of the run waits for it). */
+  let whenWritesDone: (() => void) | undefined;
   const logDir = path.join(store.runDir(runId), "logs");
   fs.mkdirSync(logDir, { recursive: true });
 
@@ -259,14 +261,9 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
   const priorStates = store.readTargetStates(prepared.target);
   /** A journal of this target is damaged: the run folds them all when it ends, which drops it. */
   const damagedStates = store.problems.length > problemsBefore;
-  /** Store writes still in flight (outputs): the run ends after all of them. */
+  /** Outputs of recomputed upstream nodes still being written (see recovered): the run ends after them. */
   const inFlight = new Set<Promise<unknown>>();
   const writeProblems: string[] = [];
-  const track = (p: Promise<unknown>) => {
-    inFlight.add(p);
-    const done = () => inFlight.delete(p);
-    p.then(done, done);
-  };
 
   // One shape for every state (absent fields are undefined, which JSON leaves out): JSON.stringify
   // of objects of one shape is about twice as fast as of objects built with conditional spreads.
@@ -328,20 +325,16 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
     emit({ type: "node-log", runId, node: inst.node.id, ...(inst.variant !== undefined ? { variant: inst.variant } : {}), line: written });
   };
 
-  /**
-   * Track an output being made durable; `release` (its lock) once it is. Made out here so that
-   * what waits for the write does not keep the attempt's scope (its ctx and closures) alive.
-   */
-  const whenStored = (durable: Promise<void>, release: () => void) => {
-    inFlight.add(durable);
-    const stored = () => {
-      release();
-      inFlight.delete(durable);
-    };
-    durable.then(stored, stored);
+  /** `key` is no longer being computed by this run: its lock (if any) goes. */
+  const release = (key: string) => {
+    computing.delete(key);
+    if (held.delete(key)) store.unlock(key);
   };
 
-  /** Run one node's task (with retries) and store its output under `key`. */
+  /**
+   * Run one node's task (with retries) and store its output under `key`. When the output is being
+   * written (`durable` in the result), the caller releases `key` once it is stored.
+   */
   const execute = async (inst: Instance, key: string, resolver: InputResolver): Promise<Upstream> => {
     const { node } = inst;
     // Another run computing the same key: wait for it and use its output.
@@ -351,10 +344,6 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
     }
     if (sharing) held.add(key);
     computing.add(key);
-    const release = () => {
-      computing.delete(key);
-      if (held.delete(key)) store.unlock(key);
-    };
     let unlockLater = false;
     try {
       // Another run may have finished it just before we took the lock.
@@ -427,7 +416,6 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
           const complete = nodeState(inst, "complete", { finishedAt, durationMs: finished - started });
           // (Its failure is reported by the node that awaits it; the handler here marks it handled.)
           const durable = store.commitOutput(out, writer, { journal, line: stateLine(complete) });
-          whenStored(durable, release);
           unlockLater = true;
           return { key, meta: out.meta, value: { v: out.stored }, durable, finishedAt, finishedMs: finished };
         } catch (error) {
@@ -443,7 +431,7 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
       }
       throw lastError;
     } finally {
-      if (!unlockLater) release();
+      if (!unlockLater) release(key);
     }
   };
 
@@ -471,36 +459,59 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
     log(up, "its stored output was missing or corrupt: recomputing it");
     const upResolver = new InputResolver(store, (id) => up.deps.find((d) => d.node.id === id)?.upstream);
     sharedByKey.delete(upKey);
-    up.upstream = await withRecovery(up, () => execute(up, upKey, upResolver));
+    const again = await withRecovery(up, () => execute(up, upKey, upResolver));
+    up.upstream = again;
+    if (again.durable) {
+      const durable = again.durable;
+      inFlight.add(durable);
+      const stored = () => {
+        release(upKey);
+        inFlight.delete(durable);
+      };
+      durable.then(stored, stored);
+    }
     up.record.cached = false;
     if (inst.record.cacheKey) sharedByKey.delete(inst.record.cacheKey);
     return true;
   };
 
   /**
-   * Record an instance's completion (`complete`) once `own` (its output being stored; false if
-   * that failed) and its upstream nodes' completions are done — at once when nothing is pending.
+   * Record an instance's completion (`complete`) once `own` (its output being stored) and its
+   * upstream nodes' completions are done — at once when nothing is pending. `stored` is told how
+   * `own` went (an error, or undefined) and says whether the node can still complete. One promise
+   * per node waits for all that (10,000 nodes can be in flight: each promise, closure and context
+   * kept per node is copied by every garbage collection while they are).
    */
-  const afterUpstream = (inst: Instance, complete: () => void, own?: Promise<boolean>) => {
+  const afterUpstream = (inst: Instance, complete: () => void, own?: Promise<void>, stored?: (error?: unknown) => boolean) => {
     let pending: Promise<void>[] | undefined;
     for (const d of inst.deps) if (d.finalized) (pending ??= []).push(d.finalized);
     if (!own && !pending) return complete();
     writesInFlight++;
-    const waited: Promise<boolean | undefined> = pending ? Promise.all([own, ...pending]).then(([ok]) => ok) : own!;
-    const p: Promise<void> = waited.then((ok) => {
-      // An upstream node whose output could not be stored after this one started: this one
-      // counts as skipped, as if it had waited (its output, stored by content, does no harm).
-      const failed = inst.deps.find((d) => d.record.status === "failed" || d.record.status === "skipped");
-      if (failed && ok !== false) {
-        writeState(inst, "skipped", { error: `upstream ${failed.node.id} did not complete` });
-        finish(inst, "skipped", { error: `upstream ${failed.node.id} did not complete` });
-      } else if (ok !== false) complete();
-      if (inst.finalized === p) inst.finalized = undefined;
-      writesInFlight--;
-      onWriteSettled();
-    });
+    const settle = (ok: boolean) => {
+      try {
+        // An upstream node whose output could not be stored after this one started: this one
+        // counts as skipped, as if it had waited (its output, stored by content, does no harm).
+        const failed = inst.deps.find((d) => d.record.status === "failed" || d.record.status === "skipped");
+        if (failed && ok) {
+          writeState(inst, "skipped", { error: `upstream ${failed.node.id} did not complete` });
+          finish(inst, "skipped", { error: `upstream ${failed.node.id} did not complete` });
+        } else if (ok) complete();
+      } catch (error) {
+        writeProblems.push(`could not record ${inst.node.id} as finished: ${errorMessage(error)}`);
+      } finally {
+        if (inst.finalized === p) inst.finalized = undefined;
+        if (--writesInFlight === 0) whenWritesDone?.();
+        onWriteSettled();
+      }
+    };
+    const ownOk = (error?: unknown) => (stored ? stored(error) : error === undefined);
+    const p: Promise<void> = !pending
+      ? own!.then(
+          () => settle(ownOk()),
+          (error: unknown) => settle(ownOk(error ?? new Error("unknown error"))),
+        )
+      : Promise.all([own?.then(() => ownOk(), (error: unknown) => ownOk(error ?? new Error("unknown error"))), ...pending]).then(([ok]) => settle(ok !== false));
     inst.finalized = p;
-    track(p);
   };
 
   const process1 = async (inst: Instance) => {
@@ -580,18 +591,18 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
       };
       // Downstream nodes may start now; this one is complete when its output is on disk, and
       // after its upstream nodes are (no node is ever shown complete before its upstream).
-      const stored = upstream.durable?.then(
-        () => true,
-        (error: unknown) => {
-          const message = `its output could not be stored: ${errorMessage(error)}`;
-          log(inst, message);
-          const finishedAt = isoTime(Date.now());
-          writeState(inst, "failed", { finishedAt, error: message });
-          finish(inst, "failed", { finishedAt, error: message });
-          return false;
-        },
-      );
-      afterUpstream(inst, done, stored);
+      const stored = (error?: unknown) => {
+        // The node that computed it releases its key (its lock, if any) once it is on disk.
+        if (isOwner) release(key);
+        if (error === undefined) return true;
+        const message = `its output could not be stored: ${errorMessage(error)}`;
+        log(inst, message);
+        const finishedAt = isoTime(Date.now());
+        writeState(inst, "failed", { finishedAt, error: message });
+        finish(inst, "failed", { finishedAt, error: message });
+        return false;
+      };
+      afterUpstream(inst, done, upstream.durable, stored);
     } catch (error) {
       if (error instanceof UpstreamCorrupt && !stopper.signal.aborted) throw error;
       const finishedMs = Date.now();
@@ -674,6 +685,7 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
     pump();
   });
   // Outputs and states still being written: the run is over when they are on disk.
+  if (writesInFlight > 0) await new Promise<void>((resolve) => (whenWritesDone = resolve));
   while (inFlight.size) await Promise.allSettled([...inFlight]);
 
   clearInterval(poll);

@@ -274,6 +274,8 @@ const HEADER = 17;
 interface Waiter {
   resolve: () => void;
   reject: (e: Error) => void;
+  /** An output's size in characters (charsInFlight), when the request is one. */
+  chars?: number;
 }
 
 /** A worker's answer to one batch: the requests (by index) that failed. */
@@ -373,29 +375,26 @@ export class StoreWriter {
     // The text, the path and the line are copied into the batch at once: nothing that waits for
     // the write may hold them (with thousands of outputs in flight, they were most of the heap
     // that each garbage collection had to copy).
+    // (The waiter is the promise's own functions and the size: no closures of its own per output.)
     const chars = text.length;
     this.objectsInFlight++;
     this.charsInFlight += chars;
     let waiter!: Waiter;
     const written = new Promise<void>((resolve, reject) => {
-      waiter = {
-        resolve: () => {
-          this.objectWritten(chars);
-          resolve();
-        },
-        reject: (e) => {
-          this.objectWritten(chars);
-          reject(e);
-        },
-      };
+      waiter = { resolve, reject, chars };
     });
     this.enqueue(OBJECT, file, then?.journal ?? "", then?.line ?? "", text, waiter);
     return written;
   }
 
-  private objectWritten(chars: number): void {
-    this.objectsInFlight--;
-    this.charsInFlight -= chars;
+  /** A request answered: an output's size leaves what is in flight, then its waiter is told. */
+  private answer(w: Waiter, error?: Error): void {
+    if (w.chars !== undefined) {
+      this.objectsInFlight--;
+      this.charsInFlight -= w.chars;
+    }
+    if (error) w.reject(error);
+    else w.resolve();
   }
 
   /**
@@ -496,10 +495,7 @@ export class StoreWriter {
       this.sent.delete(seq);
       const failed = new Map(errors.map(([index, message, code]) => [index, Object.assign(new Error(message), { code })]));
       waiters.forEach((w, index) => {
-        if (!w) return;
-        const error = failed.get(index);
-        if (error) w.reject(error);
-        else w.resolve();
+        if (w) this.answer(w, failed.get(index));
       });
     });
     worker.on("error", (error) => this.failAll(error));
@@ -509,7 +505,7 @@ export class StoreWriter {
   }
 
   private failAll(error: Error): void {
-    for (const waiters of this.sent.values()) for (const w of waiters) w?.reject(error);
+    for (const waiters of this.sent.values()) for (const w of waiters) if (w) this.answer(w, error);
     this.sent.clear();
   }
 }
