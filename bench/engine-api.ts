@@ -36,6 +36,36 @@ export interface ApiFigures {
   repeats: number;
   ioRunsMs: number[];
   coldRunsMs: number[];
+  /** CPU time used during each of those runs: by the process's main thread (Linux) and by all its threads. */
+  ioCpu: CpuUse[];
+  coldCpu: CpuUse[];
+}
+
+export interface CpuUse {
+  /** The calling (main) thread's time on a core, ms; NaN where /proc/thread-self/schedstat is missing. */
+  mainMs: number;
+  /** All threads of the process (process.cpuUsage: user + system), ms. */
+  allMs: number;
+}
+
+/** CPU time used so far by this thread and by the whole process. */
+function cpuNow(): CpuUse {
+  let mainMs = NaN;
+  try {
+    mainMs = Number(fs.readFileSync("/proc/thread-self/schedstat", "utf8").split(" ")[0]) / 1e6;
+  } catch {
+    // not Linux
+  }
+  const u = process.cpuUsage();
+  return { mainMs, allMs: (u.user + u.system) / 1000 };
+}
+
+/** What `work` used of the CPU (see CpuUse). */
+async function cpuOf(work: () => Promise<void>): Promise<CpuUse> {
+  const a = cpuNow();
+  await work();
+  const b = cpuNow();
+  return { mainMs: b.mainMs - a.mainMs, allMs: b.allMs - a.allMs };
 }
 
 // ---- the floors -----------------------------------------------------------------------------------
@@ -190,6 +220,8 @@ export async function apiChild(dir: string, shape: EngineShape, nodes: number, s
   const durable: number[] = [];
   const writeFloor: number[] = [];
   const colds: number[] = [];
+  const ioCpu: CpuUse[] = [];
+  const coldCpu: CpuUse[] = [];
   const scratch: string[] = [];
   let coldRan = NaN;
   let coldPrepared = prepared;
@@ -209,13 +241,14 @@ export async function apiChild(dir: string, shape: EngineShape, nodes: number, s
     const ioFloor = async () => {
       settleDisk();
       t = now();
-      await floorRun(floorNodes, ENGINE_CONCURRENCY, ioDir);
+      ioCpu.push(await cpuOf(() => floorRun(floorNodes, ENGINE_CONCURRENCY, ioDir).then(() => {})));
       io.push(now() - t);
     };
     const coldRun = async () => {
       settleDisk();
       t = now();
-      const cold = await runWorkflow(coldPrepared, { concurrency: ENGINE_CONCURRENCY });
+      let cold!: Awaited<ReturnType<typeof runWorkflow>>;
+      coldCpu.push(await cpuOf(async () => void (cold = await runWorkflow(coldPrepared, { concurrency: ENGINE_CONCURRENCY }))));
       colds.push(now() - t);
       assert(cold.status === "complete", `cold engine run of ${shape}: ${cold.status} ${cold.error ?? ""}`);
       coldRan = cold.summary?.ranSuccessfully ?? NaN;
@@ -263,6 +296,8 @@ export async function apiChild(dir: string, shape: EngineShape, nodes: number, s
     repeats: REPEATS,
     ioRunsMs: io,
     coldRunsMs: colds,
+    ioCpu,
+    coldCpu,
     cachedEncountered: cached.summary?.completeEncountered ?? NaN,
   };
   assert(out.coldRan === nodes, `cold engine run of ${shape} ran ${out.coldRan} nodes`);
