@@ -15,7 +15,7 @@ import { engineBench, type ApiFigures, type EngineFigures } from "./engine.js";
 import { editedText, generateWorkspace } from "./generate.js";
 import { graphBench, type GraphFigures } from "./graph.js";
 import { formatTable, ratio, writeResults, type Row } from "./lib/report.js";
-import { assert, CLI, machine, mib, ms, now, REPO, requireBuilt, run, SERVER, tempDir } from "./lib/util.js";
+import { assert, CLI, machine, median, mib, ms, now, REPO, requireBuilt, run, SERVER, tempDir } from "./lib/util.js";
 import { lspBench, type LspFigures } from "./lsp.js";
 
 const smoke = process.argv.includes("--smoke");
@@ -146,11 +146,6 @@ function lspRows(f: LspFigures): Row[] {
     ...(big ? { pass: f.peakRssKiB <= 1.2 * f.tscRssKiB } : {}),
   });
   return rows;
-}
-
-/** The middle value (the upper one of an even count). */
-function median(xs: number[]): number {
-  return xs.slice().sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 }
 
 function engineRows(f: EngineFigures): Row[] {

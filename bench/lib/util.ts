@@ -30,6 +30,7 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
 }
 
+/** The middle value (the lower of the two middle ones of an even count: the benchmarks time odd counts). */
 export function median(values: number[]): number {
   return percentile(values, 50);
 }
