@@ -20,6 +20,8 @@ import {
   statuses,
   tally,
 } from "./helpers/workspace.ts";
+import { prepare } from "../../runtime/src/engine/prepare.ts";
+import { runWorkflow } from "../../runtime/src/engine/run.ts";
 
 const PIPE = "pipeline.ts#pipeline";
 const ALL_COMPLETE = { "get-data": "complete", preprocess: "complete", train: "complete" };
@@ -477,7 +479,42 @@ export const fan = workflow(() => {
     // one; none once the slow attempts are a minority of the last five again.
     const late = running.filter((n) => /^n\d+$/.test(n) && Number(n.slice(1)) > 30);
     assert.deepEqual(late, [], `running states recorded long after the slow attempt: ${running.join(", ")}`);
-    assert.ok(running.length <= 12, `running states: ${running.join(", ")}`);
+    // (The old rule gave every node after the slow attempt one: 45 or more. The bound leaves room
+    // for a busy machine stretching a few more attempts past 20 ms: 13 were seen under load.)
+    assert.ok(running.length < 30, `running states: ${running.join(", ")}`);
     assert.deepEqual(await statuses(ws, "fan.ts#fan"), Object.fromEntries([["src", "complete"], ...Array.from({ length: 60 }, (_, i) => [`n${i + 1}`, "complete"])]));
+  });
+
+  test("outputs that cannot be stored and a listener that throws meanwhile: the run still ends, failed, naming both", { timeout: 60_000 }, async (t) => {
+    // Through the engine API (only there is a listener given). Every output write fails (the
+    // store's objects/ is a file); recording that calls the listener, which throws. The run must
+    // neither wait forever for the outputs nor call the nodes complete.
+    const ws = makeWorkspace(t);
+    ws.write(
+      "two.ts",
+      `import { task, workflow } from "flowsmith";
+export const a = task(async () => ({ x: 1 }));
+export const b = task(async ({ x }: { x: number }) => ({ y: x + 1 }));
+export const two = workflow(() => {
+  const first = a();
+  return { y: b({ x: first.x }).y };
+});
+`,
+    );
+    const store = ws.path(".store");
+    fs.mkdirSync(store, { recursive: true });
+    fs.writeFileSync(path.join(store, "objects"), "in the way");
+    const prepared = prepare("two.ts#two", { cwd: ws.dir, store });
+    const run = await runWorkflow(prepared, {
+      onEvent: (e) => {
+        if (e.type === "node-log") throw new Error("listener broke");
+      },
+    });
+    assert.equal(run.status, "failed");
+    assert.match(run.error ?? "", /could not record a as stored: listener broke/);
+    const a = run.nodes.find((n) => n.id === "a");
+    assert.equal(a?.status, "failed");
+    assert.match(a?.error ?? "", /its output could not be stored/);
+    assert.ok(!run.nodes.some((n) => n.status === "complete"), "nothing whose output is missing is complete");
   });
 });

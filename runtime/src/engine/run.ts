@@ -504,13 +504,27 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
         onWriteSettled();
       }
     };
-    const ownOk = (error?: unknown) => (stored ? stored(error) : error === undefined);
+    // What `own` came to. Never throws: a bookkeeping failure (a full disk under the run record)
+    // is reported with the run, and the count above still comes down — the run waits for it.
+    const ownOk = (error?: unknown): boolean => {
+      try {
+        return stored ? stored(error) : error === undefined;
+      } catch (problem) {
+        writeProblems.push(`could not record ${inst.node.id} as stored: ${errorMessage(problem)}`);
+        if (error !== undefined) Object.assign(inst.record, { status: "failed", error: `its output could not be stored: ${errorMessage(error)}` });
+        return error === undefined;
+      }
+    };
+    const ownFailed = (error: unknown) => ownOk(error ?? new Error("unknown error"));
     const p: Promise<void> = !pending
       ? own!.then(
           () => settle(ownOk()),
-          (error: unknown) => settle(ownOk(error ?? new Error("unknown error"))),
+          (error: unknown) => settle(ownFailed(error)),
         )
-      : Promise.all([own?.then(() => ownOk(), (error: unknown) => ownOk(error ?? new Error("unknown error"))), ...pending]).then(([ok]) => settle(ok !== false));
+      : Promise.all([own?.then(() => ownOk(), ownFailed), ...pending]).then(
+          ([ok]) => settle(ok !== false),
+          () => settle(false),
+        );
     inst.finalized = p;
   };
 
