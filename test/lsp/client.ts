@@ -86,13 +86,13 @@ export class LspClient {
   }
 
   /** Wait until `predicate` holds, re-checked on every notification; fails with `what` on timeout. */
-  async waitFor<T>(what: string, predicate: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  async waitFor<T>(what: string | (() => string), predicate: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = predicate();
       if (value) return value;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}`);
+      if (left <= 0) throw new Error(`timed out waiting for ${typeof what === "function" ? what() : what}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.min(left, 250));
         this.waiters.push(() => {

@@ -86,7 +86,12 @@ function show(ds: Diagnostic[]): string {
 
 /** Wait for a publish of `file`'s diagnostics that satisfies `ok` (later publishes replace earlier ones). */
 function diagnosticsWhere(file: string, what: string, ok: (ds: Diagnostic[]) => boolean): Promise<Diagnostic[]> {
-  return client.waitFor(`${what} (last: ${show(client.diagnostics.get(client.uri(file)) ?? [])})`, () => {
+  // (What was last published is told at the timeout, not as it was when the wait began.)
+  const last = () => {
+    const ds = client.diagnostics.get(client.uri(file));
+    return `${what} (last: ${!ds ? "nothing published" : ds.length ? show(ds) : "published with none"})`;
+  };
+  return client.waitFor(last, () => {
     const ds = client.diagnostics.get(client.uri(file));
     return ds && ok(ds) ? ds : undefined;
   });
