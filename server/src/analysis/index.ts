@@ -46,6 +46,13 @@ export class FlowAnalysis {
   readonly store: Store;
   private readonly indexes = new Map<string, FileIndex>();
   private readonly analyses = new Map<string, { text: string; result: FileAnalysis; dependsOn: Set<string> }>();
+  /**
+   * What each file's last analysis depended on, and the reverse. Kept when analyses are dropped:
+   * an edit drops the analyses of the files that import the edited one, and those files must still
+   * be known as its dependents afterwards, to be re-analysed and re-published.
+   */
+  private readonly lastDependsOn = new Map<string, Set<string>>();
+  private readonly dependentsOf = new Map<string, Set<string>>();
   private readonly fingerprintHost: FingerprintHost;
   private readonly fingerprints: FingerprintCache;
 
@@ -77,11 +84,13 @@ export class FlowAnalysis {
   closeText(file: string): void {
     this.project.closeText(file);
     this.invalidate(file);
+    this.forgetIfGone(file);
   }
 
   fileChanged(file: string): void {
     this.project.refreshFromDisk(file);
     this.invalidate(file);
+    this.forgetIfGone(file);
   }
 
   /**
@@ -92,9 +101,32 @@ export class FlowAnalysis {
     this.analyses.delete(file);
   }
 
-  /** Files whose analysis depends on `file` (they must be re-analysed and re-published). */
+  /**
+   * Files whose last analysis depended on `file` (they must be re-analysed and re-published),
+   * whether or not that analysis is still cached.
+   */
   dependents(file: string): string[] {
-    return [...this.analyses].filter(([f, a]) => f !== file && a.dependsOn.has(file)).map(([f]) => f);
+    return [...(this.dependentsOf.get(file) ?? [])].filter((f) => f !== file);
+  }
+
+  /** Store `file`'s analysis, and what it depends on in both directions (see dependentsOf). */
+  private keep(file: string, text: string, result: FileAnalysis, dependsOn: Set<string>): void {
+    this.analyses.set(file, { text, result, dependsOn });
+    const before = this.lastDependsOn.get(file);
+    if (before) for (const d of before) if (!dependsOn.has(d)) this.dependentsOf.get(d)?.delete(file);
+    for (const d of dependsOn) {
+      let set = this.dependentsOf.get(d);
+      if (!set) this.dependentsOf.set(d, (set = new Set()));
+      set.add(file);
+    }
+    this.lastDependsOn.set(file, dependsOn);
+  }
+
+  /** A file gone from the disk (and not open) depends on nothing any more. */
+  private forgetIfGone(file: string): void {
+    if (this.project.readText(file) !== undefined) return;
+    for (const d of this.lastDependsOn.get(file) ?? []) this.dependentsOf.get(d)?.delete(file);
+    this.lastDependsOn.delete(file);
   }
 
   private invalidate(file: string): void {
@@ -141,7 +173,7 @@ export class FlowAnalysis {
         ...empty,
         diagnostics: [{ file, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: "information", code: "FS000", message: `this file is ${(text.length / 1048576).toFixed(1)} MB; Flowsmith analyses flow files up to ${MAX_FILE_CHARS / 1048576} MB and skips this one` }],
       };
-      this.analyses.set(file, { text, result, dependsOn: new Set() });
+      this.keep(file, text, result, new Set());
       return result;
     }
     try {
@@ -149,7 +181,7 @@ export class FlowAnalysis {
     } catch (error) {
       // Pathological input (a stack overflow on absurd nesting…): answer with nothing rather than fail.
       if (process.env.FLOWSMITH_DEBUG) console.error(error);
-      if (text !== undefined) this.analyses.set(file, { text, result: empty, dependsOn: new Set() });
+      if (text !== undefined) this.keep(file, text, empty, new Set());
       return empty;
     }
   }
@@ -220,7 +252,7 @@ export class FlowAnalysis {
       });
     }
     dependsOn.delete(file);
-    this.analyses.set(file, { text, result, dependsOn });
+    this.keep(file, text, result, dependsOn);
     return result;
   }
 
