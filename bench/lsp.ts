@@ -185,13 +185,16 @@ export async function lspBench(o: LspOptions): Promise<LspFigures> {
     log(`  workspace analysed: ${workspaceMs.toFixed(0)} ms from initialize (server says ${analysed.ms} ms), RSS ${(peakRssAfterAnalysisKiB / 1024).toFixed(0)} MiB`);
 
     // Edits: valid, error, valid, error… each waits for the edited file's diagnostics, then for the
-    // server to be idle again (its status notification ends an edit's processing).
+    // server to be idle again: its status notification, and a new publish of every file that
+    // imports the edited one (they are re-analysed after it).
     const latencies: number[] = [];
     const idle: number[] = [];
+    const importerUris = new Set(ws.files.filter((f) => f.importsFrom === target.index).map((f) => client.uri(f.file)));
     for (let k = 0; k < o.edits; k++) {
       const error = k % 2 === 1;
       const text = editedText(base, target.index, k, error);
       const statusBefore = client.statusChanges.length;
+      const publishedBefore = client.published.length;
       const sent = client.change(target.file, text);
       const got = await client.diagnosticsAfter(
         target.file,
@@ -201,7 +204,19 @@ export async function lspBench(o: LspOptions): Promise<LspFigures> {
       );
       latencies.push(got.at - sent);
       const done = await client.waitFor("the server to finish the edit", () => client.statusChanges.slice(statusBefore).find((s) => s.at >= sent), timeout);
-      idle.push(done.at - sent);
+      const republished = await client.waitFor(
+        `the ${importerUris.size} files importing the edited one to be re-published`,
+        () => {
+          const at = new Map<string, number>();
+          for (let i = publishedBefore; i < client.published.length; i++) {
+            const p = client.published[i]!;
+            if (p.at >= sent && importerUris.has(p.uri)) at.set(p.uri, p.at);
+          }
+          return at.size === importerUris.size ? Math.max(done.at, ...at.values()) : undefined;
+        },
+        timeout,
+      );
+      idle.push(republished - sent);
       await sleep(5);
     }
     const peak = peakRssKiB(client.pid) ?? NaN;
