@@ -45,7 +45,7 @@ export class FlowAnalysis {
   readonly storeRoot: string;
   readonly store: Store;
   private readonly indexes = new Map<string, FileIndex>();
-  private readonly analyses = new Map<string, { text: string; result: FileAnalysis; dependsOn: Set<string> }>();
+  private readonly analyses = new Map<string, { text: string; result: FileAnalysis }>();
   /**
    * What each file's last analysis depended on, and the reverse. Kept when analyses are dropped:
    * an edit drops the analyses of the files that import the edited one, and those files must still
@@ -111,7 +111,7 @@ export class FlowAnalysis {
 
   /** Store `file`'s analysis, and what it depends on in both directions (see dependentsOf). */
   private keep(file: string, text: string, result: FileAnalysis, dependsOn: Set<string>): void {
-    this.analyses.set(file, { text, result, dependsOn });
+    this.analyses.set(file, { text, result });
     const before = this.lastDependsOn.get(file);
     if (before) for (const d of before) if (!dependsOn.has(d)) this.dependentsOf.get(d)?.delete(file);
     for (const d of dependsOn) {
@@ -150,11 +150,11 @@ export class FlowAnalysis {
     const word = stem === "index" ? path.basename(path.dirname(file)) : stem;
     return this.flowFiles().filter((f) => {
       if (f === file) return false;
-      if (this.analyses.get(f)?.dependsOn.has(file)) return true;
+      if (this.analyses.has(f) && this.lastDependsOn.get(f)?.has(file)) return true;
       const text = this.project.readText(f);
       if (!text || !text.includes(word)) return false;
       this.analyzeFile(f);
-      return this.analyses.get(f)?.dependsOn.has(file) ?? false;
+      return this.analyses.has(f) && (this.lastDependsOn.get(f)?.has(file) ?? false);
     });
   }
 
