@@ -11,6 +11,7 @@ import { describe, test } from "node:test";
 import { canonicalJson, contentHash } from "../../runtime/src/store/hash.ts";
 import { Store, isRunId, newRunId, resolveStoreDir, findWorkspaceRoot, shortHash } from "../../runtime/src/store/store.ts";
 import { STORE_FORMAT, type NodeState, type RunRecord } from "../../runtime/src/store/records.ts";
+import { readText } from "../../runtime/src/store/files.ts";
 import { stateLine } from "../../runtime/src/store/states.ts";
 import { StoreWriter } from "../../runtime/src/store/writer.ts";
 import {
@@ -255,6 +256,37 @@ describe("Store", { concurrency: 1 }, () => {
     assert.ok(store.deleteOutput(KEY));
     assert.equal(store.readMeta(KEY), undefined);
     assert.deepEqual(store.problems, [], "a missing output is not a problem");
+  });
+
+  test("readText reads what readFileSync(file, 'utf8') reads, and fails as it does", (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flowsmith-read-"));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const texts = {
+      ascii: `${JSON.stringify({ at: 1, state: { node: "n1", status: "complete" } })}\n`.repeat(5000),
+      utf8: `{"node":"étape-ü","error":"échec — 失敗 🚀"}\n`.repeat(3000),
+      bom: "\uFEFF{\"a\":1}",
+      empty: "",
+    };
+    for (const [name, text] of Object.entries(texts)) {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, text);
+      assert.equal(readText(file), fs.readFileSync(file, "utf8"), name);
+      assert.equal(readText(file), text, name);
+    }
+    // Invalid UTF-8 decodes to U+FFFD, as readFileSync decodes it.
+    const bad = path.join(dir, "bad");
+    fs.writeFileSync(bad, Buffer.from([0x7b, 0xff, 0xfe, 0x7d]));
+    assert.equal(readText(bad), fs.readFileSync(bad, "utf8"));
+    const code = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code;
+      }
+      return "no error";
+    };
+    assert.equal(code(() => readText(path.join(dir, "missing"))), "ENOENT");
+    assert.equal(code(() => readText(dir)), code(() => fs.readFileSync(dir, "utf8")));
   });
 
   test("lookups of a run alone in the store: shard listings answer misses, never hide an output", (t) => {

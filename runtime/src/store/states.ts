@@ -10,7 +10,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ensureDir, writeFileAtomic } from "./files.js";
+import { ensureDir, readText, writeFileAtomic } from "./files.js";
 import type { NodeState } from "./records.js";
 
 const NODE_STATUSES = new Set<unknown>(["pending", "complete", "stale", "running", "failed", "stopped", "skipped"]);
@@ -146,7 +146,7 @@ export class StateJournals {
   private readFile(dir: string, name: string, target: string): { entries: Entry[]; problems: string[] } | undefined {
     let text: string;
     try {
-      text = fs.readFileSync(path.join(dir, name), "utf8");
+      text = readText(path.join(dir, name));
     } catch {
       return undefined; // folded and deleted since the listing
     }
