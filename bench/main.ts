@@ -231,6 +231,21 @@ function engineRows(f: EngineFigures): Row[] {
       ),
     );
   }
+  for (const a of f.api) {
+    // What DESIGN's outputs cost by themselves (atomic and durable), done the cheapest way we know
+    // with no engine: the part of the I/O-floor target the engine cannot spend.
+    if (!a.contractFloorRunsMs?.length) continue;
+    const contract = median(a.contractFloorRunsMs);
+    rows.push(
+      compare(
+        `contract floor: the I/O floor's executor writing each output as DESIGN asks — a temp file, made durable with the others at hand by one \`sync -f\`, renamed into place; dependents start from memory; no engine — ${N} nodes ${a.shape}, median of ${a.contractFloorRunsMs.map((x) => x.toFixed(0)).join(" / ")} ms`,
+        contract,
+        "I/O floor, median",
+        median(a.ioRunsMs),
+      ),
+    );
+    rows.push(compare(`engine cold run against the contract floor (the engine's own cost beyond atomic, durable outputs), ${N} nodes ${a.shape}, medians`, median(a.coldRunsMs), "contract floor", contract));
+  }
   for (const a of f.apiInMemory ?? []) {
     rows.push({
       group: "engine",
