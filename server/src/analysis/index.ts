@@ -106,7 +106,7 @@ export class FlowAnalysis {
    * whether or not that analysis is still cached.
    */
   dependents(file: string): string[] {
-    return [...(this.dependentsOf.get(file) ?? [])].filter((f) => f !== file);
+    return [...(this.dependentsOf.get(file) ?? [])]; // (never itself: an analysis does not keep its own file)
   }
 
   /** Store `file`'s analysis, and what it depends on in both directions (see dependentsOf). */
