@@ -1,13 +1,17 @@
 // Bundles everything into dist/ folders with esbuild: the CLI and SDK (runtime/dist), and later
-// the language server and the extension. `tsc -b` type-checks; this only bundles.
+// the language server and the extension. `tsc -b` type-checks; this bundles, and puts the runtime
+// package's declaration files (emitted by `tsc -b`) next to its index.js.
 import * as esbuild from "esbuild";
-import { readFileSync, chmodSync } from "node:fs";
+import ts from "typescript";
+import { readFileSync, chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as path from "node:path";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const runtimePkg = JSON.parse(readFileSync(path.join(root, "runtime/package.json"), "utf8"));
 const watch = process.argv.includes("--watch");
+// `--types`: only the package's declaration files (npm run typecheck needs them, not the bundles).
+const typesOnly = process.argv.includes("--types");
 
 const common = {
   bundle: true,
@@ -50,9 +54,54 @@ const builds = [
   { entryPoints: [path.join(root, "node_modules/elkjs/lib/elk-worker.min.js")], outfile: path.join(root, "dist/webview/elk-worker.js"), bundle: false, minify: true, platform: "browser", logLevel: "warning" },
 ];
 
-if (watch) {
+/**
+ * The flowsmith package's types (runtime/package.json `types`): declaration files, not the SDK's
+ * .ts sources, so a user's compiler settings and TypeScript version never type-check Flowsmith's
+ * internals. `tsc -b` has emitted a .d.ts for every runtime source into runtime/out (the runtime
+ * project is composite); this copies index.d.ts and the declarations it imports, transitively, into
+ * runtime/dist next to index.js. They stay CommonJS declarations (the package has no "type"), as
+ * index.js is: an ES module importing "flowsmith" under NodeNext gets the CommonJS named exports
+ * that esbuild annotates for Node. Declarations of earlier builds are removed first.
+ */
+function copyDeclarations() {
+  const out = path.join(root, "runtime/out");
+  const dist = path.join(root, "runtime/dist");
+  const removeOld = (dir) => {
+    if (!existsSync(dir)) return;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) removeOld(file);
+      else if (entry.name.endsWith(".d.ts")) rmSync(file);
+    }
+  };
+  removeOld(dist);
+  const pending = ["index.d.ts"];
+  const copied = new Set();
+  while (pending.length) {
+    const rel = pending.pop();
+    if (copied.has(rel)) continue;
+    copied.add(rel);
+    const from = path.join(out, rel);
+    if (!existsSync(from)) throw new Error(`${path.relative(root, from)} is missing: run tsc -b before scripts/build.mjs`);
+    const text = readFileSync(from, "utf8");
+    for (const { fileName } of ts.preProcessFile(text, true, false).importedFiles) {
+      if (!/^\.\.?\//.test(fileName)) continue; // a package (zod): the user's own copy
+      const target = path.posix.join(path.posix.dirname(rel), fileName.replace(/\.js$/, ".d.ts"));
+      if (!target.endsWith(".d.ts") || target.startsWith("..")) throw new Error(`${rel}: cannot follow the import "${fileName}"`);
+      pending.push(target);
+    }
+    mkdirSync(path.dirname(path.join(dist, rel)), { recursive: true });
+    writeFileSync(path.join(dist, rel), text);
+  }
+}
+
+if (typesOnly) {
+  copyDeclarations();
+} else if (watch) {
+  copyDeclarations();
   for (const b of builds) await (await esbuild.context(b)).watch();
 } else {
   await Promise.all(builds.map((b) => esbuild.build(b)));
   chmodSync(path.join(root, "runtime/dist/cli.js"), 0o755);
+  copyDeclarations();
 }
