@@ -34,14 +34,29 @@ export function canonicalTarget(root: string, file: string, workflow: string): s
   return `${rel}#${workflow}`;
 }
 
+/**
+ * The workflow a target names in a loaded file, and the name its records are kept under. A
+ * workflow the file exports under several names (`export const main = workflow(...); export
+ * default main;`) is one workflow: `FILE` alone picks it, and `FILE#default` runs it as
+ * `FILE#main`, the name the editor lists it by (a named export wins over `default`).
+ */
 export function pickWorkflow(flows: LoadedFlows, spec: TargetSpec, shown: string): { name: string; flow: WorkflowImpl } {
   const names = [...flows.workflows.keys()];
+  // One name per workflow: the first that is not `default`, else `default`.
+  const primary = new Map<WorkflowImpl, string>();
+  for (const [name, flow] of flows.workflows) {
+    if (!primary.has(flow) || primary.get(flow) === "default") primary.set(flow, name);
+  }
+  const distinct = [...new Set(primary.values())];
   if (spec.workflow === undefined) {
-    if (names.length === 1) return { name: names[0]!, flow: flows.workflows.get(names[0]!)! };
+    if (primary.size === 1) {
+      const [flow, name] = [...primary][0]!;
+      return { name, flow };
+    }
     throw new FlowsmithError(
       names.length === 0
         ? `${shown} exports no workflow`
-        : `${shown} exports several workflows (${names.join(", ")}); name one: ${shown}#${names[0]}`,
+        : `${shown} exports several workflows (${distinct.join(", ")}); name one: ${shown}#${distinct[0]}`,
     );
   }
   const flow = flows.workflows.get(spec.workflow);
@@ -51,5 +66,5 @@ export function pickWorkflow(flows: LoadedFlows, spec: TargetSpec, shown: string
         (names.length ? `; it exports ${names.join(", ")}` : "; it exports no workflow"),
     );
   }
-  return { name: spec.workflow, flow };
+  return { name: primary.get(flow)!, flow };
 }

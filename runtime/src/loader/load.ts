@@ -184,7 +184,12 @@ export function loadFlowFile(file: string, cacheDir?: string): LoadedFlows {
   const tasks = new Map<string, TaskImpl>();
   const nameExports = (moduleExports: Record<string, unknown> | undefined, moduleFile: string) => {
     if (!moduleExports || typeof moduleExports !== "object") return;
-    for (const [name, value] of Object.entries(moduleExports)) {
+    // A named export names a definition before `default` does: `export const main = workflow(...);
+    // export default main;` is `main` (FILE#default reaches it too), as the static analysis and
+    // the code fingerprints name it; one exported only as default is named "default".
+    const entries = Object.entries(moduleExports);
+    const ordered = [...entries.filter(([name]) => name !== "default"), ...entries.filter(([name]) => name === "default")];
+    for (const [name, value] of ordered) {
       if (isTask(value)) {
         if (value.exportName === undefined && !value.options.name) value.exportName = name;
         value.file ??= moduleFile;

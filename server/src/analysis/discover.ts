@@ -92,31 +92,88 @@ function definitionOf(kind: SdkFunction, node: ts.CallExpression, exported: Map<
     const nameProp = propertyNamed(options, "name");
     if (nameProp && ts.isPropertyAssignment(nameProp) && isStringLike(nameProp.initializer)) def.nameOption = nameProp.initializer.text;
   }
-  const parent = node.parent;
-  if (parent && ts.isVariableDeclaration(parent) && parent.initializer === node && ts.isIdentifier(parent.name)) {
-    def.variable = parent.name.getText();
+  const holder = outerExpression(node).parent;
+  if (holder && ts.isVariableDeclaration(holder) && holder.initializer === outerExpression(node) && ts.isIdentifier(holder.name)) {
+    def.variable = holder.name.getText();
     const exp = exported.get(def.variable);
     if (exp) def.exportName = exp;
+  } else if (holder && ts.isExportAssignment(holder) && !holder.isExportEquals) {
+    // `export default workflow(...)`: the loader finds it under the export name "default" (FILE#default).
+    def.exportName = "default";
   }
   return def;
 }
 
-/** Local name → export name, for `export const x`, `export { x }` and `export { x as y }`. */
+/** A call with the parentheses and type assertions around it (`(workflow(...)) as Flow`): what holds it. */
+function outerExpression(node: ts.Expression): ts.Expression {
+  let e = node;
+  while (
+    e.parent &&
+    (ts.isParenthesizedExpression(e.parent) || ts.isAsExpression(e.parent) || ts.isSatisfiesExpression(e.parent) || ts.isNonNullExpression(e.parent) || ts.isTypeAssertionExpression(e.parent))
+  ) {
+    e = e.parent;
+  }
+  return e;
+}
+
+/** An expression without the parentheses and type assertions around it. */
+function innerExpression(e: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e)) e = e.expression;
+  return e;
+}
+
+/**
+ * Local name → the name a definition is known by, for `export const x`, `export { x }`,
+ * `export { x as y }`, `export default x` and `export { x as default }`. A named export wins over
+ * `default` (`export const main = workflow(...); export default main;` is `main`, reachable as
+ * FILE#main and FILE#default), as in the loader and the code fingerprints; a definition exported
+ * only as default is `default`, the name the loader gives it.
+ */
 function exportNames(sf: ts.SourceFile): Map<string, string> {
   const out = new Map<string, string>();
+  const defaults = new Set<string>();
   for (const stmt of sf.statements) {
     if (ts.isVariableStatement(stmt) && hasModifier(stmt, ts.SyntaxKind.ExportKeyword)) {
       for (const d of stmt.declarationList.declarations) {
         if (ts.isIdentifier(d.name)) out.set(d.name.getText(), d.name.getText());
       }
-    } else if (ts.isExportDeclaration(stmt) && !stmt.moduleSpecifier && stmt.exportClause && ts.isNamedExports(stmt.exportClause)) {
+    } else if (ts.isExportDeclaration(stmt) && !stmt.moduleSpecifier && !stmt.isTypeOnly && stmt.exportClause && ts.isNamedExports(stmt.exportClause)) {
       for (const spec of stmt.exportClause.elements) {
+        if (spec.isTypeOnly) continue;
         const local = (spec.propertyName ?? spec.name).getText();
-        if (!out.has(local)) out.set(local, spec.propertyName ? spec.name.getText() : local);
+        const name = spec.name.getText();
+        if (name === "default") defaults.add(local);
+        else if (!out.has(local)) out.set(local, name);
       }
+    } else if (ts.isExportAssignment(stmt) && !stmt.isExportEquals) {
+      const e = innerExpression(stmt.expression);
+      if (ts.isIdentifier(e)) defaults.add(e.getText());
     }
   }
+  for (const local of defaults) if (!out.has(local)) out.set(local, "default");
   return out;
+}
+
+/**
+ * The name the analysis gives the definition a file exports as default, when it has another one
+ * (`export const main = workflow(...); export default main;` → `main`): FILE#default names it too.
+ */
+export function defaultExportAlias(sf: ts.SourceFile): string | undefined {
+  const exported = exportNames(sf);
+  for (const stmt of sf.statements) {
+    let local: string | undefined;
+    if (ts.isExportAssignment(stmt) && !stmt.isExportEquals) {
+      const e = innerExpression(stmt.expression);
+      if (ts.isIdentifier(e)) local = e.getText();
+    } else if (ts.isExportDeclaration(stmt) && !stmt.moduleSpecifier && !stmt.isTypeOnly && stmt.exportClause && ts.isNamedExports(stmt.exportClause)) {
+      const spec = stmt.exportClause.elements.find((e) => !e.isTypeOnly && e.name.getText() === "default");
+      if (spec) local = (spec.propertyName ?? spec.name).getText();
+    }
+    if (local === undefined) continue;
+    const name = exported.get(local);
+    return name && name !== "default" ? name : undefined;
+  }
+  return undefined;
 }
 
 /** The engine's name for a task: its `name` option, else its export name (else its variable). */
@@ -136,13 +193,15 @@ export function definitionOfCallee(checker: ts.TypeChecker, callee: ts.Node): { 
   }
   for (const decl of symbol?.declarations ?? []) {
     if (ts.isVariableDeclaration(decl)) {
-      const init = decl.initializer;
+      const init = decl.initializer && innerExpression(decl.initializer);
       if (init && ts.isCallExpression(init)) return { call: init };
     }
-    if (ts.isExportSpecifier(decl) || ts.isExportAssignment(decl)) {
-      const target = ts.isExportAssignment(decl) ? decl.expression : decl.propertyName ?? decl.name;
-      return definitionOfCallee(checker, target);
+    if (ts.isExportAssignment(decl)) {
+      // `export default workflow(...)` (imported as `import flow from "./file"`), or `export default name`.
+      const target = innerExpression(decl.expression);
+      return ts.isCallExpression(target) ? { call: target } : definitionOfCallee(checker, target);
     }
+    if (ts.isExportSpecifier(decl)) return definitionOfCallee(checker, decl.propertyName ?? decl.name);
   }
   return undefined;
 }
