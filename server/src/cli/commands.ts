@@ -8,18 +8,27 @@ import * as path from "node:path";
 import { FlowAnalysis, type FlowDiagnostic, type StaticStatus, type WorkflowInfo } from "../analysis/index.js";
 import { FlowsmithError, hint } from "../../../runtime/src/util/errors.js";
 import { parseTarget } from "../../../runtime/src/engine/target.js";
+import { findWorkspaceRoot } from "../../../runtime/src/store/store.js";
+import { defaultExportAlias } from "../analysis/discover.js";
 
 function rel(file: string): string {
   const r = path.relative(process.cwd(), file);
   return r && !r.startsWith("..") ? r : file;
 }
 
+/**
+ * The analysis for a directory's or a file's flow files, as the language server has it: rooted at
+ * the workspace the directory is in (so `list valid` reads the workspace's tsconfig, as `list .`
+ * and the editor do), with every file loaded into one program before any is analysed (as the
+ * server's first scan does), so no file is analysed against a program that lacks the others.
+ */
 function analysisFor(dirOrFile: string, store?: string): { analysis: FlowAnalysis; files: string[] } {
   const abs = path.resolve(dirOrFile);
   if (!fs.existsSync(abs)) throw new FlowsmithError(`no such file or directory: ${dirOrFile}`);
   const isDir = fs.statSync(abs).isDirectory();
-  const analysis = new FlowAnalysis(isDir ? abs : process.cwd(), { store });
+  const analysis = new FlowAnalysis(isDir ? findWorkspaceRoot(abs) : process.cwd(), { store });
   const files = isDir ? analysis.project.discoverFlowFiles(abs) : [abs];
+  analysis.project.addFiles(files);
   return { analysis, files };
 }
 
@@ -67,7 +76,7 @@ function findWorkflow(targetText: string, store?: string): { analysis: FlowAnaly
     if (flows.length !== 1) throw new FlowsmithError(flows.length ? `${spec.file} exports several workflows (${names.join(", ")}); name one: ${spec.file}#${names[0]}` : `${spec.file} exports no workflow`);
     wf = flows[0];
   } else {
-    wf = flows.find((w) => w.name === spec.workflow);
+    wf = flows.find((w) => w.name === spec.workflow) ?? (spec.workflow === "default" ? defaultAlias(analysis, file, flows) : undefined);
     if (!wf) throw new FlowsmithError(`${spec.file} has no exported workflow "${spec.workflow}"${hint(spec.workflow, names)}${names.length ? `; it exports ${names.join(", ")}` : ""}`);
   }
   if (spec.node !== undefined && !wf!.nodes.some((n) => n.id === spec.node)) {
@@ -75,6 +84,13 @@ function findWorkflow(targetText: string, store?: string): { analysis: FlowAnaly
     throw new FlowsmithError(`workflow ${wf!.name} has no node "${spec.node}"${hint(spec.node, ids)}; its nodes are ${ids.join(", ")}`);
   }
   return { analysis, wf: wf! };
+}
+
+/** `FILE#default` where the default export is a workflow the file also exports by name (`export default main`). */
+function defaultAlias(analysis: FlowAnalysis, file: string, flows: WorkflowInfo[]): WorkflowInfo | undefined {
+  const sf = analysis.project.parsed(file);
+  const alias = sf && defaultExportAlias(sf);
+  return alias ? flows.find((w) => w.name === alias) : undefined;
 }
 
 export function graph(targetText: string, opts: { format?: string; store?: string }): number {
@@ -141,7 +157,14 @@ export function list(dir: string, opts: { format?: string }): number {
     const a = analysis.analyzeFile(file);
     return {
       file: rel(file),
-      workflows: a.workflows.filter((w) => w.exported).map((w) => ({ name: w.name, target: `${rel(file)}#${w.name}`, line: w.nameRange.start.line + 1, nodes: w.nodes.length, params: w.params })),
+      workflows: a.workflows.filter((w) => w.exported).map((w) => ({
+        name: w.name,
+        target: `${rel(file)}#${w.name}`,
+        line: w.nameRange.start.line + 1,
+        nodes: w.nodes.length,
+        nodeIds: w.nodes.map((n) => n.id),
+        params: w.params,
+      })),
       tasks: a.tasks.map((t) => ({ name: t.name, line: t.nameRange.start.line + 1, signature: analysis.signatureOf(file, t.name) })),
     };
   }).filter((e) => e.workflows.length || e.tasks.length);
