@@ -10,6 +10,7 @@ import { registerReset } from "./commands/reset.js";
 import { registerStop } from "./commands/stop.js";
 import { registerRuns } from "./commands/runs.js";
 import { registerResults } from "./commands/results.js";
+import { registerInit } from "./commands/init.js";
 import { extraCommands } from "./extra.js";
 
 declare const FLOWSMITH_VERSION: string;
@@ -27,6 +28,7 @@ function program(): Command {
     .configureOutput({
       writeErr: (s) => process.stderr.write(s.startsWith("error:") ? `flowsmith: ${s.replace(/\n\(Did you mean (.+?)\?\)/, " (did you mean $1?)").trimEnd()}\n` : s),
     });
+  registerInit(cmd);
   registerPreview(cmd);
   registerRun(cmd);
   registerReset(cmd);
