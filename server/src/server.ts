@@ -15,6 +15,7 @@ import {
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { FlowAnalysis } from "./analysis/index.js";
+import { isSettingsFile } from "./analysis/project.js";
 import { shortHash } from "../../runtime/src/store/store.js";
 import { pathToUri, rememberUri, toDiagnostic, toFlowInfo, toGraph, uriToPath } from "./convert.js";
 import { codeLenses, documentSymbols, hover } from "./features.js";
@@ -68,7 +69,7 @@ connection.onInitialize((params): InitializeResult => {
 connection.onInitialized(() => {
   const a = analysis!;
   void connection.client.register(DidChangeWatchedFilesNotification.type, {
-    watchers: [{ globPattern: "**/*.{ts,tsx,mts,cts}" }],
+    watchers: [{ globPattern: "**/*.{ts,tsx,mts,cts}" }, { globPattern: "**/{tsconfig*.json,jsconfig.json,package.json}" }],
   }).catch(() => undefined);
   watcher = new StoreWatcher(a.store.dir, (hashes) => storeChanged(hashes));
   watcher.start();
@@ -217,6 +218,10 @@ connection.onDidChangeWatchedFiles((params) => {
     const file = uriToPath(change.uri);
     if (!file || documents.get(change.uri)) continue;
     guard("file change", undefined, () => a.fileChanged(file));
+    if (isSettingsFile(file)) {
+      settingsChanged();
+      continue;
+    }
     if (change.type === FileChangeType.Deleted) {
       sentDiagnostics.delete(file);
       if (published.delete(file)) void connection.sendDiagnostics({ uri: change.uri, diagnostics: [] });
@@ -226,6 +231,15 @@ connection.onDidChangeWatchedFiles((params) => {
     }
   }
 });
+
+/** A tsconfig or package.json changed: every flow may be typed differently; publish them again. */
+function settingsChanged(): void {
+  const a = analysis!;
+  const files = new Set([...published, ...documents.all().map((d) => uriToPath(d.uri)).filter((f): f is string => !!f)]);
+  for (const file of files) schedule(file);
+  connection.sendNotification(DidChangeStatus.type, { targets: guard("flows", [] as string[], () => a.flowFiles().flatMap((f) => a.analyzeFile(f).workflows.map((w) => a.targetOf(w)))) });
+  refreshLenses();
+}
 
 /** The store changed (a run went on, a reset): tell clients and refresh FS012. */
 function storeChanged(hashes: Set<string>): void {
@@ -277,6 +291,9 @@ connection.onRequest(FlowsRequest.type, (params) => {
   return guard("flowsmith/flows", { root: a.storeRoot, store: a.store.dir, flows: [] }, () => {
     const only = params?.uri ? uriToPath(params.uri) : undefined;
     const files = only ? [only] : [...new Set([...a.flowFiles(), ...[...published]])].sort();
+    // One program build for all of them (asked before the first scan, each file would add a root
+    // and rebuild the program on its own).
+    if (!only) a.project.addFiles(files);
     const flows = files.flatMap((f) => a.analyzeFile(f).workflows.filter((wf) => wf.exported).map((wf) => toFlowInfo(a, wf)));
     return { root: a.storeRoot, store: a.store.dir, flows };
   });

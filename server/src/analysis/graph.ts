@@ -12,6 +12,7 @@ import { fieldNames, fieldType, fits, isOpaque, nonJsonReason, resolveEnclosingC
 import { didYouMean } from "./words.js";
 import { literalValue } from "./params.js";
 import { ancestorOfKind, isExpressionNode, isFunctionLike, isStatementNode, isStringLike, hasModifier, propertyKey, propertyNamed, symbolAt } from "./syntax.js";
+import { gateOnSyntax, type UsedDefinition } from "./syntaxErrors.js";
 
 /** What the analysis knows about an expression in a workflow body. */
 type Value =
@@ -87,6 +88,10 @@ export class WorkflowGraphBuilder {
   /** Sub-flow calls whose result was read or passed on. */
   private readonly usedSubflows = new Set<string>();
   private readonly env = new Map<ts.Node, Value>();
+  /** Tasks and sub-flows the walk resolved, with the call in the top body that led to each. */
+  private readonly usedDefs = new Map<ts.CallExpression, UsedDefinition>();
+  /** While walking a sub-flow's body: the call in the top body that started it. */
+  private topSite: ts.Node | undefined;
   /** > 0 while walking a sub-flow's body: its own problems are reported on its own definition. */
   private quiet = 0;
   /** > 0 inside a callback: nodes made there are collected by code we cannot follow. */
@@ -109,7 +114,8 @@ export class WorkflowGraphBuilder {
         this.report(sub.call, "hint", "FS010", `sub-flow ${id}: nothing uses its outputs and the workflow does not return them`, true);
       }
     }
-    return { nodes: this.nodes, edges: this.edges, diagnostics: this.diagnostics };
+    // Nothing is said about a flow built from the parser's guess at broken code (FS000).
+    return { nodes: this.nodes, edges: this.edges, diagnostics: gateOnSyntax(def.call, this.usedDefs.values(), this.diagnostics) };
   }
 
   // ---- workflow bodies -----------------------------------------------------------------------
@@ -497,6 +503,9 @@ export class WorkflowGraphBuilder {
       }
     }
     const def = this.host.resolve(callee);
+    if (def && !this.usedDefs.has(def.call)) {
+      this.usedDefs.set(def.call, { kind: def.kind, name: def.name, call: def.call, site: this.quiet ? (this.topSite ?? e) : e });
+    }
     if (def?.kind === "task") return this.taskCall(e, def, scope);
     if (def?.kind === "workflow") return this.subflowCall(e, def, scope);
     // Any other function: evaluate its callee and arguments; references may not flow into it.
@@ -707,7 +716,11 @@ export class WorkflowGraphBuilder {
   private subflowCall(e: ts.CallExpression, def: WorkflowDef, scope: Scope): Value {
     if (scope.stack.includes(def.call)) {
       if (!this.quiet || scope.stack[0] === def.call) {
-        this.report(e, "error", "FS008", `workflow ${def.name} calls itself through ${[...scope.stack.map((c) => workflowNameOfCall(c)), def.name].join(" → ")}; sub-flows must not form a cycle`);
+        // At the call in this workflow's own body that leads into the cycle: the call closing it
+        // may be in another file (a.ts's workflow calls b.ts's, which calls a.ts's), and each
+        // file shows its own diagnostics.
+        const at = this.quiet ? (this.topSite ?? e) : e;
+        this.report(at, "error", "FS008", `workflow ${def.name} calls itself through ${[...scope.stack.map((c) => workflowNameOfCall(c)), def.name].join(" → ")}; sub-flows must not form a cycle`);
       }
       return undefined;
     }
@@ -751,12 +764,15 @@ export class WorkflowGraphBuilder {
     const id = this.nextId(def.idName, alias, scope, e);
     this.nodeIds.add(id);
     for (const p of def.params) if (!given.has(p.name)) given.set(p.name, { kind: "param", name: p.name });
+    const outerSite = this.topSite;
+    if (!this.quiet) this.topSite = e;
     this.quiet++;
     let outputs: Map<string, Value>;
     try {
       outputs = this.walkWorkflow(def, { prefix: `${id}/`, ids: [...scope.ids, id], counts: new Map(), stack: [...scope.stack, def.call] }, given);
     } finally {
       this.quiet--;
+      this.topSite = outerSite;
     }
     // Nodes of the sub-flow count as used when the sub-flow's outputs are.
     const inner = this.nodes.filter((n) => n.id.startsWith(`${id}/`)).map((n) => n.id);

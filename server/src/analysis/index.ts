@@ -13,9 +13,10 @@ import { definitionName, definitionOfCallee, definitionsIn, type Definition } fr
 import { WorkflowGraphBuilder, type GraphHost, type TaskDef, type WorkflowDef } from "./graph.js";
 import type { FileAnalysis, FlowDiagnostic, TaskInfo, WorkflowInfo } from "./model.js";
 import { readParams } from "./params.js";
-import { FlowProject } from "./project.js";
+import { FlowProject, isSettingsFile } from "./project.js";
 import { rangeOf } from "./ranges.js";
 import { ancestorOfKind, isStringLike, propertyNamed } from "./syntax.js";
+import { withSyntaxErrors } from "./syntaxErrors.js";
 import { taskInputProps, taskOutputType, typeText } from "./types.js";
 
 export * from "./model.js";
@@ -25,7 +26,8 @@ type FingerprintSourceFile = NonNullable<ReturnType<NonNullable<FingerprintHost[
 export type { StaticStatus };
 
 interface FileIndex {
-  text: string;
+  /** The tree it was made from (an index is only good for that tree: its nodes are the keys). */
+  sourceFile: ts.SourceFile;
   defs: Map<ts.Node, TaskDef | WorkflowDef>;
   byName: Map<string, TaskDef | WorkflowDef>;
   ordered: { def: Definition; resolved: TaskDef | WorkflowDef }[];
@@ -89,6 +91,12 @@ export class FlowAnalysis {
 
   fileChanged(file: string): void {
     this.project.refreshFromDisk(file);
+    if (isSettingsFile(file)) {
+      // A tsconfig or package.json: every file may be typed differently now.
+      this.analyses.clear();
+      this.indexes.clear();
+      return;
+    }
     this.invalidate(file);
     this.forgetIfGone(file);
   }
@@ -188,21 +196,22 @@ export class FlowAnalysis {
 
   private analyzeFileUnguarded(file: string, text: string | undefined): FileAnalysis {
     const empty: FileAnalysis = { file, tasks: [], workflows: [], diagnostics: [] };
-    const sf = text === undefined ? undefined : this.project.sourceFile(file);
-    if (!sf || text === undefined) return empty;
-    const checker = this.project.checker();
+    // The file's tree in its own program, and that program's checker: a walk never mixes trees.
+    const typed = text === undefined ? undefined : this.project.typed(file);
+    if (!typed || text === undefined) return empty;
+    const { sourceFile: sf, checker } = typed;
     const dependsOn = new Set<string>();
     for (const imp of sf.statements) {
       if (!ts.isImportDeclaration(imp)) continue;
       const target = safe(() => checker.getSymbolAtLocation(imp.moduleSpecifier)?.declarations?.[0]);
       if (target && ts.isSourceFile(target)) dependsOn.add(target.fileName);
     }
-    const index = this.index(sf);
+    const index = this.index(sf, checker);
     const result: FileAnalysis = { file, tasks: [], workflows: [], diagnostics: [] };
     const host: GraphHost = {
       checker,
       resolve: (callee) => {
-        const def = this.resolve(callee);
+        const def = this.resolve(callee, checker);
         if (def) dependsOn.add(def.file);
         return def;
       },
@@ -251,20 +260,21 @@ export class FlowAnalysis {
         ...(description ? { description } : {}),
       });
     }
+    // Syntax errors first, and nothing found in the part of the file the parser had to guess (FS000).
+    result.diagnostics = withSyntaxErrors(sf, result.diagnostics);
     dependsOn.delete(file);
     this.keep(file, text, result, dependsOn);
     return result;
   }
 
   /** The definitions of a file, with the engine's names and today's fingerprints. */
-  private index(sf: ts.SourceFile): FileIndex {
+  private index(sf: ts.SourceFile, checker: ts.TypeChecker): FileIndex {
     const file = sf.fileName;
-    const text = sf.text;
+    // By tree, not by text: the same text in another program (or re-parsed) has other nodes.
     const cached = this.indexes.get(file);
-    if (cached && cached.text === text) return cached;
+    if (cached && cached.sourceFile === sf) return cached;
     const fingerprints = safe(() => this.fingerprints.tasksIn(file)) ?? [];
-    const index: FileIndex = { text, defs: new Map(), byName: new Map(), ordered: [] };
-    const checker = this.project.checker();
+    const index: FileIndex = { sourceFile: sf, defs: new Map(), byName: new Map(), ordered: [] };
     for (const def of safe(() => definitionsIn(this.project, checker, sf)) ?? []) {
       const name = definitionName(def) ?? (def.kind === "task" ? "(unnamed task)" : "(unnamed workflow)");
       let resolved: TaskDef | WorkflowDef;
@@ -293,19 +303,20 @@ export class FlowAnalysis {
     return index;
   }
 
-  private resolve(callee: ts.Node): TaskDef | WorkflowDef | undefined {
-    const target = definitionOfCallee(this.project.checker(), callee);
+  private resolve(callee: ts.Node, checker: ts.TypeChecker): TaskDef | WorkflowDef | undefined {
+    const target = definitionOfCallee(checker, callee);
     if (!target) return undefined;
     const sf = target.call.getSourceFile();
-    return this.index(sf).defs.get(target.call);
+    return this.index(sf, checker).defs.get(target.call);
   }
 
   /** `(input: { rows: Row[] }) => { model: Model }` for a task of a file: asked for by hovers and `list`. */
   signatureOf(file: string, taskName: string): string {
-    const sf = this.project.sourceFile(file);
-    const def = sf ? this.index(sf).ordered.find((o) => o.resolved.kind === "task" && o.resolved.name === taskName)?.def : undefined;
+    const typed = this.project.typed(file);
+    if (!typed) return "";
+    const { sourceFile: sf, checker } = typed;
+    const def = this.index(sf, checker).ordered.find((o) => o.resolved.kind === "task" && o.resolved.name === taskName)?.def;
     if (!def?.fn) return "";
-    const checker = this.project.checker();
     const props = safe(() => taskInputProps(checker, def.fn!));
     const out = safe(() => taskOutputType(checker, def.fn!));
     const input = props ? `{ ${[...props.values()].map((p) => `${p.name}${p.optional ? "?" : ""}: ${typeText(checker, p.type)}`).join("; ")} }` : "unknown";

@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { FlowAnalysis, type FlowDiagnostic, type StaticStatus, type WorkflowInfo } from "../analysis/index.js";
+import { syntaxErrorLine } from "../analysis/syntaxErrors.js";
 import { FlowsmithError, hint } from "../../../runtime/src/util/errors.js";
 import { parseTarget } from "../../../runtime/src/engine/target.js";
 import { findWorkspaceRoot } from "../../../runtime/src/store/store.js";
@@ -69,6 +70,8 @@ function findWorkflow(targetText: string, store?: string): { analysis: FlowAnaly
   const file = path.resolve(spec.file);
   if (!fs.existsSync(file)) throw new FlowsmithError(`no such flow file: ${spec.file}`);
   const analysis = new FlowAnalysis(process.cwd(), { store });
+  const broken = syntaxErrorLine(analysis.analyzeFile(file).diagnostics, rel);
+  if (broken) throw new FlowsmithError(broken);
   const flows = analysis.analyzeFile(file).workflows.filter((w) => w.exported);
   const names = flows.map((w) => w.name);
   let wf: WorkflowInfo | undefined;
