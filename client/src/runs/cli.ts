@@ -1,5 +1,7 @@
 /**
  * Starts the flowsmith CLI: `process.execPath cli.js ARGS` without a shell, in the workspace root.
+ * cli.js is the one cliScript() picks: flowsmith.cliPath, else the project's own
+ * node_modules/flowsmith (trusted workspaces), else the extension's.
  * In desktop VS Code process.execPath is Electron, which ELECTRON_RUN_AS_NODE turns into Node.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -20,7 +22,9 @@ export function resolveCli(env: CliEnv): { script: string; cwd: string } {
   if (!cwd) throw new CliError("Flowsmith needs an open folder to run flows in.");
   const script = cliScript(env.context, cwd);
   if (!fs.existsSync(script)) {
-    throw new CliError(`The flowsmith CLI was not found at ${script}. Rebuild the extension (npm run build) or set flowsmith.cliPath.`);
+    throw new CliError(
+      `The flowsmith CLI was not found at ${script}. Install flowsmith in the project (npm install flowsmith), set flowsmith.cliPath, or rebuild the extension (npm run build).`,
+    );
   }
   return { script, cwd };
 }
