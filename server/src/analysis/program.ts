@@ -183,6 +183,9 @@ export class ConfigProgram {
       readFile: (fileName) => overlay.text(fileName) ?? libText(norm(fileName)) ?? sys.readFile(fileName),
       directoryExists: (dir) => LIB_DIRS.has(norm(dir)) || overlay.hasDir(norm(dir)) || sys.directoryExists(dir),
       getDirectories: (dir) => sys.getDirectories(dir),
+      // Project references: the program reads each referenced tsconfig and lists its files
+      // (without it, createProgram fails a Debug assertion and no flow is found).
+      readDirectory: (dir, extensions, excludes, includes, depth) => sys.readDirectory(dir, extensions, excludes, includes, depth),
       realpath: (p) => (sys.realpath ? sys.realpath(p) : p),
       getEnvironmentVariable: (name) => process.env[name] ?? "",
       // A monorepo's packages import each other's sources, as in the editor, not d.ts outputs
