@@ -5,8 +5,13 @@
 // fresh code-server, runs in turn, waits only on what a user would see (bounded), saves screenshots
 // under test-results/ui/ and fails naming what did not appear.
 //
-//   node test/e2e/ui/run.mjs [NAME…] [--verbose] [--keep-workspace] [--docs]
-//     NAME       run only the scenarios whose file name contains NAME
+// Every scenario runs on each workspace variant (../workspace.mjs): `nodenext` (package.json
+// "type": "module", tsconfig module/moduleResolution NodeNext) and `bundler` (examples/tsconfig.json:
+// ESNext + Bundler), one after the other, each in its own copy of examples/ and code-server.
+//
+//   node test/e2e/ui/run.mjs [NAME…] [--variants nodenext,bundler] [--verbose] [--keep-workspace] [--docs]
+//     NAME        run only the scenarios whose file name contains NAME
+//     --variants  the workspace variants to run on (also FLOWSMITH_UI_VARIANTS); default both
 //     --docs     also copy the README's screenshots into docs/images/
 //     --verbose  code-server output and browser console errors on stderr
 import { spawnSync } from 'node:child_process';
@@ -15,7 +20,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { launchVSCode, DEFAULT_CODE_SERVER, DEFAULT_CHROMIUM } from '../launch.mjs';
-import { makeWorkspace } from '../workspace.mjs';
+import { makeWorkspace, parseVariants } from '../workspace.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../../..');
@@ -30,6 +35,7 @@ const { values: opts, positionals } = parseArgs({
     verbose: { type: 'boolean', default: false },
     'keep-workspace': { type: 'boolean', default: false },
     docs: { type: 'boolean', default: false },
+    variants: { type: 'string' },
   },
 });
 
@@ -42,6 +48,15 @@ for (const needed of ['dist/extension.js', 'dist/server.js', 'dist/server-main.j
 }
 if (!fs.existsSync(DEFAULT_CODE_SERVER)) fail('code-server is not installed: run scripts/setup-vscode-test.sh');
 if (!fs.existsSync(DEFAULT_CHROMIUM)) fail(`${DEFAULT_CHROMIUM} is missing: run scripts/setup-vscode-test.sh`);
+
+let variants;
+try {
+  variants = parseVariants(opts.variants ?? process.env.FLOWSMITH_UI_VARIANTS, ['nodenext', 'bundler']);
+} catch (e) {
+  fail(e.message);
+}
+// The README's pictures come from one variant only: NodeNext, the usual setting of a Node project.
+const docsVariant = variants.includes('nodenext') ? 'nodenext' : variants[0];
 
 const files = fs.readdirSync(here).filter((f) => /^\d\d-.*\.mjs$/.test(f)).sort()
   .filter((f) => !positionals.length || positionals.some((p) => f.includes(p)));
@@ -59,20 +74,22 @@ function cli(workspace, ...args) {
   return r.stdout;
 }
 
-async function runScenario(file) {
+async function runScenario(file, variant) {
   const scenario = (await import(pathToFileURL(path.join(here, file)).href)).default;
-  const name = file.replace(/\.mjs$/, '');
-  const workspace = makeWorkspace();
+  const base = file.replace(/\.mjs$/, '');
+  const name = `${base} [${variant}]`;
+  const stem = `${base}-${variant}`;   // screenshot and evidence file names
+  const workspace = makeWorkspace(undefined, { variant });
   const started = Date.now();
   const log = (m) => process.stdout.write(`  ${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${m}\n`);
   process.stdout.write(`\nui: ${name} — ${scenario.title}\n`);
   let vscode;
   let timer;
   const shot = async (step, { docs } = {}) => {
-    const file = path.join(shots, `${name}-${step}.png`);
+    const file = path.join(shots, `${stem}-${step}.png`);
     await vscode.page.screenshot({ path: file });
     log(`screenshot ${path.relative(repo, file)}`);
-    if (docs && opts.docs) {
+    if (docs && opts.docs && variant === docsVariant) {
       fs.mkdirSync(docsImages, { recursive: true });
       fs.copyFileSync(file, path.join(docsImages, docs));
       log(`  copied to docs/images/${docs}`);
@@ -85,22 +102,22 @@ async function runScenario(file) {
       onLog: opts.verbose ? undefined : () => {},
     });
     await vscode.page.setViewportSize(VIEWPORT);
-    log(`code-server on port ${vscode.port}, workspace ${workspace}${scenario.trusted === false ? ' (untrusted)' : ''}`);
+    log(`code-server on port ${vscode.port}, ${variant} workspace ${workspace}${scenario.trusted === false ? ' (untrusted)' : ''}`);
     await Promise.race([
       scenario.run({ page: vscode.page, workspace, shot, log }),
       new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`the scenario did not finish within ${SCENARIO_TIMEOUT_MS / 1000} s`)), SCENARIO_TIMEOUT_MS); }),
     ]);
     process.stdout.write(`ui: ✔ ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
-    return { name, ok: true, ms: Date.now() - started };
+    return { name, variant, ok: true, ms: Date.now() - started };
   } catch (e) {
     process.stdout.write(`ui: ✘ ${name} (${((Date.now() - started) / 1000).toFixed(1)} s): ${e.message}\n`);
     if (!(e.name === 'NotSeen' || e.constructor?.name === 'NotSeen') && e.stack && opts.verbose) process.stderr.write(`${e.stack}\n`);
     if (vscode) {
-      try { await vscode.page.screenshot({ path: path.join(shots, `${name}-FAILED.png`), timeout: 10_000 }); } catch { /* window gone */ }
-      try { fs.copyFileSync(vscode.logFile, path.join(shots, `${name}-FAILED-code-server.log`)); } catch { /* closed */ }
-      process.stdout.write(`ui:   evidence: test-results/ui/${name}-FAILED.png, test-results/ui/${name}-FAILED-code-server.log\n`);
+      try { await vscode.page.screenshot({ path: path.join(shots, `${stem}-FAILED.png`), timeout: 10_000 }); } catch { /* window gone */ }
+      try { fs.copyFileSync(vscode.logFile, path.join(shots, `${stem}-FAILED-code-server.log`)); } catch { /* closed */ }
+      process.stdout.write(`ui:   evidence: test-results/ui/${stem}-FAILED.png, test-results/ui/${stem}-FAILED-code-server.log\n`);
     }
-    return { name, ok: false, ms: Date.now() - started, error: e.message };
+    return { name, variant, ok: false, ms: Date.now() - started, error: e.message };
   } finally {
     clearTimeout(timer);
     await vscode?.close();
@@ -110,10 +127,16 @@ async function runScenario(file) {
 
 const started = Date.now();
 const results = [];
-for (const f of files) results.push(await runScenario(f));
+process.stdout.write(`ui: ${files.length} scenario(s) on ${variants.join(' and ')} workspaces\n`);
+for (const variant of variants) for (const f of files) results.push(await runScenario(f, variant));
 const passed = results.filter((r) => r.ok).length;
 const failed = results.length - passed;
 process.stdout.write(`\n${results.map((r) => `  ${r.ok ? '✔' : '✘'} ${r.name} ${(r.ms / 1000).toFixed(1)} s${r.ok ? '' : ` — ${r.error}`}`).join('\n')}\n`);
+for (const variant of variants) {
+  const mine = results.filter((r) => r.variant === variant);
+  const ok = mine.filter((r) => r.ok).length;
+  process.stdout.write(`ui: ${variant}: ${ok} passed, ${mine.length - ok} failed, ${(mine.reduce((t, r) => t + r.ms, 0) / 1000).toFixed(1)} s\n`);
+}
 process.stdout.write(`ui: the scenarios took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 process.stdout.write(`ui: ${passed} passed, ${failed} failed\n`);
 process.exit(failed ? 1 : 0);
