@@ -21,6 +21,6 @@ export interface Deps {
   runLog: vscode.OutputChannel;
   /** "Flowsmith": the extension's own log. */
   log: vscode.OutputChannel;
-  /** Absolute store directory. */
-  storeDir(): string | undefined;
+  /** Absolute store directory of a root (of the first one when none is named). */
+  storeDir(root?: string): string | undefined;
 }

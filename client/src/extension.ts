@@ -44,13 +44,19 @@ export function activate(context: vscode.ExtensionContext): FlowsmithApi {
   const server = new FlowsmithServer(context, log);
 
   let flows: FlowsModel | undefined;
-  const cli: CliEnv = { context, root: () => flows?.root() ?? workspaceRoot() };
+  const cli: CliEnv = {
+    context,
+    root: () => flows?.root() ?? workspaceRoot(),
+    roots: () => [...new Set([flows?.root() ?? workspaceRoot(), ...(flows?.flows().map((f) => f.root) ?? [])].filter((r): r is string => !!r))],
+  };
   const runs = new RunManager(cli, runLog);
   flows = new FlowsModel(server, runs);
   const history = new RunHistory(cli);
-  const storeOf = () => {
-    const root = cli.root();
-    return flows?.store() ?? storeDir(root) ?? (root ? path.join(root, ".flowsmith") : undefined);
+  /** The store of a root (the first one's when none is named). */
+  const storeOf = (of?: string) => {
+    const root = of ?? cli.root();
+    const known = of ? flows?.flows().find((f) => f.root === of)?.store : flows?.store();
+    return known ?? storeDir(root) ?? (root ? path.join(root, ".flowsmith") : undefined);
   };
   const documents = new FlowDocuments(cli, runs, { storeDir: storeOf });
   const graphs = new GraphPanels(context.extensionUri, server, flows, runs);

@@ -74,6 +74,8 @@ export function toFlowNodes(wf: WorkflowInfo, statuses: Map<string, StaticStatus
 export function toFlowInfo(analysis: FlowAnalysis, wf: WorkflowInfo): FlowInfo {
   return {
     target: analysis.targetOf(wf),
+    root: analysis.storeRoot,
+    store: analysis.store.dir,
     name: wf.name,
     uri: pathToUri(wf.file),
     range: wf.range,

@@ -14,7 +14,7 @@ const ICON: Record<string, string> = {
   skipped: "$(circle-slash)",
 };
 
-function lens(range: Range, title: string, command: string, args?: CommandArgs): CodeLens {
+function lensOf(range: Range, title: string, command: string, args?: CommandArgs): CodeLens {
   return { range, command: { title, command, arguments: args ? [args] : [] } };
 }
 
@@ -30,7 +30,9 @@ function workflowStatus(statuses: Map<string, StaticStatus>): { text: string; la
   return { text, ...(last ? { last } : {}) };
 }
 
-export function codeLenses(analysis: FlowAnalysis, file: string): CodeLens[] {
+/** `root`: named in every command for a flow outside the first workspace folder. */
+export function codeLenses(analysis: FlowAnalysis, file: string, root?: string): CodeLens[] {
+  const lens = (range: Range, title: string, command: string, args?: CommandArgs): CodeLens => lensOf(range, title, command, args && root ? { ...args, root } : args);
   const result = analysis.analyzeFile(file);
   const lenses: CodeLens[] = [];
   const taskUse = new Map<string, { wf: WorkflowInfo; node: string; status?: StaticStatus }>();

@@ -48,8 +48,12 @@ export interface FlowNode {
 }
 
 export interface FlowInfo {
-  /** `relative/path.ts#workflow`, the CLI target and the store's key. */
+  /** `relative/path.ts#workflow`, the CLI target and the store's key (relative to `root`). */
   target: string;
+  /** Absolute workspace root of this flow's folder: the CLI runs there (multi-root workspaces have several). */
+  root: string;
+  /** Absolute store directory of that root. */
+  store: string;
   name: string;
   uri: string;
   range: Range;
@@ -64,9 +68,9 @@ export interface FlowsParams {
 }
 
 export interface FlowsResult {
-  /** Absolute path of the workspace root the targets are relative to. */
+  /** Absolute root of the first workspace folder (each flow names its own: FlowInfo.root). */
   root: string;
-  /** Absolute path of the store directory. */
+  /** Its store directory. */
   store: string;
   flows: FlowInfo[];
 }
@@ -80,6 +84,8 @@ export namespace FlowsRequest {
 export interface GraphParams {
   /** `relative/path.ts#workflow` as in FlowInfo.target. */
   target: string;
+  /** The root the target is relative to (FlowInfo.root); the first folder that has it when absent. */
+  root?: string;
 }
 
 export interface GraphEdge {
@@ -132,4 +138,6 @@ export const Commands = {
 export interface CommandArgs {
   target: string;
   node?: string;
+  /** The root the target is relative to, for a flow outside the first workspace folder. */
+  root?: string;
 }

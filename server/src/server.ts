@@ -5,6 +5,7 @@
  */
 import {
   CodeLensRefreshRequest,
+  DidChangeWorkspaceFoldersNotification,
   createConnection,
   DidChangeWatchedFilesNotification,
   FileChangeType,
@@ -13,20 +14,22 @@ import {
   TextDocumentSyncKind,
   type InitializeResult,
 } from "vscode-languageserver/node";
+import * as path from "node:path";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import { FlowAnalysis } from "./analysis/index.js";
+import type { FlowAnalysis } from "./analysis/index.js";
 import { isSettingsFile } from "./analysis/project.js";
+import { Folders, type Folder } from "./folders.js";
 import { shortHash } from "../../runtime/src/store/store.js";
 import { pathToUri, rememberUri, toDiagnostic, toFlowInfo, toGraph, uriToPath } from "./convert.js";
 import { codeLenses, documentSymbols, hover } from "./features.js";
 import { DidChangeStatus, FlowsRequest, GraphRequest } from "./protocol.js";
-import { StoreWatcher } from "./storeWatcher.js";
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
-let analysis: FlowAnalysis | undefined;
-let watcher: StoreWatcher | undefined;
-let storeOption: string | undefined;
+/** One analysis per workspace folder (folders.ts); set by initialize. */
+let folders: Folders | undefined;
+/** The analysis of the folder holding `file`. */
+const analysisOf = (file: string): FlowAnalysis | undefined => folders?.analysisOf(file);
 /** Short: typing bursts coalesce, but a pause is answered at once. */
 const DEBOUNCE_MS = 25;
 const timers = new Map<string, NodeJS.Timeout>();
@@ -48,15 +51,20 @@ function guard<T>(what: string, fallback: T, fn: () => T): T {
 }
 
 connection.onInitialize((params): InitializeResult => {
-  const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? undefined;
-  const root = (folder && uriToPath(folder)) ?? params.rootPath ?? process.cwd();
+  const uris = params.workspaceFolders?.length ? params.workspaceFolders.map((f) => f.uri) : params.rootUri ? [params.rootUri] : [];
+  const roots = uris.map((u) => uriToPath(u)).filter((p): p is string => !!p);
+  if (!roots.length) roots.push(params.rootPath ?? process.cwd());
   const options = (params.initializationOptions ?? {}) as { store?: string };
   lensRefreshSupported = params.capabilities.workspace?.codeLens?.refreshSupport === true;
-  storeOption = options.store || undefined;
-  analysis = new FlowAnalysis(root, { store: storeOption });
-  log(`workspace ${root}, store ${analysis.store.dir}, code cache ${globalThis.flowsmithCodeCache?.state ?? "off"}`);
+  folders = new Folders(options.store || undefined, (folder, hashes) => storeChanged(folder, hashes));
+  for (const root of roots) {
+    const { analysis } = folders.add(root);
+    log(`workspace ${root}, store ${analysis.store.dir}`);
+  }
+  log(`code cache ${globalThis.flowsmithCodeCache?.state ?? "off"}`);
   return {
     capabilities: {
+      workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       textDocumentSync: TextDocumentSyncKind.Incremental,
       codeLensProvider: { resolveProvider: false },
       hoverProvider: true,
@@ -67,21 +75,65 @@ connection.onInitialize((params): InitializeResult => {
 });
 
 connection.onInitialized(() => {
-  const a = analysis!;
   void connection.client.register(DidChangeWatchedFilesNotification.type, {
     watchers: [{ globPattern: "**/*.{ts,tsx,mts,cts}" }, { globPattern: "**/{tsconfig*.json,jsconfig.json,package.json}" }],
   }).catch(() => undefined);
-  watcher = new StoreWatcher(a.store.dir, (hashes) => storeChanged(hashes));
-  watcher.start();
-  void analyzeWorkspace();
+  for (const folder of folders!.all()) folder.watcher.start();
+  void analyzeFolders(folders!.all());
 });
+
+/** Folders added to or removed from the workspace (a multi-root workspace being edited). */
+connection.onNotification(DidChangeWorkspaceFoldersNotification.type, (params) => {
+  const f = folders!;
+  for (const removed of params.event.removed) {
+    const root = uriToPath(removed.uri);
+    const gone = root ? f.remove(root) : undefined;
+    if (!gone) continue;
+    for (const file of [...published]) {
+      // Its files, unless another folder holds them too (a folder nested in another).
+      if (!isUnder(file, gone.path) || f.all().some((x) => isUnder(file, x.path))) continue;
+      published.delete(file);
+      sentDiagnostics.delete(file);
+      void connection.sendDiagnostics({ uri: pathToUri(file), diagnostics: [] });
+    }
+  }
+  const added: Folder[] = [];
+  for (const folder of params.event.added) {
+    const root = uriToPath(folder.uri);
+    if (!root) continue;
+    const known = f.all().some((x) => x.path === root);
+    const entry = f.add(root);
+    if (known) continue;
+    entry.watcher.start();
+    added.push(entry);
+  }
+  if (added.length) void analyzeFolders(added);
+  connection.sendNotification(DidChangeStatus.type, { targets: [] });
+});
+
+function isUnder(file: string, dir: string): boolean {
+  const rel = path.relative(dir, file);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}
+
+/** Each folder's first sweep, one after the other (they share the one thread). */
+async function analyzeFolders(list: readonly Folder[]): Promise<void> {
+  for (const folder of list) await analyzeWorkspace(folder);
+  // Idle now: the next start loads from a code cache that has what this one compiled (boot.ts;
+  // save() does nothing when the cache was used, is off, or was written already).
+  const cache = globalThis.flowsmithCodeCache;
+  if (cache) {
+    await new Promise((r) => setImmediate(r));
+    guard("writing the code cache", undefined, () => cache.save());
+  }
+}
 
 /** Flow files loaded per slice at start: an open or a request waits for one slice at most. */
 const LOAD_SLICE = 50;
 
 /** Diagnostics for every flow file at start, a few files at a time so requests keep flowing. */
-async function analyzeWorkspace(): Promise<void> {
-  const a = analysis!;
+async function analyzeWorkspace(folder: Folder): Promise<void> {
+  const a = folder.analysis;
   const started = Date.now();
   // Documents opened at start are answered first (the client sends didOpen right after
   // initialized; give it a moment to arrive), then one program for the whole workspace.
@@ -89,7 +141,7 @@ async function analyzeWorkspace(): Promise<void> {
   // Their diagnostics are written from a setImmediate (vscode-jsonrpc's write queue): let them
   // go out before the bulk load, which would otherwise hold them back for seconds.
   await flushed();
-  const files = guard("discovery", [] as string[], () => a.flowFiles());
+  const files = guard("discovery", [] as string[], () => folders!.flowFiles(folder));
   // Parsed in slices with a turn of the event loop between them (a didOpen or a request that
   // arrives meanwhile is answered after one slice, not after the whole workspace), then one
   // program over all of them.
@@ -105,7 +157,7 @@ async function analyzeWorkspace(): Promise<void> {
   // program, and publish again only if that changed anything.
   for (const doc of documents.all()) {
     const file = uriToPath(doc.uri);
-    if (!file || !sentDiagnostics.has(file)) continue;
+    if (!file || !sentDiagnostics.has(file) || analysisOf(file) !== a) continue;
     guard("recheck", undefined, () => a.recheck(file));
     publish(file, true);
   }
@@ -114,15 +166,8 @@ async function analyzeWorkspace(): Promise<void> {
     publish(file);
     await new Promise((r) => setImmediate(r));
   }
-  log(`analysed ${files.length} flow files in ${Date.now() - started} ms`);
+  log(`analysed ${files.length} flow files in ${Date.now() - started} ms${folders!.all().length > 1 ? ` (${folder.path})` : ""}`);
   connection.sendNotification(DidChangeStatus.type, { targets: [] });
-  // Idle now: the next start loads from a code cache that has what this one compiled (boot.ts;
-  // save() does nothing when the cache was used, is off, or was written already).
-  const cache = globalThis.flowsmithCodeCache;
-  if (cache) {
-    await new Promise((r) => setImmediate(r));
-    guard("writing the code cache", undefined, () => cache.save());
-  }
 }
 
 /** Diagnostics being written (the writer queues each message behind a setImmediate). */
@@ -138,7 +183,7 @@ const sentDiagnostics = new Map<string, string>();
 
 /** Publish a file's diagnostics; with `onlyIfChanged`, not when they are what was last sent. */
 function publish(file: string, onlyIfChanged = false): void {
-  const a = analysis;
+  const a = analysisOf(file);
   if (!a) return;
   const diagnostics = guard(`diagnostics of ${file}`, [], () => a.diagnostics(file).filter((d) => d.file === file).map(toDiagnostic));
   // Files that are not flows get nothing, unless they are open (the editor waits for an answer)
@@ -161,10 +206,12 @@ function schedule(file: string): void {
     file,
     setTimeout(() => {
       timers.delete(file);
-      const before = guard("flows", [] as string[], () => analysis!.analyzeFile(file).workflows.map((w) => analysis!.targetOf(w)));
-      const dependents = guard("dependents", [] as string[], () => analysis!.dependents(file));
+      const a = analysisOf(file);
+      if (!a) return;
+      const before = guard("flows", [] as string[], () => a.analyzeFile(file).workflows.map((w) => a.targetOf(w)));
+      const dependents = guard("dependents", [] as string[], () => a.dependents(file));
       publish(file);
-      const after = guard("flows", [] as string[], () => analysis!.analyzeFile(file).workflows.map((w) => analysis!.targetOf(w)));
+      const after = guard("flows", [] as string[], () => a.analyzeFile(file).workflows.map((w) => a.targetOf(w)));
       connection.sendNotification(DidChangeStatus.type, { targets: [...new Set([...before, ...after])] });
       // Statuses of importers' lenses may change with this file (stale upstream code).
       if (dependents.length) refreshLenses();
@@ -180,8 +227,9 @@ function schedule(file: string): void {
 
 documents.onDidOpen((e) => {
   const file = rememberUri(e.document.uri);
-  if (!file || !analysis) return;
-  const changed = guard("open", true, () => analysis!.setText(file, e.document.getText()));
+  const a = file && analysisOf(file);
+  if (!file || !a) return;
+  const changed = guard("open", true, () => a.setText(file, e.document.getText()));
   publish(file);
   // What an edit does next (statuses, importers), as for any new text; the change event that
   // follows every open carries the same text and is skipped.
@@ -190,16 +238,18 @@ documents.onDidOpen((e) => {
 
 documents.onDidChangeContent((e) => {
   const file = uriToPath(e.document.uri);
-  if (!file || !analysis) return;
+  const a = file && analysisOf(file);
+  if (!file || !a) return;
   // Every open comes with a change event of the same text (TextDocuments): nothing to redo.
-  if (!guard("change", true, () => analysis!.setText(file, e.document.getText()))) return;
+  if (!guard("change", true, () => a.setText(file, e.document.getText()))) return;
   schedule(file);
 });
 
 documents.onDidClose((e) => {
   const file = uriToPath(e.document.uri);
+  const analysis = file && analysisOf(file);
   if (!file || !analysis) return;
-  guard("close", undefined, () => analysis!.closeText(file));
+  guard("close", undefined, () => analysis.closeText(file));
   // Closed after being deleted on disk: it is gone, and so are its diagnostics.
   if (analysis.project.readText(file) === undefined) {
     clearTimeout(timers.get(file));
@@ -212,16 +262,19 @@ documents.onDidClose((e) => {
 });
 
 connection.onDidChangeWatchedFiles((params) => {
-  const a = analysis;
-  if (!a) return;
+  if (!folders) return;
   for (const change of params.changes) {
     const file = uriToPath(change.uri);
     if (!file || documents.get(change.uri)) continue;
-    guard("file change", undefined, () => a.fileChanged(file));
     if (isSettingsFile(file)) {
+      // A tsconfig may be extended, or a package.json read, by files of any folder.
+      for (const folder of folders.all()) guard("settings change", undefined, () => folder.analysis.fileChanged(file));
       settingsChanged();
       continue;
     }
+    const a = analysisOf(file);
+    if (!a) continue;
+    guard("file change", undefined, () => a.fileChanged(file));
     if (change.type === FileChangeType.Deleted) {
       sentDiagnostics.delete(file);
       if (published.delete(file)) void connection.sendDiagnostics({ uri: change.uri, diagnostics: [] });
@@ -234,19 +287,18 @@ connection.onDidChangeWatchedFiles((params) => {
 
 /** A tsconfig or package.json changed: every flow may be typed differently; publish them again. */
 function settingsChanged(): void {
-  const a = analysis!;
   const files = new Set([...published, ...documents.all().map((d) => uriToPath(d.uri)).filter((f): f is string => !!f)]);
   for (const file of files) schedule(file);
-  connection.sendNotification(DidChangeStatus.type, { targets: guard("flows", [] as string[], () => a.flowFiles().flatMap((f) => a.analyzeFile(f).workflows.map((w) => a.targetOf(w)))) });
+  connection.sendNotification(DidChangeStatus.type, { targets: [] });
   refreshLenses();
 }
 
 /** The store changed (a run went on, a reset): tell clients and refresh FS012. */
-function storeChanged(hashes: Set<string>): void {
-  const a = analysis;
-  if (!a) return;
+function storeChanged(folder: Folder, hashes: Set<string>): void {
+  const a = folder.analysis;
   const targets: string[] = [];
   for (const file of published) {
+    if (analysisOf(file) !== a) continue;
     const flows = guard("flows", [], () => a.analyzeFile(file).workflows);
     let touched = false;
     for (const wf of flows) {
@@ -268,47 +320,63 @@ function refreshLenses(): void {
   if (lensRefreshSupported) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
 }
 
+/** Lens commands name the root of a flow outside the primary folder (the client runs there). */
+const lensRoot = (a: FlowAnalysis): string | undefined => (a === folders?.primary()?.analysis ? undefined : a.storeRoot);
+
 connection.onCodeLens((params) => {
   const file = uriToPath(params.textDocument.uri);
-  if (!file || !analysis) return [];
-  return guard("code lenses", [], () => codeLenses(analysis!, file));
+  const a = file && analysisOf(file);
+  if (!file || !a) return [];
+  return guard("code lenses", [], () => codeLenses(a, file, lensRoot(a)));
 });
 
 connection.onHover((params) => {
   const file = uriToPath(params.textDocument.uri);
-  if (!file || !analysis) return null;
-  return guard("hover", null, () => hover(analysis!, file, params.position));
+  const a = file && analysisOf(file);
+  if (!file || !a) return null;
+  return guard("hover", null, () => hover(a, file, params.position));
 });
 
 connection.onDocumentSymbol((params) => {
   const file = uriToPath(params.textDocument.uri);
-  if (!file || !analysis) return [];
-  return guard("symbols", [], () => documentSymbols(analysis!, file));
+  const a = file && analysisOf(file);
+  if (!file || !a) return [];
+  return guard("symbols", [], () => documentSymbols(a, file));
 });
 
 connection.onRequest(FlowsRequest.type, (params) => {
-  const a = analysis!;
-  return guard("flowsmith/flows", { root: a.storeRoot, store: a.store.dir, flows: [] }, () => {
+  const f = folders!;
+  const primary = f.primary()!.analysis;
+  return guard("flowsmith/flows", { root: primary.storeRoot, store: primary.store.dir, flows: [] }, () => {
     const only = params?.uri ? uriToPath(params.uri) : undefined;
-    const files = only ? [only] : [...new Set([...a.flowFiles(), ...[...published]])].sort();
-    // One program build for all of them (asked before the first scan, each file would add a root
-    // and rebuild the program on its own).
-    if (!only) a.project.addFiles(files);
-    const flows = files.flatMap((f) => a.analyzeFile(f).workflows.filter((wf) => wf.exported).map((wf) => toFlowInfo(a, wf)));
-    return { root: a.storeRoot, store: a.store.dir, flows };
+    const flows = f.all().flatMap((folder) => {
+      const a = folder.analysis;
+      const mine = [...published].filter((p) => f.of(p) === folder);
+      const files = only ? (f.of(only) === folder ? [only] : []) : [...new Set([...f.flowFiles(folder), ...mine])].sort();
+      // One program build for all of them (asked before the first scan, each file would add a
+      // root and rebuild the program on its own).
+      if (!only) a.project.addFiles(files);
+      return files.flatMap((file) => a.analyzeFile(file).workflows.filter((wf) => wf.exported).map((wf) => toFlowInfo(a, wf)));
+    });
+    return { root: primary.storeRoot, store: primary.store.dir, flows };
   });
 });
 
 connection.onRequest(GraphRequest.type, (params) => {
-  const a = analysis!;
+  const f = folders!;
   return guard("flowsmith/graph", null, () => {
-    const wf = a.workflow(params.target);
-    return wf ? toGraph(a, wf) : null;
+    // The folder the target is relative to: named by the client, else the first that has it.
+    const named = f.byRoot(params.root);
+    for (const folder of named ? [named] : f.all()) {
+      const wf = folder.analysis.workflow(params.target);
+      if (wf) return toGraph(folder.analysis, wf);
+    }
+    return null;
   });
 });
 
 connection.onShutdown(() => {
-  watcher?.dispose();
+  folders?.dispose();
 });
 
 process.on("unhandledRejection", (reason) => log(`unhandled rejection: ${String(reason)}`));

@@ -63,7 +63,7 @@ export class LspClient {
   }
 
   /** `env`: added to this process's (by default the server's code cache goes to a directory of this test process). */
-  static async start(root: string, initializationOptions: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): Promise<LspClient> {
+  static async start(root: string, initializationOptions: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}, folders: string[] = [root]): Promise<LspClient> {
     const child = spawn(process.execPath, [SERVER, "--stdio"], {
       cwd: root,
       env: { ...process.env, FLOWSMITH_CODE_CACHE_DIR: testCodeCache(), ...env },
@@ -73,7 +73,7 @@ export class LspClient {
     await client.connection.sendRequest("initialize", {
       processId: process.pid,
       rootUri: pathToFileURL(root).href,
-      workspaceFolders: [{ uri: pathToFileURL(root).href, name: "ws" }],
+      workspaceFolders: folders.map((f) => ({ uri: pathToFileURL(f).href, name: path.basename(f) })),
       capabilities: { workspace: { didChangeWatchedFiles: { dynamicRegistration: true } } },
       initializationOptions,
     });

@@ -9,7 +9,7 @@ export function registerGraphCommand(context: vscode.ExtensionContext, deps: Dep
     vscode.commands.registerCommand(Commands.showGraph, async (arg: unknown) => {
       const t = await resolveTarget(deps, arg, { node: false, title: "Show Graph" });
       if (!t) return undefined;
-      return deps.graphs.show(t.target, t.node);
+      return deps.graphs.show(t.target, t.node, t.root);
     }),
   );
 }

@@ -14,7 +14,7 @@ export function registerPreviewCommand(context: vscode.ExtensionContext, deps: D
       const t = await resolveTarget(deps, arg, { node: false, title: "Preview" });
       if (!t) return undefined;
       const params = t.params ?? rememberedParams(deps.context.workspaceState, t.target) ?? {};
-      const doc = await vscode.workspace.openTextDocument(previewUri(t.target, t.node, params));
+      const doc = await vscode.workspace.openTextDocument(previewUri(t.target, t.node, params, t.root));
       await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
       return doc.getText();
     }),

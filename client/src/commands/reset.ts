@@ -26,7 +26,7 @@ async function reset(deps: Deps, t: TargetArgs, scope: "node" | "downstream" | "
   const params = t.params ?? rememberedParams(deps.context.workspaceState, t.target) ?? {};
   const args = ["reset", scope === "workflow" ? t.target : `${t.target}:${t.node}`, "--yes", ...paramArgs(params)];
   if (scope === "downstream") args.push("--downstream");
-  const result = await execCli(deps.cli, args);
+  const result = await execCli(deps.cli, args, undefined, t.root);
   deps.runLog.appendLine(`flowsmith ${args.join(" ")}`);
   for (const line of (result.stdout + result.stderr).split(/\r?\n/)) if (line.trim()) deps.runLog.appendLine(`  ${line}`);
   deps.flows.scheduleRefresh(0);

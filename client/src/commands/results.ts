@@ -11,13 +11,13 @@ export function registerResultsCommand(context: vscode.ExtensionContext, deps: D
       let runId = ref?.runId;
       if (!runId && ref?.target) {
         await deps.history.refresh();
-        runId = deps.history.latest(ref.target, ref.node)?.id;
+        runId = deps.history.latest(ref.target, ref.node, ref.root)?.id;
       }
       if (!runId) {
         void vscode.window.showInformationMessage("Flowsmith: no run with results yet.");
         return undefined;
       }
-      const doc = await vscode.workspace.openTextDocument(resultsUri(runId, ref?.node));
+      const doc = await vscode.workspace.openTextDocument(resultsUri(runId, ref?.node, ref?.root ?? deps.history.find(runId)?.root));
       if (doc.languageId !== "json") await vscode.languages.setTextDocumentLanguage(doc, "json");
       await vscode.window.showTextDocument(doc, { preview: true });
       return doc.uri.toString();

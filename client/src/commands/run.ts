@@ -19,10 +19,10 @@ export interface RunOutcome {
 
 export async function startRun(deps: Deps, args: TargetArgs, force?: RunRequest["force"]): Promise<RunOutcome> {
   const title = `Run ${targetLabel(args.target)}${args.node ? `:${args.node}` : ""}`;
-  const params = args.params ?? (await askParams(deps.context.workspaceState, deps.flows.find(args.target), args.target, title));
+  const params = args.params ?? (await askParams(deps.context.workspaceState, deps.flows.find(args.target, args.root), args.target, title));
   if (!params) return { status: "cancelled", refused: "cancelled" };
   await saveFlowDocuments();
-  const run = deps.runs.start({ target: args.target, node: args.node, params, force });
+  const run = deps.runs.start({ target: args.target, node: args.node, params, force, ...(args.root ? { root: args.root } : {}) });
   showRunProgress(run, deps.runs);
   const done = await run.done;
   return { runId: done.runId, status: done.status, error: done.error };

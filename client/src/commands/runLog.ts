@@ -20,7 +20,7 @@ export function registerRunLogCommand(context: vscode.ExtensionContext, deps: De
         if (running) runId = running.runId;
         if (!runId) {
           await deps.history.refresh();
-          runId = deps.history.latest(ref.target, ref.node)?.id;
+          runId = deps.history.latest(ref.target, ref.node, ref.root)?.id;
         }
         if (!runId && !running) {
           void vscode.window.showInformationMessage(`Flowsmith: ${ref.target} has not run yet.`);
@@ -31,7 +31,7 @@ export function registerRunLogCommand(context: vscode.ExtensionContext, deps: De
           return undefined;
         }
       }
-      const doc = await vscode.workspace.openTextDocument(logUri(runId, live));
+      const doc = await vscode.workspace.openTextDocument(logUri(runId, live, ref?.root ?? (runId ? deps.history.find(runId)?.root : undefined)));
       await vscode.window.showTextDocument(doc, { preview: true });
       return doc.uri.toString();
     }),

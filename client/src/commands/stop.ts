@@ -11,6 +11,7 @@ export function registerStopCommand(context: vscode.ExtensionContext, deps: Deps
       if (!requireTrust("Stopping a run")) return { ok: false, refused: "untrusted" };
       const ref = runRefOf(arg);
       let runId = ref?.runId;
+      let root = ref?.root ?? (runId ? deps.history.find(runId)?.root : undefined);
       const live = ref?.live !== undefined ? deps.runs.all().find((r) => r.key === ref.live) : undefined;
       if (!runId && live) {
         await deps.runs.stop(live);
@@ -18,20 +19,21 @@ export function registerStopCommand(context: vscode.ExtensionContext, deps: Deps
       }
       if (!runId) {
         const running = [
-          ...deps.runs.active().filter((r) => r.runId).map((r) => ({ id: r.runId!, target: r.request.target })),
-          ...deps.history.records.filter((r) => r.status === "running" && !deps.runs.byRunId(r.id)).map((r) => ({ id: r.id, target: r.target })),
+          ...deps.runs.active().filter((r) => r.runId).map((r) => ({ id: r.runId!, target: r.request.target, root: r.request.root })),
+          ...deps.history.records.filter((r) => r.status === "running" && !deps.runs.byRunId(r.id)).map((r) => ({ id: r.id, target: r.target, root: r.root })),
         ];
         if (!running.length) {
           void vscode.window.showInformationMessage("Flowsmith: no run is going on.");
           return { ok: false };
         }
         const picked = running.length === 1 ? running[0] : await vscode.window.showQuickPick(
-          running.map((r) => ({ label: targetLabel(r.target), description: r.id, id: r.id, target: r.target })), { title: "Stop Run" });
+          running.map((r) => ({ label: targetLabel(r.target), description: r.id, id: r.id, target: r.target, root: r.root })), { title: "Stop Run" });
         if (!picked) return { ok: false };
         runId = picked.id;
+        root = picked.root;
       }
       try {
-        await deps.runs.stop(runId);
+        await deps.runs.stop(runId, root);
         deps.history.scheduleRefresh(500);
         return { ok: true, runId };
       } catch (e) {

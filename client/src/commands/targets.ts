@@ -17,11 +17,11 @@ export interface TargetArgs extends CommandArgs {
 }
 
 export function targetOf(arg: unknown): TargetArgs | undefined {
-  if (arg instanceof WorkflowItem) return { target: arg.flow.target };
-  if (arg instanceof NodeItem) return { target: arg.flow.target, node: arg.node.id };
-  if (arg instanceof SubflowItem) return { target: arg.flow.target };
-  if (arg instanceof RunItem) return { target: arg.run.target, node: arg.run.node };
-  if (arg instanceof RunNodeItem) return { target: arg.run.target, node: arg.node.id };
+  if (arg instanceof WorkflowItem) return { target: arg.flow.target, root: arg.flow.root };
+  if (arg instanceof NodeItem) return { target: arg.flow.target, node: arg.node.id, root: arg.flow.root };
+  if (arg instanceof SubflowItem) return { target: arg.flow.target, root: arg.flow.root };
+  if (arg instanceof RunItem) return { target: arg.run.target, node: arg.run.node, ...(arg.run.root ? { root: arg.run.root } : {}) };
+  if (arg instanceof RunNodeItem) return { target: arg.run.target, node: arg.node.id, ...(arg.run.root ? { root: arg.run.root } : {}) };
   if (arg && typeof arg === "object" && typeof (arg as CommandArgs).target === "string") return arg as TargetArgs;
   if (typeof arg === "string" && arg.includes("#")) {
     const colon = arg.indexOf(":", arg.indexOf("#"));
@@ -40,23 +40,25 @@ export async function resolveTarget(deps: Deps, arg: unknown, opts: { node: bool
     return undefined;
   }
   let target = given?.target;
+  let root = given?.root;
   if (!target) {
     const active = vscode.window.activeTextEditor?.document.uri.toString();
     const sorted = [...flows].sort((a, b) => Number(b.uri === active) - Number(a.uri === active) || a.target.localeCompare(b.target));
     const picked = await vscode.window.showQuickPick(
-      sorted.map((f) => ({ label: f.name, description: f.target, detail: f.description, target: f.target })),
+      sorted.map((f) => ({ label: f.name, description: f.target, detail: f.description, target: f.target, root: f.root })),
       { title: opts.title, placeHolder: "Workflow", matchOnDescription: true },
     );
     if (!picked) return undefined;
     target = picked.target;
+    root = picked.root;
   }
-  if (!opts.node) return { target };
-  const flow = deps.flows.find(target);
+  if (!opts.node) return { target, ...(root ? { root } : {}) };
+  const flow = deps.flows.find(target, root);
   const node = await vscode.window.showQuickPick(
     (flow?.nodes ?? []).map((n) => ({ label: n.id, description: `${n.task} · ${n.status}` })),
     { title: opts.title, placeHolder: "Node" },
   );
-  return node ? { target, node: node.label } : undefined;
+  return node ? { target, node: node.label, ...(root ? { root } : {}) } : undefined;
 }
 
 export interface RunRef {
@@ -65,17 +67,19 @@ export interface RunRef {
   live?: number;
   node?: string;
   target?: string;
+  /** The root of the run's workspace, when not the first one. */
+  root?: string;
 }
 
 export function runRefOf(arg: unknown): RunRef | undefined {
-  if (arg instanceof RunItem) return { runId: arg.run.runId, live: arg.run.live?.key, target: arg.run.target };
-  if (arg instanceof RunNodeItem) return { runId: arg.run.runId, live: arg.run.live?.key, node: arg.node.id, target: arg.run.target };
-  if (arg instanceof NodeItem) return { runId: arg.node.lastRun?.runId, node: arg.node.id, target: arg.flow.target };
-  if (arg instanceof WorkflowItem) return { target: arg.flow.target };
+  if (arg instanceof RunItem) return { runId: arg.run.runId, live: arg.run.live?.key, target: arg.run.target, root: arg.run.root };
+  if (arg instanceof RunNodeItem) return { runId: arg.run.runId, live: arg.run.live?.key, node: arg.node.id, target: arg.run.target, root: arg.run.root };
+  if (arg instanceof NodeItem) return { runId: arg.node.lastRun?.runId, node: arg.node.id, target: arg.flow.target, root: arg.flow.root };
+  if (arg instanceof WorkflowItem) return { target: arg.flow.target, root: arg.flow.root };
   if (typeof arg === "string") return { runId: arg };
   if (arg && typeof arg === "object") {
     const a = arg as RunRef;
-    if (a.runId || a.live !== undefined || a.target) return { runId: a.runId, live: a.live, node: a.node, target: a.target };
+    if (a.runId || a.live !== undefined || a.target) return { runId: a.runId, live: a.live, node: a.node, target: a.target, root: a.root };
   }
   return undefined;
 }

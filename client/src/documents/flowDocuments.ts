@@ -24,6 +24,7 @@ interface Query {
   target?: string;
   params?: ParamValues;
   live?: number;
+  root?: string;
 }
 
 function encode(q: Query): string {
@@ -40,22 +41,23 @@ function decode(uri: vscode.Uri): Query {
 
 const safe = (s: string) => s.replace(/[^\w.@-]+/g, "_");
 
-export function resultsUri(runId: string, node?: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: RESULTS_SCHEME, path: `/${runId}/${safe(node ?? "outputs")}.json`, query: encode({ runId, node }) });
+/** `root` in each: the workspace root of a run or target outside the first folder. */
+export function resultsUri(runId: string, node?: string, root?: string): vscode.Uri {
+  return vscode.Uri.from({ scheme: RESULTS_SCHEME, path: `/${runId}/${safe(node ?? "outputs")}.json`, query: encode({ runId, node, root }) });
 }
 
-export function previewUri(target: string, node: string | undefined, params: ParamValues): vscode.Uri {
+export function previewUri(target: string, node: string | undefined, params: ParamValues, root?: string): vscode.Uri {
   const name = safe(`${target.slice(target.lastIndexOf("#") + 1)}${node ? `-${node}` : ""}`);
-  return vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${name} preview.flowsmith-log`, query: encode({ target, node, params }) });
+  return vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${name} preview.flowsmith-log`, query: encode({ target, node, params, root }) });
 }
 
-export function logUri(runId: string | undefined, live?: number): vscode.Uri {
-  return vscode.Uri.from({ scheme: LOG_SCHEME, path: `/${runId ?? `run-${live}`}.flowsmith-log`, query: encode({ runId, live }) });
+export function logUri(runId: string | undefined, live?: number, root?: string): vscode.Uri {
+  return vscode.Uri.from({ scheme: LOG_SCHEME, path: `/${runId ?? `run-${live}`}.flowsmith-log`, query: encode({ runId, live, root }) });
 }
 
 export interface StoreLocator {
-  /** Absolute store directory (the server's, the setting's, or ROOT/.flowsmith). */
-  storeDir(): string | undefined;
+  /** Absolute store directory of a root (the server's, the setting's, or ROOT/.flowsmith). */
+  storeDir(root?: string): string | undefined;
 }
 
 export class FlowDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
@@ -90,13 +92,13 @@ export class FlowDocuments implements vscode.TextDocumentContentProvider, vscode
   async provideTextDocumentContent(uri: vscode.Uri, token: vscode.CancellationToken): Promise<string> {
     const q = decode(uri);
     if (uri.scheme === RESULTS_SCHEME) {
-      const result = await execCli(this.env, ["results", q.runId ?? "", ...(q.node ? ["--node", q.node] : [])], token);
+      const result = await execCli(this.env, ["results", q.runId ?? "", ...(q.node ? ["--node", q.node] : [])], token, q.root);
       if (result.code !== 0) return `// ${cliComplaint(result)}\n`;
       return result.stdout;
     }
     if (uri.scheme === PREVIEW_SCHEME) {
       const target = q.node ? `${q.target}:${q.node}` : q.target ?? "";
-      const result = await execCli(this.env, ["preview", target, ...paramArgs(q.params ?? {})], token);
+      const result = await execCli(this.env, ["preview", target, ...paramArgs(q.params ?? {})], token, q.root);
       return result.code === 0 ? result.stdout : `error: ${cliComplaint(result)}\n`;
     }
     const live = q.live !== undefined ? this.runs.all().find((r) => r.key === q.live) : q.runId ? this.runs.byRunId(q.runId) : undefined;
@@ -104,12 +106,12 @@ export class FlowDocuments implements vscode.TextDocumentContentProvider, vscode
       this.open.add(uri.toString());
       return `${live.log.join("\n")}\n`;
     }
-    return q.runId ? this.storedLog(q.runId) : "no such run\n";
+    return q.runId ? this.storedLog(q.runId, q.root) : "no such run\n";
   }
 
   /** A finished run's log, rebuilt from run.json and the per-node log files. */
-  private storedLog(runId: string): string {
-    const dir = this.store.storeDir();
+  private storedLog(runId: string, root?: string): string {
+    const dir = this.store.storeDir(root);
     if (!dir) return `error: no store directory known for run ${runId}\n`;
     const runDir = path.join(dir, "runs", runId);
     let record: RunRecord;

@@ -57,8 +57,9 @@ export class FlowsModel implements vscode.Disposable {
     });
   }
 
-  find(target: string): FlowInfo | undefined {
-    return this.flows().find((f) => f.target === target);
+  /** A workflow by its target (and root, in a multi-root workspace where targets can repeat). */
+  find(target: string, root?: string): FlowInfo | undefined {
+    return this.flows().find((f) => f.target === target && (!root || f.root === root));
   }
 
   /** Live node statuses of a target from runs that are going on (or just ended and not re-read yet). */

@@ -42,6 +42,8 @@ export class GraphPanel implements vscode.Disposable {
     runs: RunManager,
     readonly target: string,
     private selectNode: string | undefined,
+    /** The root the target is relative to, for a workflow outside the first workspace folder. */
+    readonly root?: string,
   ) {
     const title = `Graph: ${targetLabel(target)}`;
     this.panel = vscode.window.createWebviewPanel("flowsmith.graph", title, vscode.ViewColumn.Beside, {
@@ -76,7 +78,7 @@ export class GraphPanel implements vscode.Disposable {
   async load(fit: boolean): Promise<void> {
     if (!this.ready || this.disposed) return;
     try {
-      const graph = await this.server.request<GraphParams, GraphResult | null>(GraphRequest.type, { target: this.target });
+      const graph = await this.server.request<GraphParams, GraphResult | null>(GraphRequest.type, { target: this.target, ...(this.root ? { root: this.root } : {}) });
       if (this.disposed) return;
       if (!graph) {
         this.post({ type: "error", message: `The language server does not know ${this.target} (was it renamed or removed?).` });
@@ -129,12 +131,12 @@ export class GraphPanel implements vscode.Disposable {
         return;
       }
       case "run":
-        if (m.node) await vscode.commands.executeCommand(m.force ? "flowsmith.forceRun" : Commands.runNode, { target: this.target, node: m.node });
-        else await vscode.commands.executeCommand(Commands.runWorkflow, { target: this.target });
+        if (m.node) await vscode.commands.executeCommand(m.force ? "flowsmith.forceRun" : Commands.runNode, { target: this.target, node: m.node, root: this.root });
+        else await vscode.commands.executeCommand(Commands.runWorkflow, { target: this.target, root: this.root });
         return;
       case "reset":
-        if (m.node) await vscode.commands.executeCommand(m.downstream ? "flowsmith.resetNodeDownstream" : Commands.resetNode, { target: this.target, node: m.node });
-        else await vscode.commands.executeCommand(Commands.resetWorkflow, { target: this.target });
+        if (m.node) await vscode.commands.executeCommand(m.downstream ? "flowsmith.resetNodeDownstream" : Commands.resetNode, { target: this.target, node: m.node, root: this.root });
+        else await vscode.commands.executeCommand(Commands.resetWorkflow, { target: this.target, root: this.root });
         return;
       case "rendered":
         this.rendered = { nodes: m.nodes, edges: m.edges, layoutMs: m.layoutMs, statuses: m.statuses };
@@ -175,15 +177,16 @@ export class GraphPanels implements vscode.Disposable {
   ) {}
 
   /** Opens (or brings forward) the graph of a workflow. Resolves with the panel. */
-  show(target: string, node?: string): GraphPanel {
-    let panel = this.panels.get(target);
+  show(target: string, node?: string, root?: string): GraphPanel {
+    const key = root ? `${root}\0${target}` : target;
+    let panel = this.panels.get(key);
     if (panel) {
       panel.reveal(node);
       return panel;
     }
-    panel = new GraphPanel(this.extensionUri, this.server, this.flows, this.runs, target, node);
-    this.panels.set(target, panel);
-    panel.onDidClose(() => this.panels.delete(target));
+    panel = new GraphPanel(this.extensionUri, this.server, this.flows, this.runs, target, node, root);
+    this.panels.set(key, panel);
+    panel.onDidClose(() => this.panels.delete(key));
     return panel;
   }
 

@@ -13,12 +13,15 @@ export interface CliEnv {
   context: vscode.ExtensionContext;
   /** The root the server reported, when it did; else the first workspace folder. */
   root(): string | undefined;
+  /** Every root flows live in (a multi-root workspace has one per folder with flows), `root()` first. */
+  roots(): string[];
 }
 
 export class CliError extends Error {}
 
-export function resolveCli(env: CliEnv): { script: string; cwd: string } {
-  const cwd = env.root() ?? workspaceRoot();
+/** `root`: the workspace root the target is relative to, when it is not the first one. */
+export function resolveCli(env: CliEnv, root?: string): { script: string; cwd: string } {
+  const cwd = root ?? env.root() ?? workspaceRoot();
   if (!cwd) throw new CliError("Flowsmith needs an open folder to run flows in.");
   const script = cliScript(env.context, cwd);
   if (!fs.existsSync(script)) {
@@ -29,8 +32,8 @@ export function resolveCli(env: CliEnv): { script: string; cwd: string } {
   return { script, cwd };
 }
 
-export function spawnCli(env: CliEnv, args: string[]): ChildProcess {
-  const { script, cwd } = resolveCli(env);
+export function spawnCli(env: CliEnv, args: string[], root?: string): ChildProcess {
+  const { script, cwd } = resolveCli(env, root);
   const childEnv: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" };
   if (process.versions.electron) childEnv.ELECTRON_RUN_AS_NODE = "1";
   const store = storeDir(cwd);
@@ -51,11 +54,11 @@ export interface CliResult {
 }
 
 /** Runs one short CLI command to the end and collects its output. */
-export function execCli(env: CliEnv, args: string[], token?: vscode.CancellationToken): Promise<CliResult> {
+export function execCli(env: CliEnv, args: string[], token?: vscode.CancellationToken, root?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
-      child = spawnCli(env, args);
+      child = spawnCli(env, args, root);
     } catch (e) {
       reject(e);
       return;

@@ -35,6 +35,8 @@ export interface RunRequest {
   params?: ParamValues;
   /** `node`: --force (the target node(s)); `all`: --force-all (and everything upstream). */
   force?: "node" | "all";
+  /** The workspace root the target is relative to, when it is not the first folder's. */
+  root?: string;
 }
 
 export interface LiveRun {
@@ -97,7 +99,7 @@ export class RunManager implements vscode.Disposable {
 
     let child: ChildProcess;
     try {
-      child = spawnCli(this.env, args);
+      child = spawnCli(this.env, args, request.root);
     } catch (e) {
       this.finish(run, "failed", e instanceof Error ? e.message : String(e));
       settle(run);
@@ -137,7 +139,8 @@ export class RunManager implements vscode.Disposable {
   }
 
   /** Stops a run through `flowsmith stop`; a run that has not printed its id yet is killed. */
-  async stop(runIdOrRun: string | LiveRun): Promise<void> {
+  /** `root`: where a run not started here lives, when it is not the first folder. */
+  async stop(runIdOrRun: string | LiveRun, root?: string): Promise<void> {
     const run = typeof runIdOrRun === "string" ? this.byRunId(runIdOrRun) : runIdOrRun;
     const runId = typeof runIdOrRun === "string" ? runIdOrRun : runIdOrRun.runId;
     if (run) run.stopRequested = true;
@@ -145,7 +148,7 @@ export class RunManager implements vscode.Disposable {
       if (run) this.children.get(run.key)?.kill();
       return;
     }
-    const result = await execCli(this.env, ["stop", runId]);
+    const result = await execCli(this.env, ["stop", runId], undefined, run?.request.root ?? root);
     if (result.code !== 0) {
       const child = run && this.children.get(run.key);
       if (child) child.kill(); // the stop command failed but we own the process: end it anyway

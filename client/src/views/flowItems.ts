@@ -2,6 +2,7 @@
  * Tree items of the Flows view: one class per node kind. `contextValue` carries tokens that the
  * menus in package.json match (`viewItem =~ /runnable/`).
  */
+import * as path from "node:path";
 import * as vscode from "vscode";
 import type { FlowInfo, FlowNode, SourceLocation } from "../../../server/src/protocol";
 import { statusIcon, statusWord } from "./statusIcons";
@@ -32,7 +33,7 @@ export class WorkflowItem extends vscode.TreeItem {
 
   constructor(readonly flow: FlowInfo, expanded: boolean) {
     super(flow.name, expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
-    this.id = `wf:${flow.target}`;
+    this.id = `wf:${flow.root}:${flow.target}`;
     const status = workflowStatus(flow.nodes);
     this.iconPath = statusIcon(status);
     this.description = `${flow.target.slice(0, flow.target.lastIndexOf("#"))} · ${statusCounts(flow.nodes)}`;
@@ -53,13 +54,27 @@ export class WorkflowItem extends vscode.TreeItem {
   }
 }
 
+/** A workspace folder's workflows, in a multi-root workspace (targets are relative to its root). */
+export class FolderItem extends vscode.TreeItem {
+  readonly kind = "folder";
+
+  constructor(readonly root: string, readonly flows: FlowInfo[]) {
+    super(path.basename(root) || root, vscode.TreeItemCollapsibleState.Expanded);
+    this.id = `folder:${root}`;
+    this.iconPath = vscode.ThemeIcon.Folder;
+    this.description = `${flows.length} workflow${flows.length === 1 ? "" : "s"}`;
+    this.tooltip = root;
+    this.contextValue = "folder";
+  }
+}
+
 /** A sub-flow call inside a workflow: groups the nodes whose scope starts with it. */
 export class SubflowItem extends vscode.TreeItem {
   readonly kind = "subflow";
 
   constructor(readonly flow: FlowInfo, readonly scope: string[], readonly nodes: FlowNode[]) {
     super(scope.at(-1)!, vscode.TreeItemCollapsibleState.Collapsed);
-    this.id = `sub:${flow.target}:${scope.join("/")}`;
+    this.id = `sub:${flow.root}:${flow.target}:${scope.join("/")}`;
     const status = workflowStatus(nodes);
     this.iconPath = new vscode.ThemeIcon("symbol-namespace");
     this.description = `sub-flow · ${statusCounts(nodes)}`;
@@ -73,7 +88,7 @@ export class NodeItem extends vscode.TreeItem {
 
   constructor(readonly flow: FlowInfo, readonly node: FlowNode, label: string) {
     super(label, vscode.TreeItemCollapsibleState.None);
-    this.id = `node:${flow.target}:${node.id}`;
+    this.id = `node:${flow.root}:${flow.target}:${node.id}`;
     this.iconPath = statusIcon(node.status);
     const last = node.lastRun;
     const timing = last ? timingDescription(last.durationMs, last.finishedAt) : "";
@@ -104,4 +119,4 @@ export class NodeItem extends vscode.TreeItem {
   }
 }
 
-export type FlowTreeItem = WorkflowItem | SubflowItem | NodeItem;
+export type FlowTreeItem = FolderItem | WorkflowItem | SubflowItem | NodeItem;

@@ -2,7 +2,7 @@
 import * as vscode from "vscode";
 import type { FlowInfo, FlowNode } from "../../../server/src/protocol";
 import type { FlowsModel } from "../flows/flowsModel";
-import { NodeItem, SubflowItem, WorkflowItem, type FlowTreeItem } from "./flowItems";
+import { FolderItem, NodeItem, SubflowItem, WorkflowItem, type FlowTreeItem } from "./flowItems";
 
 /** Workflows are shown expanded while there are few of them, and they are small. */
 const EXPAND_UP_TO = 8;
@@ -33,11 +33,19 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowTreeItem>,
   getChildren(item?: FlowTreeItem): FlowTreeItem[] {
     if (!item) {
       const flows = [...this.model.flows()].sort((a, b) => a.target.localeCompare(b.target));
-      return this.remember(undefined, flows.map((f) => new WorkflowItem(f, flows.length <= EXPAND_UP_TO && f.nodes.length <= EXPAND_NODES_UP_TO)));
+      // A multi-root workspace: a group per folder with flows, in the order the server lists them.
+      const roots = [...new Set(flows.map((f) => f.root))];
+      if (roots.length > 1) return this.remember(undefined, roots.map((r) => new FolderItem(r, flows.filter((f) => f.root === r))));
+      return this.remember(undefined, this.workflows(flows));
     }
+    if (item instanceof FolderItem) return this.remember(item, this.workflows(item.flows));
     if (item instanceof WorkflowItem) return this.remember(item, this.level(item.flow, item.flow.nodes, []));
     if (item instanceof SubflowItem) return this.remember(item, this.level(item.flow, item.nodes, item.scope));
     return [];
+  }
+
+  private workflows(flows: FlowInfo[]): WorkflowItem[] {
+    return flows.map((f) => new WorkflowItem(f, flows.length <= EXPAND_UP_TO && f.nodes.length <= EXPAND_NODES_UP_TO));
   }
 
   getParent(item: FlowTreeItem): FlowTreeItem | undefined {

@@ -19,6 +19,8 @@ export interface RunView {
   interrupted?: boolean;
   nodes: NodeView[];
   live?: LiveRun;
+  /** The workspace root of a run outside the first folder. */
+  root?: string;
 }
 
 export interface NodeView {
@@ -38,7 +40,7 @@ export function viewOfLive(run: LiveRun): RunView {
     startedAt: new Date(run.startedAt).toISOString(),
     finishedAt: run.finishedAt ? new Date(run.finishedAt).toISOString() : undefined,
     durationMs: run.durationMs ?? (run.finishedAt ? undefined : Date.now() - run.startedAt),
-    error: run.error, nodes: [...run.nodes.values()].map(nodeOfLive), live: run,
+    error: run.error, nodes: [...run.nodes.values()].map(nodeOfLive), live: run, root: run.request.root,
   };
 }
 
@@ -46,10 +48,10 @@ function nodeOfLive(n: LiveNode): NodeView {
   return { id: n.id, variant: n.variant, task: n.task, status: n.status, fraction: n.fraction, durationMs: n.durationMs, cached: n.cached, error: n.error };
 }
 
-export function viewOfRecord(r: RunRecord): RunView {
+export function viewOfRecord(r: RunRecord & { root?: string }): RunView {
   return {
     runId: r.id, target: r.target, node: r.node, status: r.status, startedAt: r.startedAt, finishedAt: r.finishedAt,
-    durationMs: r.durationMs, error: r.error, interrupted: r.interrupted, nodes: r.nodes.map(nodeOfRecord),
+    durationMs: r.durationMs, error: r.error, interrupted: r.interrupted, nodes: r.nodes.map(nodeOfRecord), root: r.root,
   };
 }
 
