@@ -67,9 +67,19 @@ export function activate(context: vscode.ExtensionContext): FlowsmithApi {
   const flowsView = vscode.window.createTreeView("flowsmith.flows", { treeDataProvider: flowsTree, showCollapseAll: true });
   const runsView = vscode.window.createTreeView("flowsmith.runs", { treeDataProvider: runsTree, showCollapseAll: true });
   const model = flows;
+  // The view's progress bar while the server scans (a big repository takes a while), once.
+  let scanProgress: (() => void) | undefined;
   const describeState = () => {
+    const scanning = model.scanning() && server.state === "running";
     flowsView.message = model.state === "error" ? `Could not list flows: ${model.error}`
-      : model.state === "noServer" ? "The language server is not running: flows cannot be listed. Runs started from code lenses or the palette still work." : undefined;
+      : model.state === "noServer" ? "The language server is not running: flows cannot be listed. Runs started from code lenses or the palette still work."
+      : scanning ? `Scanning the workspace for flows…${model.flows().length ? ` (${model.flows().length} found so far)` : ""}` : undefined;
+    if (scanning && !scanProgress) {
+      void vscode.window.withProgress({ location: { viewId: "flowsmith.flows" } }, () => new Promise<void>((resolve) => (scanProgress = resolve)));
+    } else if (!scanning && scanProgress) {
+      scanProgress();
+      scanProgress = undefined;
+    }
     runsView.message = history.error ? `Could not read the run history: ${history.error}` : undefined;
   };
 
@@ -77,6 +87,7 @@ export function activate(context: vscode.ExtensionContext): FlowsmithApi {
     log, runLog, server, runs, flows, history, documents, graphs, flowsTree, runsTree, flowsView, runsView,
     documents.register(),
     flows.onDidChange(describeState),
+    server.onDidChangeState(describeState),
     history.onDidChange(describeState),
     runs.onDidFinish(() => history.scheduleRefresh(100)),
     runs.onDidChange((run) => { if (run.status === "running" && run.runId && !history.find(run.runId)) runsTree.refresh(); }),

@@ -73,6 +73,8 @@ export interface FlowsResult {
   /** Its store directory. */
   store: string;
   flows: FlowInfo[];
+  /** The server's first sweep of the workspace is still going on (more diagnostics are coming). */
+  scanning?: boolean;
 }
 
 /** Sent by the client (Flows view, code lenses) to list every workflow with its nodes and statuses. */

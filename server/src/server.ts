@@ -116,9 +116,19 @@ function isUnder(file: string, dir: string): boolean {
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }
 
+/** Folders whose first sweep has not ended (the Flows view says it is scanning). */
+const sweeping = new Set<Folder>();
+
 /** Each folder's first sweep, one after the other (they share the one thread). */
 async function analyzeFolders(list: readonly Folder[]): Promise<void> {
-  for (const folder of list) await analyzeWorkspace(folder);
+  for (const folder of list) sweeping.add(folder);
+  for (const folder of list) {
+    try {
+      await analyzeWorkspace(folder);
+    } finally {
+      sweeping.delete(folder);
+    }
+  }
   // Idle now: the next start loads from a code cache that has what this one compiled (boot.ts;
   // save() does nothing when the cache was used, is off, or was written already).
   const cache = globalThis.flowsmithCodeCache;
@@ -358,7 +368,7 @@ connection.onRequest(FlowsRequest.type, (params) => {
       if (!only) a.project.addFiles(files);
       return files.flatMap((file) => a.analyzeFile(file).workflows.filter((wf) => wf.exported).map((wf) => toFlowInfo(a, wf)));
     });
-    return { root: primary.storeRoot, store: primary.store.dir, flows };
+    return { root: primary.storeRoot, store: primary.store.dir, flows, ...(sweeping.size ? { scanning: true } : {}) };
   });
 });
 

@@ -46,6 +46,11 @@ export class FlowsModel implements vscode.Disposable {
     return this.result?.store;
   }
 
+  /** No answer yet, or the server's first sweep of the workspace is still going on. */
+  scanning(): boolean {
+    return this.state === "loading" || this.result?.scanning === true;
+  }
+
   /** Workflows with live run statuses applied. */
   flows(): FlowInfo[] {
     const flows = this.result?.flows ?? [];
