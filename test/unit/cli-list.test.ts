@@ -107,6 +107,34 @@ for (const setting of ["bundler", "nodenext"] as ModuleSetting[]) {
   });
 }
 
+test("`list DIR` reads the workspace's tsconfig, as `list .` and the editor do, also for files outside its include", async (t) => {
+  // The tsconfig includes lib/ only and maps @lib/* there; flows/ is outside its include, and the
+  // editor (rooted at the workspace) still types flows/ with it, so `list flows` must too.
+  const ws = makeListWorkspace("bundler", t);
+  ws.write(
+    "tsconfig.json",
+    `${JSON.stringify({ compilerOptions: { target: "ES2022", module: "ESNext", moduleResolution: "Bundler", strict: true, noEmit: true, skipLibCheck: true, types: [], paths: { "@lib/*": ["./lib/*"] } }, include: ["lib/**/*.ts"] }, null, 2)}\n`,
+  );
+  ws.write("lib/tasks.ts", ws.read("valid/tasks.ts"));
+  ws.write(
+    "flows/pipe.ts",
+    `import { workflow } from "flowsmith";
+import { load, sum } from "@lib/tasks.js";
+
+export const pipe = workflow(() => {
+  const data = load({ url: "p" });
+  const s = sum({ rows: data.rows });
+  return { total: s.total };
+});
+`,
+  );
+  const want = { "flows/pipe.ts#pipe": ["load", "sum"] };
+  const pick = (entries: ListEntry[]) => workflowsOf(entries.filter((e) => e.file === path.join("flows", "pipe.ts")));
+  assert.deepEqual(pick(await listJson(ws, ".")), want, "list .");
+  assert.deepEqual(pick(await listJson(ws, "flows")), want, "list flows");
+  assert.deepEqual(analysisWorkflows(new FlowAnalysis(ws.dir), [ws.path("flows/pipe.ts")]), want, "the editor's analysis");
+});
+
 describe("default-exported workflows: FILE#default", () => {
   test("graph, check and preview address them as the editor lists them, with the engine's node ids", async (t) => {
     const ws = makeListWorkspace("bundler", t);
