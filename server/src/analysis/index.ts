@@ -382,7 +382,25 @@ export class FlowAnalysis {
   /** All diagnostics of a file, store-dependent ones included. */
   diagnostics(file: string): FlowDiagnostic[] {
     const analysis = this.analyzeFile(file);
-    return [...analysis.diagnostics, ...this.staleDiagnostics(analysis)];
+    return [...this.settingsDiagnostics(analysis), ...analysis.diagnostics, ...this.staleDiagnostics(analysis)];
+  }
+
+  /**
+   * A flow file whose tsconfig.json cannot be read is still analysed (with TypeScript's defaults),
+   * but never silently: types may resolve differently from the user's compiler.
+   */
+  private settingsDiagnostics(analysis: FileAnalysis): FlowDiagnostic[] {
+    if (!analysis.tasks.length && !analysis.workflows.length) return [];
+    const config = this.project.configOf(analysis.file);
+    if (!config.error || !config.file) return [];
+    const where = path.relative(path.dirname(analysis.file), config.file) || config.file;
+    return [{
+      file: analysis.file,
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      severity: "warning",
+      code: "FS000",
+      message: `${where} could not be read (${config.error}); this file is analysed with TypeScript's default settings`,
+    }];
   }
 }
 
