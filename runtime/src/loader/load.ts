@@ -13,6 +13,7 @@ import { isWorkflow, type WorkflowImpl, workflowName } from "../sdk/workflow.js"
 import { sha256 } from "../store/hash.js";
 import { writeFileAtomic } from "../store/files.js";
 import { FlowsmithError, errorMessage } from "../util/errors.js";
+import { resolveWithTsconfig } from "./tsconfig-resolve.js";
 
 const TS_EXTENSIONS = [".ts", ".tsx", ".mts", ".cts"];
 
@@ -68,6 +69,11 @@ function installHook(): void {
       if (/^\.\.?\//.test(request) && /\.[mc]?js$/.test(request)) {
         return resolve.call(this, request.replace(/js$/, "ts"), parent, isMain, options);
       }
+      // What only the importing file's tsconfig resolves: a `paths` alias, an unbuilt workspace
+      // package of a monorepo (its sources, through the project reference), as the editor does.
+      const from = (parent as { filename?: unknown } | undefined)?.filename;
+      const viaTsconfig = typeof from === "string" ? resolveWithTsconfig(request, from) : undefined;
+      if (viaTsconfig) return viaTsconfig;
       throw error;
     }
   };
