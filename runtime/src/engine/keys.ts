@@ -62,13 +62,22 @@ export function taskFingerprints(flows: LoadedFlows, cacheDir?: string): Map<str
   }
   const reads = new Map<string, string | null>();
   const fp = fingerprinting();
-  const found = fp.fingerprintTasks(flows.file, {
-    readFile(file) {
+  const host = {
+    readFile(file: string) {
       const text = readTextFile(file);
       reads.set(file, text === undefined ? null : sha256(text));
       return text;
     },
-  });
+  };
+  const found = fp.fingerprintTasks(flows.file, host);
+  // A task the flow file reaches through an import the fingerprint analysis does not follow (a
+  // `paths` alias, a monorepo's workspace package): fingerprinted in the file the loader found it
+  // defined in, as the language server fingerprints every task in its own file.
+  for (const [name, impl] of flows.tasks) {
+    if (found.has(name) || !impl.file) continue;
+    const there = fp.fingerprintTasks(impl.file, host).get(name);
+    if (there && path.resolve(there.file) === path.resolve(impl.file)) found.set(name, there);
+  }
   const out = new Map<string, string>();
   const fromText: Record<string, string> = {};
   for (const [name, impl] of flows.tasks) {
