@@ -72,9 +72,10 @@ export function taskFingerprints(flows: LoadedFlows, cacheDir?: string): Map<str
   const found = fp.fingerprintTasks(flows.file, host);
   // A task the flow file reaches through an import the fingerprint analysis does not follow (a
   // `paths` alias, a monorepo's workspace package): fingerprinted in the file the loader found it
-  // defined in, as the language server fingerprints every task in its own file.
+  // defined in, as the language server fingerprints every task in its own file. (An installed
+  // package's task keeps the hash of its function's text.)
   for (const [name, impl] of flows.tasks) {
-    if (found.has(name) || !impl.file) continue;
+    if (found.has(name) || !impl.file || impl.file.split(/[\\/]/).includes("node_modules")) continue;
     const there = fp.fingerprintTasks(impl.file, host).get(name);
     if (there && path.resolve(there.file) === path.resolve(impl.file)) found.set(name, there);
   }
