@@ -3,7 +3,7 @@
  * wirings below (each `@ts-expect-error` fails the build if the error disappears).
  * Checked by `tsc -p test/types` as part of the test command.
  */
-import { task, workflow } from "flowsmith";
+import { task, workflow, type Workflow } from "flowsmith";
 import { z } from "zod";
 
 interface Row { v: number | null }
@@ -57,3 +57,43 @@ export const broken = workflow(() => {
   // @ts-expect-error sub-flow missing a required param
   sub({});
 });
+
+// ---- params are references in a body (DESIGN "Params are references") ----------------------------
+
+const takesText = task(async ({ text }: { text: string }) => ({ size: text.length }));
+const takesConfig = task(async ({ cfg }: { cfg: { lr: number; layers: number[] } }) => ({ lr: cfg.lr }));
+
+export const paramsWired = workflow(
+  { params: z.object({ n: z.number(), url: z.string(), cfg: z.object({ lr: z.number(), layers: z.array(z.number()) }), opt: z.number().optional() }) },
+  ({ n, url, cfg }) => {
+    const a = takesNumber({ n }); // a param straight into an input
+    const d = getData({ url });
+    const c = takesConfig({ cfg }); // an object param, whole
+    const lr = takesNumber({ n: cfg.lr }, { as: "lr" }); // a field of an object param
+    const s = sub({ n }); // into a sub-flow
+    return { doubled: a.doubled, rows: d.rows, lr: c.lr, lr2: lr.doubled, s: s.doubled, n, url }; // returned
+  });
+
+// The workflow's outputs unwrap returned params to their values.
+type OutputsOf<W> = W extends Workflow<never, infer O> ? O : never;
+export const paramsOut: { n: number; url: string } = {} as OutputsOf<typeof paramsWired>;
+
+export const paramsMisused = workflow(
+  { params: z.object({ n: z.number(), url: z.string(), flag: z.boolean(), opt: z.number().optional() }) },
+  ({ n, url, flag, opt }) => {
+    // @ts-expect-error arithmetic on a param
+    takesNumber({ n: n + 1 });
+    // @ts-expect-error comparing a param with a number
+    const big = n > 3;
+    // @ts-expect-error a param is not its value
+    const value: number = n;
+    // @ts-expect-error a string method on a param (a reference has no methods)
+    takesText({ text: url.trim() });
+    // @ts-expect-error a param that may be undefined into an input that needs a number
+    takesNumber({ n: opt }, { as: "opt" });
+    // @ts-expect-error a param of the wrong type
+    takesText({ text: n }, { as: "wrong" });
+    // @ts-expect-error a boolean param is a reference, not a boolean
+    const chosen: boolean = flag;
+    return { big, value, chosen };
+  });

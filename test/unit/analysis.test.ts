@@ -121,21 +121,21 @@ export const outer = workflow(() => {
   const data = load({ url: "a" });
   if ([|FS004:data.count|]) {}
   const big = [|FS004:data.count|] > 2;
-  const more = [|FS004:data.count|] + n;
+  const more = [|FS004:data.count|] + [|FS004:n|];
   for (const r of [|FS004:data.rows|]) {}
   const copy = [[|FS004:...data.rows|]];
   const text = \`\${[|FS004:data.rows|]}\`;
   const c = clean({ rows: data.rows, dropNulls: true });
   return { rows: c.rows, big, more, copy, text };
 });`,
-    // Params are values while the body runs: branching and computing with them is fine.
+    // Params are references too (DESIGN "Params are references"): passed straight to inputs or returned, fine.
     pass: `export const wf = workflow({ params: z.object({ url: z.string(), n: z.number().default(2) }) }, ({ url, n }) => {
-  const data = load({ url: n > 1 ? url : "other" });
-  if (n > 3) {}
-  const c = clean({ rows: data.rows, dropNulls: n + 1 > 2 });
-  return { rows: c.rows, label: \`n=\${n}\` };
+  const data = load({ url });
+  const f = fit({ rows: data.rows, epochs: n });
+  const c = clean({ rows: data.rows, dropNulls: true });
+  return { rows: c.rows, model: f.model, n };
 });`,
-    messages: [/the reference load\.count is branched on/, /compared/, /computed with/, /iterated/, /spread/, /put into a string/],
+    messages: [/the reference load\.count is branched on/, /compared/, /computed with/, /iterated/, /spread/, /put into a string/, /the param n is computed with in workflow wf's body/],
   },
   "FS004 await": {
     fail: `export const wf = workflow(() => {

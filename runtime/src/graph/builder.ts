@@ -4,7 +4,7 @@
  */
 import type { Binding, Graph, GraphNode } from "./model.js";
 import { bindingDeps } from "./model.js";
-import { makeReference, toBinding } from "../sdk/reference.js";
+import { bindingOfReference, describeReference, isParamReference, makeReference, paramReferences, toBinding } from "../sdk/reference.js";
 import { taskName, type TaskImpl } from "../sdk/task.js";
 import type { CallOptions } from "../sdk/types.js";
 import { FlowsmithError } from "../util/errors.js";
@@ -73,6 +73,9 @@ export class GraphBuilder {
     this.scopes.push({ prefix: `${id}/`, counts: new Map(), path: [...path, name] });
     try {
       const returned = flow.body(params);
+      refuseAsync(returned, name);
+      // A param the sub-flow returns stays a param reference for its caller (it is not a value there either).
+      if (isParamReference(returned)) return returned;
       const outputs = toBinding(returned ?? {});
       const fields: Record<string, unknown> = {};
       if (outputs.kind === "object") {
@@ -81,6 +84,9 @@ export class GraphBuilder {
         Object.assign(fields, outputs.value);
       } else if (outputs.kind === "ref") {
         return makeReference(outputs);
+      }
+      if (returned && typeof returned === "object" && !Array.isArray(returned) && bindingOfReference(returned) === undefined) {
+        for (const [k, v] of Object.entries(returned)) if (isParamReference(v)) fields[k] = v;
       }
       return makeReference(outputs, fields);
     } finally {
@@ -91,15 +97,12 @@ export class GraphBuilder {
   run(flow: WorkflowImpl, params: Record<string, unknown>): Binding {
     const previous = active;
     active = this;
-    this.scopes.push({ prefix: "", counts: new Map(), path: [workflowName(flow) ?? "workflow"] });
+    const name = workflowName(flow) ?? "workflow";
+    this.scopes.push({ prefix: "", counts: new Map(), path: [name] });
     try {
-      const returned = flow.body(params);
-      if (returned && typeof (returned as { then?: unknown }).then === "function") {
-        throw new FlowsmithError(
-          `workflow ${workflowName(flow)}'s body is async; a workflow body only wires tasks — remove async/await`,
-          "FS004",
-        );
-      }
+      // Params are references in the body (DESIGN "Params are references"), one per param of the schema.
+      const returned = flow.body(paramReferences(name, params, paramKeys(flow, params)));
+      refuseAsync(returned, name);
       return toBinding(returned ?? {});
     } finally {
       this.scopes.pop();
@@ -110,6 +113,10 @@ export class GraphBuilder {
   private nextId(base: string, callOptions?: CallOptions): string {
     const scope = this.scopes.at(-1)!;
     const alias = callOptions?.as;
+    const ref = describeReference(alias);
+    if (ref) {
+      throw new FlowsmithError(`${ref} is used as a node alias in a workflow body; an alias is a string written in the body (node ids must not depend on values)`, "FS004");
+    }
     if (alias !== undefined) {
       if (typeof alias !== "string" || !ID_PATTERN.test(alias)) {
         throw new FlowsmithError(
@@ -139,21 +146,52 @@ export class GraphBuilder {
     const inputs: Record<string, Binding> = {};
     for (const [key, value] of Object.entries(input)) {
       if (value === undefined) continue;
-      inputs[key] = toBinding(value);
+      const binding = toBinding(value);
+      // An optional param that was not given: as if the input were not passed.
+      if (binding.kind === "value" && binding.value === undefined) continue;
+      inputs[key] = binding;
     }
     return inputs;
   }
+}
+
+/**
+ * An async body returned a promise: FS004. What it awaited (a reference, a param) rejects that
+ * promise too; it is handled here, so the one error line is all the user sees.
+ */
+function refuseAsync(returned: unknown, name: string): void {
+  // (A reference is checked first: reading `then` from one is the FS004 "awaited".)
+  if (!returned || isParamReference(returned) || bindingOfReference(returned) || typeof (returned as { then?: unknown }).then !== "function") return;
+  void Promise.resolve(returned).catch(() => undefined);
+  throw new FlowsmithError(`workflow ${name}'s body is async; a workflow body only wires tasks — remove async/await`, "FS004");
 }
 
 function bindingValue(binding: Binding): unknown {
   return binding.kind === "value" ? binding.value : makeReference(binding);
 }
 
-/** Fill a sub-flow's params: given values or references, defaults from the schema, errors for missing ones. */
+/** Every param a body gets a reference for: the schema's, and any given beyond it. */
+function paramKeys(flow: WorkflowImpl, values: Record<string, unknown>): string[] {
+  const shape = (flow.options.params?.shape ?? {}) as Record<string, unknown>;
+  return [...new Set([...Object.keys(shape), ...Object.keys(values)])];
+}
+
+/**
+ * Fill a sub-flow's params: given values or references, defaults from the schema, errors for
+ * missing ones. The body gets references: a task output stays the reference it was, a value (a
+ * constant, the caller's param, a default) becomes a param reference of the sub-flow.
+ */
 function resolveSubflowParams(flow: WorkflowImpl, name: string, input: object): Record<string, unknown> {
   const schema = flow.options.params;
   const given = { ...(input as Record<string, unknown>) };
-  if (!schema) return given;
+  if (!schema) {
+    const refs: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(given)) {
+      const b = toBinding(value);
+      refs[key] = b.kind === "value" ? paramReferences(name, { [key]: b.value })[key] : value;
+    }
+    return refs;
+  }
   const shape = schema.shape as Record<string, { safeParse(v: unknown): { success: boolean; data?: unknown; error?: { issues: { message: string }[] } } }>;
   for (const key of Object.keys(given)) {
     if (!(key in shape)) {
@@ -162,11 +200,13 @@ function resolveSubflowParams(flow: WorkflowImpl, name: string, input: object): 
   }
   const params: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(shape)) {
-    const value = given[key];
-    if (value !== undefined && toBinding(value).kind !== "value") {
-      params[key] = value;
+    const binding = given[key] === undefined ? undefined : toBinding(given[key]);
+    if (binding && binding.kind !== "value") {
+      params[key] = given[key];
       continue;
     }
+    // A value, or the caller's param (bound as its value): validated here, a param reference inside.
+    const value = binding?.value;
     const parsed = field.safeParse(value);
     if (!parsed.success) {
       throw new FlowsmithError(
@@ -176,7 +216,7 @@ function resolveSubflowParams(flow: WorkflowImpl, name: string, input: object): 
         value === undefined ? "FS002" : "FS003",
       );
     }
-    params[key] = parsed.data;
+    params[key] = paramReferences(name, { [key]: parsed.data })[key];
   }
   return params;
 }

@@ -32,6 +32,14 @@ type IsPlainObject<T> = T extends Primitive
 export type Reference<T> = Ref<T> &
   (IsPlainObject<T> extends true ? { readonly [K in keyof T]-?: Reference<T[K]> } : unknown);
 
+/**
+ * What a workflow body receives for its params: a reference per param (DESIGN "Params are
+ * references"), like a node's outputs — passed to inputs, sub-flows or returned, never computed
+ * with, compared or formatted while the graph is built. Every param of the schema has one (an
+ * optional param not given is a reference to undefined).
+ */
+export type ParamRefs<P> = { readonly [K in keyof P]-?: Reference<P[K]> };
+
 /** What a call accepts for each declared input: the value itself or a reference to it. */
 export type InputOf<I> = { [K in keyof I]: I[K] | Ref<I[K]> | Ref<NonNullable<I[K]>> };
 

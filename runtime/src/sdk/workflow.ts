@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { CallArgs, CallOptions, Reference, Unwrap, Workflow, WorkflowOptions } from "./types.js";
+import type { CallArgs, CallOptions, ParamRefs, Reference, Unwrap, Workflow, WorkflowOptions } from "./types.js";
 import { currentBuilder } from "../graph/builder.js";
 import { FlowsmithError } from "../util/errors.js";
 
@@ -25,17 +25,19 @@ type AnySchema = z.ZodObject;
 
 /**
  * Define a workflow. The body runs once, before any task, to wire the graph: inside it task calls
- * return references. Params come from a zod object schema (JSON values, defaults allowed).
+ * return references, and its params are references too (pass them to task inputs, sub-flows or
+ * return them). Params come from a zod object schema (JSON values, defaults allowed).
  */
 export function workflow<R>(body: () => R): Workflow<{}, Unwrap<R>>;
 export function workflow<S extends AnySchema, R>(
   options: WorkflowOptions<S> & { params: S },
-  body: (params: z.output<S>) => R,
+  body: (params: ParamRefs<z.output<S>>) => R,
 ): Workflow<z.input<S>, Unwrap<R>>;
 export function workflow<R>(options: WorkflowOptions<undefined>, body: () => R): Workflow<{}, Unwrap<R>>;
 export function workflow(
-  a: WorkflowOptions | ((params: Record<string, unknown>) => unknown),
-  b?: (params: Record<string, unknown>) => unknown,
+  // (The body gets param references at run time: WorkflowImpl's body is called with them.)
+  a: WorkflowOptions | ((params: never) => unknown),
+  b?: (params: never) => unknown,
 ): Workflow<unknown, unknown> {
   const options: WorkflowOptions = typeof a === "function" ? {} : { ...a };
   const body = typeof a === "function" ? a : b;

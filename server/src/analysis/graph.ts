@@ -18,8 +18,9 @@ import { gateOnSyntax, type UsedDefinition } from "./syntaxErrors.js";
 type Value =
   | { kind: "ref"; node: string; path: string[]; task: string; type?: ts.Type }
   | { kind: "sub"; id: string; workflow: string; outputs: Map<string, Value> }
-  | { kind: "params" }
-  | { kind: "param"; name: string }
+  | { kind: "params"; workflow: string }
+  /** A workflow param: a reference like a node's output (DESIGN "Params are references"), `name` a path for fields of object params. */
+  | { kind: "param"; name: string; workflow: string }
   | { kind: "literal"; value: unknown }
   | undefined;
 
@@ -133,10 +134,10 @@ export class WorkflowGraphBuilder {
       if (ts.isObjectBindingPattern(nameNode)) {
         for (const el of nameNode.elements) {
           const key = (el.propertyName ?? el.name).getText();
-          this.env.set(el, given ? given.get(key) : { kind: "param", name: key });
+          this.env.set(el, given ? given.get(key) : { kind: "param", name: key, workflow: def.name });
         }
       } else {
-        this.env.set(param, given ? { kind: "sub", id: "", workflow: def.name, outputs: given } : { kind: "params" });
+        this.env.set(param, given ? { kind: "sub", id: "", workflow: def.name, outputs: given } : { kind: "params", workflow: def.name });
       }
     }
     const returned = new Map<string, Value>();
@@ -177,7 +178,7 @@ export class WorkflowGraphBuilder {
     }
     if (ts.isForOfStatement(stmt) || ts.isForInStatement(stmt)) {
       const v = this.expr(stmt.expression, scope);
-      if (isRef(v)) this.misuse(stmt.expression, v, "iterated");
+      if (isRefLike(v)) this.misuse(stmt.expression, v, "iterated");
       this.statement(stmt.statement, scope, returned);
       return;
     }
@@ -217,7 +218,7 @@ export class WorkflowGraphBuilder {
     if (ts.isObjectBindingPattern(nameNode)) {
       for (const el of nameNode.elements) {
         if (el.dotDotDotToken) {
-          if (isRef(value)) this.misuse(el, value, "spread");
+          if (isRefLike(value)) this.misuse(el, value, "spread");
           continue;
         }
         const key = (el.propertyName ?? el.name).getText();
@@ -226,7 +227,7 @@ export class WorkflowGraphBuilder {
       }
       return;
     }
-    if (ts.isArrayBindingPattern(nameNode) && isRef(value)) this.misuse(nameNode, value, "iterated (destructured as an array)");
+    if (ts.isArrayBindingPattern(nameNode) && isRefLike(value)) this.misuse(nameNode, value, "iterated (destructured as an array)");
   }
 
   /** What a return statement returns, by output name (`""` for a non-object return). */
@@ -242,7 +243,7 @@ export class WorkflowGraphBuilder {
       else if (ts.isShorthandPropertyAssignment(p)) out.set(p.name.getText(), this.expr(p.name, scope));
       else if (ts.isSpreadAssignment(p)) {
         const v = this.expr(p.expression, scope);
-        if (isRef(v)) this.misuse(p, v, "spread");
+        if (isRefLike(v)) this.misuse(p, v, "spread");
         else if (v?.kind === "sub") for (const [k, o] of v.outputs) out.set(k, o);
       }
     }
@@ -280,7 +281,7 @@ export class WorkflowGraphBuilder {
       const base = this.expr(e.expression, scope);
       const arg = e.argumentExpression;
       if (arg) this.valueUse(arg, scope, "used as an index");
-      if (isRef(base)) {
+      if (isRefLike(base)) {
         if (arg && isStringLike(arg)) return this.field(base, arg.text, arg, scope);
         this.misuse(e, base, "indexed");
       }
@@ -298,7 +299,7 @@ export class WorkflowGraphBuilder {
     }
     if (ts.isAwaitExpression(e)) {
       const v = this.expr(e.expression, scope);
-      if (isRef(v)) this.misuse(e, v, "awaited");
+      if (isRefLike(v)) this.misuse(e, v, "awaited");
       else if (!this.quiet) this.report(e, "error", "FS004", "await in a workflow body: the body only wires tasks and runs before any of them — await inside a task");
       return undefined;
     }
@@ -313,7 +314,7 @@ export class WorkflowGraphBuilder {
           if (decl) this.env.set(decl, v);
         } else {
           const target = this.expr(left, scope);
-          if (isRef(target)) this.misuse(left, target, "assigned to");
+          if (isRefLike(target)) this.misuse(left, target, "assigned to");
         }
         return v;
       }
@@ -326,18 +327,20 @@ export class WorkflowGraphBuilder {
               ? "tested with in/instanceof"
               : op === ts.SyntaxKind.CommaToken
                 ? undefined
-                : "computed with";
+                : op === ts.SyntaxKind.PlusToken && (isStringish(left) || isStringish(right))
+                  ? "put into a string (concatenated)"
+                  : "computed with";
       const l = this.expr(left, scope);
       const r = this.expr(right, scope);
       if (verb) {
-        if (isRef(l)) this.misuse(left, l, verb);
-        if (isRef(r)) this.misuse(right, r, verb);
+        if (isRefLike(l)) this.misuse(left, l, verb);
+        if (isRefLike(r)) this.misuse(right, r, verb);
       }
       return op === ts.SyntaxKind.CommaToken ? r : undefined;
     }
     if (ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)) {
       const v = this.expr(e.operand, scope);
-      if (isRef(v)) {
+      if (isRefLike(v)) {
         const isNot = ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.ExclamationToken;
         this.misuse(e.operand, v, isNot ? "branched on (negated)" : "computed with");
       }
@@ -345,7 +348,7 @@ export class WorkflowGraphBuilder {
     }
     if (ts.isTypeOfExpression(e) || ts.isVoidExpression(e) || ts.isDeleteExpression(e)) {
       const v = this.expr(e.expression, scope);
-      if (isRef(v)) this.misuse(e, v, "inspected");
+      if (isRefLike(v)) this.misuse(e, v, "inspected");
       return undefined;
     }
     if (ts.isConditionalExpression(e)) {
@@ -357,7 +360,7 @@ export class WorkflowGraphBuilder {
     if (ts.isTemplateExpression(e)) {
       for (const span of e.templateSpans) {
         const v = this.expr(span.expression, scope);
-        if (isRef(v)) this.misuse(span.expression, v, "put into a string");
+        if (isRefLike(v)) this.misuse(span.expression, v, "put into a string");
       }
       return undefined;
     }
@@ -368,7 +371,7 @@ export class WorkflowGraphBuilder {
     }
     if (ts.isSpreadElement(e)) {
       const v = this.expr(e.expression, scope);
-      if (isRef(v)) this.misuse(e, v, "spread");
+      if (isRefLike(v)) this.misuse(e, v, "spread");
       return undefined;
     }
     if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) {
@@ -405,8 +408,16 @@ export class WorkflowGraphBuilder {
   /** `base.name`: a field of a reference (checking the output exists), of a sub-flow, or a param. */
   private field(base: Value, name: string, at: ts.Node, _scope: Scope): Value {
     if (!base) return undefined;
-    if (base.kind === "params") return { kind: "param", name };
-    if (base.kind === "param" || base.kind === "literal") return undefined;
+    if (base.kind === "params") return { kind: "param", name, workflow: base.workflow };
+    if (base.kind === "param") {
+      // A field of an object param is a reference too; anything else (`url.length`) reads its value.
+      if (!this.paramHasField(at, name)) {
+        this.misuse(at.parent ?? at, base, `read (.${name})`);
+        return undefined;
+      }
+      return { kind: "param", name: `${base.name}.${name}`, workflow: base.workflow };
+    }
+    if (base.kind === "literal") return undefined;
     if (base.kind === "sub") {
       this.usedSubflows.add(base.id);
       if (!base.outputs.has(name)) {
@@ -434,13 +445,13 @@ export class WorkflowGraphBuilder {
 
   private condition(e: ts.Node, scope: Scope, verb: string): void {
     const v = this.expr(e, scope);
-    if (isRef(v)) this.misuse(e, v, verb);
+    if (isRefLike(v)) this.misuse(e, v, verb);
   }
 
   /** An expression whose value is used as a plain value (not wired): references are misused. */
   private valueUse(e: ts.Node, scope: Scope, verb: string): void {
     const v = this.expr(e, scope);
-    if (isRef(v) || v?.kind === "sub") this.misuse(e, v, verb);
+    if (isRefLike(v) || v?.kind === "sub") this.misuse(e, v, verb);
   }
 
   /** Walk an object/array literal, reporting each reference found inside it to `onRef`. */
@@ -459,7 +470,7 @@ export class WorkflowGraphBuilder {
           if (v) onRef(v, p);
         } else if (ts.isSpreadAssignment(p)) {
           const v = this.expr(p.expression, scope);
-          if (isRef(v)) this.misuse(p, v, "spread");
+          if (isRefLike(v)) this.misuse(p, v, "spread");
         }
       }
     } else if (ts.isArrayLiteralExpression(e)) {
@@ -511,7 +522,7 @@ export class WorkflowGraphBuilder {
     // Any other function: evaluate its callee and arguments; references may not flow into it.
     if (!this.quiet && this.isSideEffect(callee)) this.sideEffect(e);
     const base = ts.isPropertyAccessExpression(callee) ? this.expr(callee.expression, scope) : this.expr(callee, scope);
-    if (isRef(base)) this.misuse(callee, base, "called or used as an object");
+    if (isRefLike(base)) this.misuse(callee, base, "called or used as an object");
     for (const a of e.arguments) {
       const name = calleeName(callee);
       this.valueUse(a, scope, `passed to ${name ? `${name}(), which is not a task` : "a function that is not a task"}`);
@@ -563,7 +574,7 @@ export class WorkflowGraphBuilder {
         return alias;
       }
       const v = this.expr(init, scope);
-      if (isRef(v)) this.misuse(init, v, "used as a node alias");
+      if (isRefLike(v)) this.misuse(init, v, "used as a node alias");
     }
     return undefined;
   }
@@ -593,14 +604,14 @@ export class WorkflowGraphBuilder {
         } else if (ts.isSpreadAssignment(p)) {
           hasSpread = true;
           const v = this.expr(p.expression, scope);
-          if (isRef(v)) this.misuse(p, v, "spread into a call");
+          if (isRefLike(v)) this.misuse(p, v, "spread into a call");
         } else {
           this.expr(p, scope);
         }
       }
     } else if (inputArg) {
       const v = this.expr(inputArg, scope);
-      if (isRef(v)) this.misuse(inputArg, v, "passed as a whole input object");
+      if (isRefLike(v)) this.misuse(inputArg, v, "passed as a whole input object");
       hasSpread = true;
     }
     const alias = this.callOptions(e, scope);
@@ -743,7 +754,7 @@ export class WorkflowGraphBuilder {
           value = this.expr(p.name, scope);
         } else if (ts.isSpreadAssignment(p)) {
           const v = this.expr(p.expression, scope);
-          if (isRef(v)) this.misuse(p, v, "spread into a call");
+          if (isRefLike(v)) this.misuse(p, v, "spread into a call");
           continue;
         }
         if (name === undefined) continue;
@@ -763,7 +774,7 @@ export class WorkflowGraphBuilder {
     const alias = this.callOptions(e, scope);
     const id = this.nextId(def.idName, alias, scope, e);
     this.nodeIds.add(id);
-    for (const p of def.params) if (!given.has(p.name)) given.set(p.name, { kind: "param", name: p.name });
+    for (const p of def.params) if (!given.has(p.name)) given.set(p.name, { kind: "param", name: p.name, workflow: def.name });
     const outerSite = this.topSite;
     if (!this.quiet) this.topSite = e;
     this.quiet++;
@@ -782,6 +793,19 @@ export class WorkflowGraphBuilder {
 
   // ---- reporting -----------------------------------------------------------------------------
 
+  /** Does the param whose field `at` names have such a field in its type? (Unknown types: yes.) */
+  private paramHasField(at: ts.Node, name: string): boolean {
+    const access = at.parent;
+    if (!access || !(ts.isPropertyAccessExpression(access) || ts.isElementAccessExpression(access))) return true;
+    try {
+      const type = this.host.checker.getTypeAtLocation(access.expression);
+      if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return true;
+      return this.host.checker.getPropertyOfType(this.host.checker.getApparentType(type), name) !== undefined;
+    } catch {
+      return true;
+    }
+  }
+
   private markUsed(v: Value): void {
     if (isRef(v)) this.used.add(v.node);
     else if (v?.kind === "sub") {
@@ -791,7 +815,13 @@ export class WorkflowGraphBuilder {
   }
 
   private misuse(at: ts.Node, v: Value, verb: string): void {
+    // Its outputs are used, wrongly: FS004 says so, FS010 ("nothing uses its outputs") would not be true.
+    this.markUsed(v);
     if (this.quiet) return;
+    if (v?.kind === "param") {
+      this.report(at, "error", "FS004", `the param ${v.name} is ${verb} in workflow ${v.workflow}'s body; params are references while the graph is built, like task outputs (the graph must not depend on their values) — pass it to a task input and do this inside the task`);
+      return;
+    }
     const what = isRef(v) ? `the reference ${[v.node, ...v.path].join(".")}` : v?.kind === "sub" ? `the outputs of sub-flow ${v.workflow}` : "a reference";
     this.report(at, "error", "FS004", `${what} is ${verb} in a workflow body; it is not a value until the node runs — pass it to a task input and do this inside the task`);
   }
@@ -832,6 +862,16 @@ export class WorkflowGraphBuilder {
 
 function isRef(v: Value): v is Extract<Value, { kind: "ref" }> {
   return v?.kind === "ref";
+}
+
+/** A node's output or a workflow param: both are references while the body runs, not values. */
+function isRefLike(v: Value): v is Extract<Value, { kind: "ref" | "param" }> {
+  return v?.kind === "ref" || v?.kind === "param";
+}
+
+/** A string literal or template: `+` with it builds a string. */
+function isStringish(e: ts.Node): boolean {
+  return isStringLike(e) || ts.isTemplateExpression(e);
 }
 
 function acceptsUndefined(type: ts.Type): boolean {

@@ -81,9 +81,15 @@ export function isAnyLike(type: ts.Type): boolean {
   return (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) !== 0;
 }
 
+/**
+ * Does an output of type `source` fit an input of type `target`? TypeScript's assignability, under
+ * the program's own options: with strictNullChecks (or strict) an output that may be undefined or
+ * null does not fit an input that does not take it (the node would get undefined at run time);
+ * without it, TypeScript ignores undefined and null, and so does this.
+ */
 export function fits(checker: ts.TypeChecker, source: ts.Type, target: ts.Type): boolean {
   if (isAnyLike(source) || isAnyLike(target)) return true;
-  return checker.isTypeAssignableTo(source, target) || checker.isTypeAssignableTo(checker.getNonNullableType(source), target);
+  return checker.isTypeAssignableTo(source, target);
 }
 
 export function typeText(checker: ts.TypeChecker, type: ts.Type, at?: ts.Node): string {
