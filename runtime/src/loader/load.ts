@@ -13,7 +13,7 @@ import { isWorkflow, type WorkflowImpl, workflowName } from "../sdk/workflow.js"
 import { sha256 } from "../store/hash.js";
 import { writeFileAtomic } from "../store/files.js";
 import { FlowsmithError, errorMessage } from "../util/errors.js";
-import { resolveWithTsconfig } from "./tsconfig-resolve.js";
+import { forgetTsconfigs, resolveWithTsconfig } from "./tsconfig-resolve.js";
 
 const TS_EXTENSIONS = [".ts", ".tsx", ".mts", ".cts"];
 
@@ -172,6 +172,7 @@ export function loadFlowFile(file: string, cacheDir?: string): LoadedFlows {
   // A fresh load each time: flow files change between calls of a long-lived process.
   for (const f of loaded.splice(0)) delete require.cache[f];
   delete require.cache[abs];
+  forgetTsconfigs();
 
   let exports: Record<string, unknown>;
   transformCache = cacheDir;

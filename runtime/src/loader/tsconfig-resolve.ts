@@ -43,6 +43,13 @@ const projects = new Map<string, Project | null>();
 const configOfDir = new Map<string, string | null>();
 const answers = new Map<string, string | null>();
 
+/** Read tsconfigs and answers again (a long-lived process loads flow files again after edits). */
+export function forgetTsconfigs(): void {
+  projects.clear();
+  configOfDir.clear();
+  answers.clear();
+}
+
 /**
  * The file a module name resolves to for `parentFile` through its tsconfig, when it is a file Node
  * can load (a source, never a declaration file); undefined when TypeScript cannot resolve it either.
