@@ -158,6 +158,8 @@ interface Expected {
   runs: { target: string; outputs: unknown }[];
   /** What the server's "analysed N flow files" line says. */
   flowFiles?: number;
+  /** More checks with the server still up. */
+  also?: (client: LspClient, tree: Tree) => Promise<void>;
 }
 
 const byTarget = (result: FlowsResult): Record<string, string[]> =>
@@ -251,6 +253,7 @@ async function checkShape(t: TestContext, tree: Tree, expected: Expected): Promi
       }
       assert.deepEqual(statuses, Object.fromEntries(wf.nodes.map((n) => [n.id, "complete"])), `the editor shows ${want.target} complete after the run`);
     }
+    await expected.also?.(client, tree);
     timings.push(`shape checked in ${Date.now() - began} ms`);
   } finally {
     for (const line of timings) t.diagnostic(line);
@@ -274,7 +277,10 @@ function monorepo(coreTypesAtSource: boolean): Tree {
   tree.linkNpmPackages();
   for (const name of ["core", "pipelines", "other"]) tree.link(`node_modules/@mono/${name}`, `../../packages/${name}`);
 
-  const composite = (options: object) => ({ ...options, composite: true, noEmit: undefined, rootDir: "src", outDir: "dist" });
+  // Each package's tsconfig extends a shared base (NodeNext), as most monorepos do; other/ overrides it with Bundler.
+  const { noEmit: _noEmit, ...base } = NODENEXT;
+  tree.write("tsconfig.base.json", { compilerOptions: { ...base, composite: true } });
+  const composite = (options: object) => ({ extends: "../../tsconfig.base.json", compilerOptions: { ...options, rootDir: "src", outDir: "dist" } });
   tree.write("packages/core/package.json", {
     name: "@mono/core",
     version: "1.0.0",
@@ -284,7 +290,7 @@ function monorepo(coreTypesAtSource: boolean): Tree {
       : { types: "./dist/index.d.ts", exports: { ".": { types: "./dist/index.d.ts", default: "./dist/index.js" } } }),
     dependencies: { flowsmith: "^0.1.0" },
   });
-  tree.write("packages/core/tsconfig.json", { compilerOptions: composite(NODENEXT), include: ["src"] });
+  tree.write("packages/core/tsconfig.json", { ...composite({}), include: ["src"] });
   tree.write("packages/core/src/index.ts", `export * from "./tasks.js";\n`);
   tree.write("packages/core/src/tasks.ts", TASKS);
   tree.write(
@@ -300,12 +306,12 @@ export const selftest = workflow(() => {
   );
 
   tree.write("packages/pipelines/package.json", { name: "@mono/pipelines", version: "1.0.0", type: "module", dependencies: { "@mono/core": "*", flowsmith: "^0.1.0", zod: "^4.0.0" } });
-  tree.write("packages/pipelines/tsconfig.json", { compilerOptions: composite(NODENEXT), include: ["src"], references: [{ path: "../core" }] });
+  tree.write("packages/pipelines/tsconfig.json", { ...composite({}), include: ["src"], references: [{ path: "../core" }] });
   tree.write("packages/pipelines/src/daily.ts", GOOD_FLOW("daily", "@mono/core"));
   tree.write("packages/pipelines/src/broken.ts", BROKEN_FLOW("@mono/core"));
 
   tree.write("packages/other/package.json", { name: "@mono/other", version: "1.0.0", dependencies: { "@mono/core": "*", flowsmith: "^0.1.0" } });
-  tree.write("packages/other/tsconfig.json", { compilerOptions: composite(BUNDLER), include: ["src"], references: [{ path: "../core" }] });
+  tree.write("packages/other/tsconfig.json", { ...composite({ module: "ESNext", moduleResolution: "Bundler" }), include: ["src"], references: [{ path: "../core" }] });
   tree.write(
     "packages/other/src/steps.ts",
     `import { task } from "flowsmith";
@@ -342,6 +348,24 @@ const MONOREPO: Expected = {
     { target: "packages/pipelines/src/daily.ts#daily", outputs: GOOD_OUTPUTS },
     { target: "packages/other/src/report.ts#report", outputs: { sum: 12 } },
   ],
+  // Editing a task in packages/core re-publishes the flow in packages/pipelines that uses it.
+  also: async (client, tree) => {
+    const daily = tree.path("packages/pipelines/src/daily.ts");
+    const tasks = tree.path("packages/core/src/tasks.ts");
+    client.open(daily, tree.read("packages/pipelines/src/daily.ts"));
+    assert.deepEqual((await client.diagnosticsOf(daily)).filter((d) => d.severity === 1), [], "daily.ts has no errors");
+    client.open(tasks, tree.read("packages/core/src/tasks.ts"));
+    await client.diagnosticsOf(tasks);
+    client.change(tasks, tree.read("packages/core/src/tasks.ts").replace("({ rows }: { rows: number[] }) => ({ sum: rows.reduce", "({ values }: { values: number[] }) => ({ sum: values.reduce"));
+    const after = await client.waitFor(
+      () => `daily.ts re-published after sumRows's input was renamed in packages/core (last: ${JSON.stringify(client.diagnostics.get(client.uri(daily)))})`,
+      () => {
+        const now = client.diagnostics.get(client.uri(daily));
+        return now?.some((d) => d.severity === 1) ? now : undefined;
+      },
+    );
+    assert.deepEqual(after.filter((d) => d.source === "flowsmith" && d.severity === 1).map((d) => d.code).sort(), ["FS001", "FS002"], JSON.stringify(after));
+  },
 };
 
 test("npm-workspaces monorepo: project references, @mono/core's types at an unbuilt dist/", { timeout: 120_000 }, async (t) => {
