@@ -187,10 +187,16 @@ export class FlowAnalysis {
     try {
       return this.analyzeFileUnguarded(file, text);
     } catch (error) {
-      // Pathological input (a stack overflow on absurd nesting…): answer with nothing rather than fail.
+      // Pathological input (a stack overflow on absurd nesting…): keep answering, and say that this
+      // file was not analysed — a check must never call a file it could not read clean.
       if (process.env.FLOWSMITH_DEBUG) console.error(error);
-      if (text !== undefined) this.keep(file, text, empty, new Set());
-      return empty;
+      const why = error instanceof RangeError && /call stack/i.test(error.message) ? "it is nested too deeply for the TypeScript parser" : `analysing it failed (${error instanceof Error ? error.message : String(error)})`;
+      const result: FileAnalysis = {
+        ...empty,
+        diagnostics: [{ file, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: "error", code: "FS000", message: `this file could not be analysed: ${why}` }],
+      };
+      if (text !== undefined) this.keep(file, text, result, new Set());
+      return result;
     }
   }
 

@@ -124,7 +124,12 @@ export class FlowProject {
       const text = this.readText(file);
       if (text === undefined) continue;
       const program = this.programOf(file);
-      program.addRoot(norm(file), text);
+      try {
+        program.addRoot(norm(file), text);
+      } catch {
+        // A file the parser cannot take (absurd nesting): left out, and reported when it is analysed.
+        continue;
+      }
       touched.add(program);
     }
     return touched;
