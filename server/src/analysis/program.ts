@@ -55,9 +55,11 @@ export class ConfigProgram {
   /** package.json lookups for module formats; made anew with each program (a "type" may change). */
   private packageJsons: ts.PackageJsonInfoCache | undefined;
 
+  /** `root`: the workspace folder, the current directory of a program without a tsconfig. */
   constructor(
     readonly config: ProjectConfig,
     private readonly overlay: Overlay,
+    private readonly root: string,
   ) {
     this.options = config.options;
     this.host = this.createHost();
@@ -127,7 +129,7 @@ export class ConfigProgram {
 
   /** Parse a workspace file before the program asks for it, as the program will ask. */
   private parseAhead(key: string, text: string): void {
-    this.packageJsons ??= ts.createModuleResolutionCache(norm(process.cwd()), (f) => f, this.options).getPackageJsonInfoCache();
+    this.packageJsons ??= ts.createModuleResolutionCache(this.host.getCurrentDirectory(), (f) => f, this.options).getPackageJsonInfoCache();
     const impliedNodeFormat = ts.getImpliedNodeFormatForFile(key, this.packageJsons, this.host, this.options);
     const sf = this.parse(key, text, {
       languageVersion: this.options.target ?? ts.ScriptTarget.ES2022,
@@ -175,7 +177,7 @@ export class ConfigProgram {
       getDefaultLibFileName: (options) => `${LIB_DIR}/${ts.getDefaultLibFileName(options)}`,
       getDefaultLibLocation: () => LIB_DIR,
       writeFile: () => undefined,
-      getCurrentDirectory: () => norm(this.config.file ? path.dirname(this.config.file) : process.cwd()),
+      getCurrentDirectory: () => norm(this.config.file ? path.dirname(this.config.file) : this.root),
       getCanonicalFileName: (fileName) => fileName,
       useCaseSensitiveFileNames: () => true,
       getNewLine: () => "\n",

@@ -90,7 +90,7 @@ export class FlowProject {
     const config = this.configs.configOf(file);
     const key = config.file ?? "";
     let program = this.programs.get(key);
-    if (!program) this.programs.set(key, (program = new ConfigProgram(config, this.sources)));
+    if (!program) this.programs.set(key, (program = new ConfigProgram(config, this.sources, this.root)));
     return program;
   }
 
