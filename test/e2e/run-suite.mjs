@@ -4,8 +4,12 @@
 // workspace (every scenario), in an untrusted one (analysis only, runs refused) and with the language
 // server missing (the extension must still work). The workspace is
 // a temp copy of examples/ so no .flowsmith state leaks into the repo. The suite asks for screenshots
-// by writing NAME.request into FLOWSMITH_E2E_SCREENSHOTS; this script answers with NAME.png.
-//   node test/e2e/run-suite.mjs [--only trusted|untrusted|no-server] [--verbose] [--keep-workspace]
+// by writing NAME.request into FLOWSMITH_E2E_SCREENSHOTS; this script answers with VARIANT-NAME.png.
+// Each run is made on every workspace variant (../workspace.mjs): nodenext (package.json "type":
+// "module", tsconfig NodeNext) and bundler (examples/tsconfig.json), --variants or
+// FLOWSMITH_E2E_VARIANTS choosing them (default both).
+//   node test/e2e/run-suite.mjs [--only trusted|untrusted|no-server] [--variants nodenext,bundler]
+//                               [--verbose] [--keep-workspace]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { launchVSCode, DEFAULT_CODE_SERVER } from './launch.mjs';
 import { serveScreenshots } from './screenshots.mjs';
-import { makeWorkspace } from './workspace.mjs';
+import { makeWorkspace, parseVariants } from './workspace.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const suite = path.join(repo, 'test/e2e/suite/index.js');
@@ -21,7 +25,7 @@ const shots = path.join(repo, 'test-results/e2e');
 const TIMEOUT_MS = 8 * 60_000;
 
 const { values: opts } = parseArgs({ options: {
-  only: { type: 'string' }, verbose: { type: 'boolean', default: false }, 'keep-workspace': { type: 'boolean', default: false },
+  only: { type: 'string' }, variants: { type: 'string' }, verbose: { type: 'boolean', default: false }, 'keep-workspace': { type: 'boolean', default: false },
 } });
 
 for (const needed of ['dist/extension.js', 'dist/server.js', 'dist/server-main.js', 'dist/webview/graph.js', 'runtime/dist/cli.js']) {
@@ -38,10 +42,10 @@ function extensionWithoutServer() {
   return dir;
 }
 
-async function runOnce(trusted, noServer = false) {
-  const label = noServer ? 'no-server' : trusted ? 'trusted' : 'untrusted';
+async function runOnce(variant, trusted, noServer = false) {
+  const label = `${variant}-${noServer ? 'no-server' : trusted ? 'trusted' : 'untrusted'}`;
   const extension = noServer ? extensionWithoutServer() : repo;
-  const workspace = makeWorkspace();
+  const workspace = makeWorkspace(undefined, { variant });
   const results = path.join(os.tmpdir(), `flowsmith-e2e-results-${process.pid}-${label}.json`);
   fs.rmSync(results, { force: true });
   process.stdout.write(`\ne2e: ${label} workspace ${workspace}\n`);
@@ -54,18 +58,18 @@ async function runOnce(trusted, noServer = false) {
       extensionDevelopmentPath: extension, extensionTestsPath: suite, workspace, trusted, verbose: opts.verbose,
       env: { FLOWSMITH_E2E_SCREENSHOTS: shots, FLOWSMITH_E2E_RESULTS: results, FLOWSMITH_E2E_NOSERVER: noServer ? '1' : undefined },
     });
-    stopShots = serveScreenshots(vscode.page, shots);
+    stopShots = serveScreenshots(vscode.page, shots, { prefix: `${variant}-` });
     const code = await Promise.race([vscode.exitCode, new Promise((_, reject) => {
       timer = setTimeout(() => reject(new Error(`timed out after ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
     })]);
     if (code !== 0) await evidence(vscode, label);
     const counts = fs.existsSync(results) ? JSON.parse(fs.readFileSync(results, 'utf8')) : { passes: 0, failures: code === 0 ? 0 : 1 };
     process.stdout.write(`e2e: ${label} suite exited ${code} after ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    return { code, ...counts };
+    return { label, code, ...counts, ms: Date.now() - started };
   } catch (e) {
     process.stderr.write(`e2e: ${label}: ${e.message}\n`);
     if (vscode) await evidence(vscode, label);
-    return { code: 2, passes: 0, failures: 1 };
+    return { label, code: 2, passes: 0, failures: 1, ms: Date.now() - started };
   } finally {
     clearTimeout(timer);
     stopShots();
@@ -91,11 +95,20 @@ function fail(message) {
 
 fs.mkdirSync(shots, { recursive: true });
 for (const f of fs.readdirSync(shots)) if (f.endsWith('.request')) fs.rmSync(path.join(shots, f));
+let variants;
+try {
+  variants = parseVariants(opts.variants ?? process.env.FLOWSMITH_E2E_VARIANTS, ['nodenext', 'bundler']);
+} catch (e) {
+  fail(e.message);
+}
 const runs = [];
-if (!opts.only || opts.only === 'trusted') runs.push(await runOnce(true));
-if (opts.only !== 'trusted' && opts.only !== 'no-server') runs.push(await runOnce(false));
-if (!opts.only || opts.only === 'no-server') runs.push(await runOnce(true, true));
+for (const variant of variants) {
+  if (!opts.only || opts.only === 'trusted') runs.push(await runOnce(variant, true));
+  if (opts.only !== 'trusted' && opts.only !== 'no-server') runs.push(await runOnce(variant, false));
+  if (!opts.only || opts.only === 'no-server') runs.push(await runOnce(variant, true, true));
+}
 const passed = runs.reduce((s, r) => s + (r.passes ?? 0), 0);
 const failed = runs.reduce((s, r) => s + (r.failures ?? 0), 0);
+process.stdout.write(`\n${runs.map((r) => `  ${r.code === 0 ? '✔' : '✘'} ${r.label}: ${r.passes ?? 0} passed, ${r.failures ?? 0} failed, ${(r.ms / 1000).toFixed(1)} s`).join('\n')}\n`);
 process.stdout.write(`\ne2e: ${passed} passed, ${failed} failed\n`);
 process.exit(runs.every((r) => r.code === 0) ? 0 : 1);
