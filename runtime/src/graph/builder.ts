@@ -2,6 +2,7 @@
  * Builds a workflow's graph by running its body once with references in place of values.
  * Task calls inside the body land here through `currentBuilder()`.
  */
+import * as path from "node:path";
 import type { Binding, Graph, GraphNode } from "./model.js";
 import { bindingDeps } from "./model.js";
 import { bindingOfReference, describeReference, isParamReference, makeReference, paramReferences, toBinding } from "../sdk/reference.js";
@@ -17,8 +18,12 @@ interface Scope {
   prefix: string;
   /** How many times each base id was used in this scope. */
   counts: Map<string, number>;
-  /** Names of sub-flows on the way here, to report cycles. */
-  path: string[];
+  /**
+   * The workflows on the way here (the top one first), to report cycles: compared by identity,
+   * since two workflows in different files may share a name (`default`, or `pipeline` calling an
+   * imported `pipeline`) without calling each other.
+   */
+  path: WorkflowImpl[];
 }
 
 let active: GraphBuilder | undefined;
@@ -64,13 +69,14 @@ export class GraphBuilder {
   /** A sub-flow call: run the inner body in a nested scope and return its outputs as references. */
   addSubflow(flow: WorkflowImpl, input: object, callOptions?: CallOptions): unknown {
     const name = workflowName(flow) ?? "subflow";
-    const path = this.scopes.at(-1)?.path ?? [];
-    if (path.includes(name)) {
-      throw new FlowsmithError(`workflow ${name} calls itself through ${[...path, name].join(" → ")}`, "FS008");
+    const via = this.scopes.at(-1)?.path ?? [];
+    if (via.includes(flow)) {
+      const labels = cycleLabels([...via, flow]);
+      throw new FlowsmithError(`workflow ${labels.at(-1)} calls itself through ${labels.join(" → ")}`, "FS008");
     }
     const id = this.nextId(name, callOptions);
     const params = resolveSubflowParams(flow, name, input);
-    this.scopes.push({ prefix: `${id}/`, counts: new Map(), path: [...path, name] });
+    this.scopes.push({ prefix: `${id}/`, counts: new Map(), path: [...via, flow] });
     try {
       const returned = flow.body(params);
       refuseAsync(returned, name);
@@ -98,7 +104,7 @@ export class GraphBuilder {
     const previous = active;
     active = this;
     const name = workflowName(flow) ?? "workflow";
-    this.scopes.push({ prefix: "", counts: new Map(), path: [name] });
+    this.scopes.push({ prefix: "", counts: new Map(), path: [flow] });
     try {
       // Params are references in the body (DESIGN "Params are references"), one per param of the schema.
       const returned = flow.body(paramReferences(name, params, paramKeys(flow, params)));
@@ -164,6 +170,29 @@ function refuseAsync(returned: unknown, name: string): void {
   if (!returned || isParamReference(returned) || bindingOfReference(returned) || typeof (returned as { then?: unknown }).then !== "function") return;
   void Promise.resolve(returned).catch(() => undefined);
   throw new FlowsmithError(`workflow ${name}'s body is async; a workflow body only wires tasks — remove async/await`, "FS004");
+}
+
+/**
+ * How a cycle's workflows are named in FS008: by name, or — when two different workflows on it
+ * share a name — by target (`a.ts#default → b.ts#default → a.ts#default`), so the message never
+ * reads as a workflow calling itself when it does not.
+ */
+function cycleLabels(flows: WorkflowImpl[]): string[] {
+  const nameOf = (w: WorkflowImpl) => workflowName(w) ?? "subflow";
+  const byName = new Map<string, Set<WorkflowImpl>>();
+  for (const w of flows) {
+    const same = byName.get(nameOf(w)) ?? new Set<WorkflowImpl>();
+    same.add(w);
+    byName.set(nameOf(w), same);
+  }
+  if ([...byName.values()].every((same) => same.size === 1)) return flows.map(nameOf);
+  return flows.map((w) => (w.file ? `${displayFile(w.file)}#${w.exportName ?? nameOf(w)}` : nameOf(w)));
+}
+
+/** A file as the user wrote its target: relative to the working directory when under it. */
+function displayFile(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel.split(path.sep).join("/") : file;
 }
 
 function bindingValue(binding: Binding): unknown {
