@@ -32,7 +32,11 @@ export interface FingerprintHost {
 export const TYPESCRIPT_VERSION: string = ts.version;
 
 export interface TaskFingerprint {
-  /** The task's name: its `name` option (a string literal) if given, else the name it is exported under (else the variable name for a non-exported const). */
+  /**
+   * The task's name, as the loader gives it: its `name` option (a string literal) if given, else
+   * the name it is exported under — a named export before `default` (`const t = task(...);
+   * export default t;` is `default`) — else the variable name for a non-exported const.
+   */
   name: string;
   /** Absolute path of the file that defines the task. */
   file: string;
@@ -500,10 +504,26 @@ function nameOption(call: ts.CallExpression): string | undefined {
   return undefined;
 }
 
+/** The local a file exports as default by name (`export default t`, `export { t as default }`), if any. */
+function defaultExportedLocal(f: ParsedFile): string | undefined {
+  const e = f.exports.get("default");
+  if (!e) return undefined;
+  if ("local" in e) return e.local;
+  if ("node" in e && ts.isExportAssignment(e.node)) {
+    const x = unwrap(e.node.expression);
+    if (ts.isIdentifier(x)) return x.text;
+  }
+  return undefined;
+}
+
 /** The tasks a parsed file defines itself, in source order, with their names and fingerprints. */
 function tasksOfFile(a: Analysis, f: ParsedFile, found: (t: TaskFingerprint) => void): void {
-  const exportName = new Map<string, string>(); // local → first non-default export name
+  // local → the name the loader gives it: its first non-default export name, else "default" when
+  // it is exported only as default (`export default t`, `export { t as default }`).
+  const exportName = new Map<string, string>();
   for (const [name, e] of f.exports) if ("local" in e && name !== "default" && !exportName.has(e.local)) exportName.set(e.local, name);
+  const defaultLocal = defaultExportedLocal(f);
+  if (defaultLocal !== undefined && !exportName.has(defaultLocal)) exportName.set(defaultLocal, "default");
   const emit = (call: ts.CallExpression, fallback: string) => {
     const name = nameOption(call) ?? fallback;
     found({ name, file: f.path, fingerprint: a.fingerprint({ file: f, node: call }), start: call.getStart(f.sf), end: call.end });
