@@ -33,6 +33,8 @@ function fingerprinting(): typeof Fingerprints {
 interface CachedFingerprints {
   format: string;
   typescript: string;
+  /** What the loader told: the tasks by name with the file each was found defined in, and the modules it compiled. */
+  loaded: string;
   reads: [file: string, hash: string | null][];
   /** Tasks fingerprinted from their function's text: that text's hash. */
   fromText: Record<string, string>;
@@ -47,18 +49,31 @@ function typescriptVersion(): string {
   }
 }
 
+/** Local code (not an installed package under node_modules), which the analysis fingerprints. */
+const isLocalFile = (file: string | undefined): file is string => !!file && !file.split(/[\\/]/).includes("node_modules");
+
+/** The loader's part in which files are fingerprinted: compared whole when a cached entry is reused. */
+function loadedKey(flows: LoadedFlows): string {
+  const tasks = [...flows.tasks].map(([name, impl]) => [name, impl.file ?? null]).sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
+  return JSON.stringify({ tasks, modules: [...flows.modules].sort() });
+}
+
 /**
- * Fingerprint of every task the flow file can reach, by task name. With `cacheDir` (the store's
- * cache/), fingerprints are kept per flow file and reused while every file they were computed
- * from reads the same; the cache is an optimisation only: unreadable or stale entries are ignored.
+ * Fingerprint of every task the flow file can reach, by task name: every task the analysis finds
+ * (exported or not — `const prep = task({ name: "prep" }, fn)` used in an exported workflow is a
+ * node as well, and the editor fingerprints it where it is defined), and the loader's tasks it
+ * cannot see statically by their function's text. With `cacheDir` (the store's cache/),
+ * fingerprints are kept per flow file and reused while every file they were computed from reads
+ * the same; the cache is an optimisation only: unreadable or stale entries are ignored.
  */
 export function taskFingerprints(flows: LoadedFlows, cacheDir?: string): Map<string, string> {
   const cacheFile = cacheDir && path.join(cacheDir, "fingerprints", `${sha256(flows.file).slice(0, 16)}.json`);
   const ts = typescriptVersion();
+  const loaded = loadedKey(flows);
   const textHash = (name: string) => sha256(String(flows.tasks.get(name)!.fn));
   if (cacheFile) {
     const hit = readJson<CachedFingerprints>(cacheFile);
-    if (hit.ok && cachedStillHolds(hit.value, flows, ts, textHash)) return new Map(Object.entries(hit.value.fingerprints));
+    if (hit.ok && cachedStillHolds(hit.value, flows, ts, loaded, textHash)) return new Map(Object.entries(hit.value.fingerprints));
   }
   const reads = new Map<string, string | null>();
   const fp = fingerprinting();
@@ -74,20 +89,35 @@ export function taskFingerprints(flows: LoadedFlows, cacheDir?: string): Map<str
   // `paths` alias, a monorepo's workspace package): fingerprinted in the file the loader found it
   // defined in, as the language server fingerprints every task in its own file. (An installed
   // package's task keeps the hash of its function's text.)
+  const elsewhere = new Map<string, Map<string, Fingerprints.TaskFingerprint>>();
+  const analysedFrom = (file: string) => {
+    let tasks = elsewhere.get(file);
+    if (!tasks) elsewhere.set(file, (tasks = fp.fingerprintTasks(file, host)));
+    return tasks;
+  };
   for (const [name, impl] of flows.tasks) {
-    if (found.has(name) || !impl.file || impl.file.split(/[\\/]/).includes("node_modules")) continue;
-    const there = fp.fingerprintTasks(impl.file, host).get(name);
+    if (found.has(name) || !isLocalFile(impl.file)) continue;
+    const there = analysedFrom(impl.file).get(name);
     if (there && path.resolve(there.file) === path.resolve(impl.file)) found.set(name, there);
   }
+  // The tasks the modules reached that way define without exporting them (a `name` option makes
+  // them nodes: a sub-flow from a workspace package may call one), fingerprinted in their files
+  // too: the names the flow file's own analysis did not find.
+  for (const file of flows.modules) {
+    if (isLocalFile(file) && !reads.has(file)) analysedFrom(file);
+  }
+  for (const tasks of elsewhere.values()) for (const [name, t] of tasks) if (!found.has(name)) found.set(name, t);
+
   const out = new Map<string, string>();
   const fromText: Record<string, string> = {};
+  for (const [name, t] of found) out.set(name, t.fingerprint);
   for (const [name, impl] of flows.tasks) {
-    const seen = found.get(name)?.fingerprint;
-    if (seen === undefined) fromText[name] = textHash(name);
-    out.set(name, seen ?? fp.fingerprintText(String(impl.fn)));
+    if (out.has(name)) continue;
+    fromText[name] = textHash(name);
+    out.set(name, fp.fingerprintText(String(impl.fn)));
   }
   if (cacheFile) {
-    const entry: CachedFingerprints = { format: FINGERPRINT_FORMAT, typescript: ts, reads: [...reads], fromText, fingerprints: Object.fromEntries(out) };
+    const entry: CachedFingerprints = { format: FINGERPRINT_FORMAT, typescript: ts, loaded, reads: [...reads], fromText, fingerprints: Object.fromEntries(out) };
     try {
       writeJsonAtomic(cacheFile, entry);
     } catch {
@@ -97,12 +127,12 @@ export function taskFingerprints(flows: LoadedFlows, cacheDir?: string): Map<str
   return out;
 }
 
-function cachedStillHolds(c: CachedFingerprints, flows: LoadedFlows, ts: string, textHash: (name: string) => string): boolean {
-  if (typeof c !== "object" || c === null || c.format !== FINGERPRINT_FORMAT || c.typescript !== ts) return false;
+function cachedStillHolds(c: CachedFingerprints, flows: LoadedFlows, ts: string, loaded: string, textHash: (name: string) => string): boolean {
+  if (typeof c !== "object" || c === null || c.format !== FINGERPRINT_FORMAT || c.typescript !== ts || c.loaded !== loaded) return false;
   if (!Array.isArray(c.reads) || typeof c.fingerprints !== "object" || c.fingerprints === null || typeof c.fromText !== "object" || c.fromText === null) return false;
-  // The same tasks, each fingerprinted the same way.
-  const names = Object.keys(c.fingerprints);
-  if (names.length !== flows.tasks.size || names.some((n) => !flows.tasks.has(n) || typeof c.fingerprints[n] !== "string")) return false;
+  // The same tasks from the loader (the analysis may have found more: unexported ones), each fingerprinted the same way.
+  if ([...flows.tasks.keys()].some((n) => typeof c.fingerprints[n] !== "string")) return false;
+  if (Object.values(c.fingerprints).some((f) => typeof f !== "string")) return false;
   for (const [name, hash] of Object.entries(c.fromText)) if (!flows.tasks.has(name) || textHash(name) !== hash) return false;
   for (const read of c.reads) {
     if (!Array.isArray(read) || typeof read[0] !== "string") return false;

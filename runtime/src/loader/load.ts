@@ -23,6 +23,8 @@ export interface LoadedFlows {
   workflows: Map<string, WorkflowImpl>;
   /** Every named task reachable from the file's modules, by task name. */
   tasks: Map<string, TaskImpl>;
+  /** The TypeScript modules the load compiled besides the flow file (absolute paths, dependencies first). */
+  modules: string[];
 }
 
 interface ModuleInternals {
@@ -221,7 +223,7 @@ export function loadFlowFile(file: string, cacheDir?: string): LoadedFlows {
   for (const [name, value] of Object.entries(exports)) {
     if (isWorkflow(value)) workflows.set(name, value);
   }
-  return { file: abs, workflows, tasks };
+  return { file: abs, workflows, tasks, modules };
 }
 
 export { workflowName };
