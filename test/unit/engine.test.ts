@@ -243,21 +243,20 @@ describe("engine", { concurrency: 3 }, () => {
     assert.equal(ws.counter().length, 3);
   });
 
-  test("--matrix: shared upstream runs once, results are one output per param set", async (t) => {
+  test("--matrix: shared upstream runs once, results are one output per param set, keyed by variant", async (t) => {
     const ws = makeWorkspace(t);
     ws.fixture("pipeline.ts");
     const res = await runOk(ws, [PIPE, "--matrix", "doPreprocess=true,false"]);
     assert.deepEqual(tally(ws.counter()), { "get-data": 1, preprocess: 2, train: 2 });
     assert.match(res.stdout, /Scheduled 6 nodes/);
-    assert.match(res.stdout, /\* 1 complete ones were encountered:\n\s+- get-data \[1\]/);
+    assert.match(res.stdout, /\* 1 complete ones were encountered:\n\s+- get-data\[doPreprocess=false\]/);
     assert.match(res.stdout, /5 ran successfully/);
 
     const results = await ws.cli(["results", res.runId]);
     assertExit(results, 0);
-    const outputs = JSON.parse(results.stdout) as { slope: number; n: number }[];
-    assert.ok(Array.isArray(outputs) && outputs.length === 2, results.stdout);
+    const outputs = JSON.parse(results.stdout) as Record<string, { slope: number; n: number }>;
     // doPreprocess doubles x, which halves the slope of y = 2x + 1.
-    assert.deepEqual(outputs, [{ slope: 1, n: 10 }, { slope: 2, n: 10 }]);
+    assert.deepEqual(outputs, { "pipeline[doPreprocess=true]": { slope: 1, n: 10 }, "pipeline[doPreprocess=false]": { slope: 2, n: 10 } });
     const [record] = await runs(ws);
     assert.deepEqual(record!.paramSets.map((p: { doPreprocess: boolean }) => p.doPreprocess), [true, false]);
   });

@@ -3,6 +3,7 @@ import type { Graph } from "../graph/model.js";
 import { sinks } from "../graph/model.js";
 import type { NodeView } from "../engine/status.js";
 import type { NodeRecord, RunRecord, RunSummary } from "../store/records.js";
+import { formatParamValue, variantLabel, variantNames } from "../engine/variants.js";
 
 const useColor = () => process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number, text: string) => (useColor() ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -39,29 +40,41 @@ export function previewTree(graph: Graph, views: Map<string, NodeView>, paramsLi
   return lines.join("\n");
 }
 
-function names(records: NodeRecord[], matrix: boolean): string {
-  const shown = records.slice(0, 20).map((r) => (matrix && r.variant !== undefined ? `${r.id} [${r.variant}]` : r.id));
+function names(records: NodeRecord[], label: (r: NodeRecord) => string): string {
+  const shown = records.slice(0, 20).map(label);
   return `    - ${shown.join(", ")}${records.length > 20 ? `, … and ${records.length - 20} more` : ""}`;
+}
+
+/** A node of a run as the log and the summary name it: `train`, or `train[doPreprocess=false]` in a matrix run. */
+export function nodeLabeller(paramSets: readonly Record<string, unknown>[]): (r: { id: string; variant?: number }) => string {
+  const variants = variantNames(paramSets);
+  return (r) => variantLabel(r.id, r.variant, variants);
+}
+
+/** A matrix run's param sets, said once before its nodes' lines: each variant's name, then what they share. */
+export function matrixLine(paramSets: readonly Record<string, unknown>[], names: readonly string[]): string {
+  const shared = Object.entries(paramSets[0] ?? {}).filter(([k, v]) => paramSets.every((p) => Object.hasOwn(p, k) && formatParamValue(p[k]) === formatParamValue(v)));
+  return `matrix: ${paramSets.length} param sets, ${names.map((n) => `[${n}]`).join(" ")}${shared.length ? ` (all with ${shared.map(([k, v]) => `${k}=${formatParamValue(v)}`).join(" ")})` : ""}`;
 }
 
 /** Luigi's execution summary, in flow words. */
 export function executionSummary(run: RunRecord): string {
   const s: RunSummary = run.summary!;
-  const matrix = run.paramSets.length > 1;
+  const label = nodeLabeller(run.paramSets);
   const by = (pred: (r: NodeRecord) => boolean) => run.nodes.filter(pred);
   const out = ["", "===== Flowsmith Execution Summary =====", ""];
   out.push(`Scheduled ${s.scheduled} node${s.scheduled === 1 ? "" : "s"} of which:`);
   const section = (count: number, text: string, recs: NodeRecord[]) => {
     if (count === 0) return;
     out.push(`* ${count} ${text}`);
-    out.push(names(recs, matrix));
+    out.push(names(recs, label));
   };
   section(s.completeEncountered, "complete ones were encountered:", by((r) => r.status === "complete" && r.cached === true));
   section(s.ranSuccessfully, "ran successfully:", by((r) => r.status === "complete" && !r.cached));
   const failed = by((r) => r.status === "failed");
   if (failed.length) {
     out.push(`* ${failed.length} failed:`);
-    for (const r of failed.slice(0, 20)) out.push(`    - ${r.id}${matrix && r.variant !== undefined ? ` [${r.variant}]` : ""}: ${firstLine(r.error)}`);
+    for (const r of failed.slice(0, 20)) out.push(`    - ${label(r)}: ${firstLine(r.error)}`);
   }
   section(s.stopped, "were stopped:", by((r) => r.status === "stopped"));
   if (s.leftPending > 0) {
@@ -69,12 +82,12 @@ export function executionSummary(run: RunRecord): string {
     const skipped = by((r) => r.status === "skipped");
     if (skipped.length) {
       out.push(`    * ${skipped.length} had failed dependencies:`);
-      out.push(`    ${names(skipped, matrix)}`);
+      out.push(`    ${names(skipped, label)}`);
     }
     const pending = by((r) => r.status === "pending");
     if (pending.length) {
       out.push(`    * ${pending.length} were not started${run.status === "stopped" ? " (the run was stopped)" : ""}:`);
-      out.push(`    ${names(pending, matrix)}`);
+      out.push(`    ${names(pending, label)}`);
     }
   }
   out.push("");

@@ -8,8 +8,15 @@ export type RunEvent =
       target: string;
       node?: string;
       pid: number;
+      /** One per variant (`variant` indexes it); a single run has one. */
       paramSets: Record<string, unknown>[];
-      nodes: { id: string; variant?: number; task: string; deps: string[]; status: NodeStatus }[];
+      /**
+       * Matrix runs only: each variant's name, from the params that differ (`doPreprocess=false`),
+       * by `variantNames` in engine/variants.ts; a node of variant v is `${id}[${variantNames[v]}]`.
+       */
+      variantNames?: string[];
+      /** `label`, matrix runs only: the node's name in logs, summaries and `results --node` (`train[doPreprocess=false]`). */
+      nodes: { id: string; variant?: number; label?: string; task: string; deps: string[]; status: NodeStatus }[];
     }
   | { type: "node-started"; runId: string; node: string; variant?: number; attempt: number }
   | { type: "node-log"; runId: string; node: string; variant?: number; line: string }

@@ -19,6 +19,7 @@ import type { EventSink } from "./events.js";
 import { cacheKey, fingerprintOf, InputResolver, UpstreamCorrupt, type Upstream } from "./keys.js";
 import { configFor, expandParamSets, parseConfig, parseMatrix, parseParamPairs, validateParams } from "./params.js";
 import type { PreparedFlow } from "./prepare.js";
+import { variantLabel, variantNames } from "./variants.js";
 
 const LOG_LIMIT_BYTES = 10 * 1024 * 1024;
 /**
@@ -138,6 +139,8 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
   const runId = newRunId();
   const startedAt = new Date();
   const matrix = paramSets.length > 1;
+  /** How each variant is named in events and logs (engine/variants.ts). */
+  const names = variantNames(paramSets);
 
   // One instance per node per param set.
   const instances: Instance[] = [];
@@ -188,7 +191,14 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
     ...(prepared.spec.node ? { node: prepared.spec.node } : {}),
     pid: process.pid,
     paramSets,
-    nodes: instances.map((i) => ({ id: i.node.id, ...(matrix ? { variant: i.variant } : {}), task: i.node.taskName, deps: i.node.deps, status: "pending" as NodeStatus })),
+    ...(matrix ? { variantNames: names } : {}),
+    nodes: instances.map((i) => ({
+      id: i.node.id,
+      ...(matrix ? { variant: i.variant, label: variantLabel(i.node.id, i.variant, names) } : {}),
+      task: i.node.taskName,
+      deps: i.node.deps,
+      status: "pending" as NodeStatus,
+    })),
   });
 
   // Stop: the CLI's signal handlers, or a stop file written by `flowsmith stop` from elsewhere.

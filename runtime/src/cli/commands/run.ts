@@ -4,7 +4,8 @@ import { runWorkflow } from "../../engine/run.js";
 import type { RunEvent } from "../../engine/events.js";
 import { collect, storeOption } from "../main.js";
 import { prepareTarget, reportProblems } from "../common.js";
-import { executionSummary, firstLine, formatDuration, paint, statusLabel } from "../format.js";
+import { executionSummary, firstLine, formatDuration, matrixLine, paint, statusLabel } from "../format.js";
+import { variantLabel, variantNames } from "../../engine/variants.js";
 import { FlowsmithError } from "../../util/errors.js";
 
 interface RunFlags {
@@ -18,26 +19,32 @@ interface RunFlags {
   store?: string;
 }
 
-function humanEvents(event: RunEvent): void {
-  const tag = (node: string, variant?: number) => paint(1, `[${node}${variant !== undefined ? ` #${variant}` : ""}]`);
-  switch (event.type) {
-    case "run-started":
-      break;
-    case "node-started":
-      process.stdout.write(`${tag(event.node, event.variant)} started${event.attempt > 1 ? ` (attempt ${event.attempt})` : ""}\n`);
-      break;
-    case "node-log":
-      process.stdout.write(`${tag(event.node, event.variant)} ${event.line}\n`);
-      break;
-    case "node-finished":
-      if (event.cached) break;
-      process.stdout.write(
-        `${tag(event.node, event.variant)} ${statusLabel(event.status)}${event.durationMs !== undefined && event.status !== "skipped" ? ` in ${formatDuration(event.durationMs)}` : ""}${event.error && event.status !== "stopped" ? `: ${firstLine(event.error)}` : ""}\n`,
-      );
-      break;
-    default:
-      break;
-  }
+/** The run's events for people: one line per node event, each node named by its variant's params. */
+function humanEvents(): (event: RunEvent) => void {
+  let names: string[] = [];
+  const tag = (node: string, variant?: number) => paint(1, `[${variantLabel(node, variant, names)}]`);
+  return (event) => {
+    switch (event.type) {
+      case "run-started":
+        names = variantNames(event.paramSets);
+        if (names.length) process.stdout.write(`${matrixLine(event.paramSets, names)}\n`);
+        break;
+      case "node-started":
+        process.stdout.write(`${tag(event.node, event.variant)} started${event.attempt > 1 ? ` (attempt ${event.attempt})` : ""}\n`);
+        break;
+      case "node-log":
+        process.stdout.write(`${tag(event.node, event.variant)} ${event.line}\n`);
+        break;
+      case "node-finished":
+        if (event.cached) break;
+        process.stdout.write(
+          `${tag(event.node, event.variant)} ${statusLabel(event.status)}${event.durationMs !== undefined && event.status !== "skipped" ? ` in ${formatDuration(event.durationMs)}` : ""}${event.error && event.status !== "stopped" ? `: ${firstLine(event.error)}` : ""}\n`,
+        );
+        break;
+      default:
+        break;
+    }
+  };
 }
 
 export function registerRun(program: Command): void {
@@ -80,7 +87,7 @@ export function registerRun(program: Command): void {
           forceAll: opts.forceAll,
           concurrency,
           stop: controller.signal,
-          onEvent: ndjson ? (e) => process.stdout.write(`${JSON.stringify(e)}\n`) : humanEvents,
+          onEvent: ndjson ? (e) => process.stdout.write(`${JSON.stringify(e)}\n`) : humanEvents(),
           onRunId: (id) => {
             if (!ndjson) process.stdout.write(`run ${id} · ${prepared.target}${prepared.spec.node ? `:${prepared.spec.node}` : ""}\n`);
           },
