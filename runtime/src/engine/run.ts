@@ -15,6 +15,7 @@ import { stateLine } from "../store/states.js";
 import { StoreWriter } from "../store/writer.js";
 import { FlowsmithError, errorMessage, hint } from "../util/errors.js";
 import { isoTime } from "../util/time.js";
+import { checkTaskResult } from "../sdk/task.js";
 import type { EventSink } from "./events.js";
 import { cacheKey, fingerprintOf, InputResolver, UpstreamCorrupt, type Upstream } from "./keys.js";
 import { configFor, expandParamSets, parseConfig, parseMatrix, parseParamPairs, validateParams } from "./params.js";
@@ -407,6 +408,8 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
             if (!speed) speeds.set(node.taskName, (speed = new TaskSpeed()));
             speed.add(performance.now() - attemptStarted);
           }
+          // Not an object of named outputs: this attempt failed, like one that threw.
+          checkTaskResult(node.taskName, output);
           const finished = Date.now();
           const finishedAt = isoTime(finished);
           let out: PreparedOutput;

@@ -65,6 +65,33 @@ export function task(a: TaskOptions | TaskFn<object, unknown>, b?: TaskFn<object
   return impl as unknown as Task<object, unknown>;
 }
 
+/**
+ * What a task's function returned, as the engine takes it: an object whose fields are the task's
+ * named outputs, or nothing (`undefined`: a task without outputs, as in Flyte). Anything else (a
+ * number, a string, an array, null…) has no field a downstream input or the workflow's outputs
+ * could name: it would be stored and lost in silence, so it fails the attempt, naming the task and
+ * the value. (Class instances such as a Date or a Map are refused when the output is stored.)
+ */
+export function checkTaskResult(name: string, value: unknown): void {
+  if (value === undefined || (typeof value === "object" && value !== null && !Array.isArray(value))) return;
+  const shown = describeValue(value);
+  const kind = value === null ? "" : ` (${Array.isArray(value) ? "an array" : `a ${typeof value}`})`;
+  throw new FlowsmithError(
+    `task ${name} returned ${shown}${kind}; a task returns an object of named outputs, e.g. { result: ${shown} }, or nothing when it has no outputs`,
+  );
+}
+
+/** A short, one-line rendering of a returned value for messages. */
+function describeValue(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === "function" ? `[function ${value.name || "anonymous"}]` : typeof value === "bigint" ? `${value}n` : (JSON.stringify(value) ?? String(value));
+  } catch {
+    text = String(value);
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
 function validateOptions(options: TaskOptions): void {
   const bad = (what: string) => {
     throw new FlowsmithError(`task option ${what}`);
