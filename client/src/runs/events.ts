@@ -1,6 +1,7 @@
 /**
  * The run events the CLI streams with `--events ndjson`. Type-only imports from the runtime: the
- * client never bundles runtime code, it talks to the CLI process.
+ * client talks to the CLI process. (One runtime module is bundled: engine/variants.ts, the
+ * import-free formatter that names a matrix run's variants the way the CLI does.)
  */
 export type { RunEvent } from "../../../runtime/src/engine/events";
 export type { NodeStatus, RunStatus, RunSummary, RunRecord, NodeRecord } from "../../../runtime/src/store/records";

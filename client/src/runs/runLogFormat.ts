@@ -11,14 +11,16 @@
  */
 import type { RunEvent, RunSummary } from "./events";
 import { formatDuration, percent } from "../util/format";
+import { variantLabel, variantNames } from "../../../runtime/src/engine/variants";
 
 export function clock(date = new Date()): string {
   const p = (n: number) => String(n).padStart(2, "0");
   return `${p(date.getHours())}:${p(date.getMinutes())}:${p(date.getSeconds())}`;
 }
 
-function nodeTag(node: string, variant: number | undefined): string {
-  return variant === undefined ? `[${node}]` : `[${node}@${variant}]`;
+/** `[train]`, or `[train[doPreprocess=false]]` for a variant of a matrix run (engine/variants.ts). */
+function nodeTag(node: string, variant: number | undefined, names: readonly string[]): string {
+  return `[${variantLabel(node, variant, names)}]`;
 }
 
 export function summaryText(s: RunSummary): string {
@@ -28,26 +30,29 @@ export function summaryText(s: RunSummary): string {
 
 function paramsText(paramSets: Record<string, unknown>[]): string {
   if (paramSets.length === 0) return "";
-  if (paramSets.length > 1) return ` matrix of ${paramSets.length} param sets`;
+  if (paramSets.length > 1) return ` matrix of ${paramSets.length} param sets ${variantNames(paramSets).map((n) => `[${n}]`).join(" ")}`;
   const entries = Object.entries(paramSets[0] ?? {});
   return entries.length ? ` params ${entries.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ")}` : "";
 }
 
-/** The log lines for one event (several for multi-line errors), without the trailing newline. */
-export function formatRunEvent(event: RunEvent, at = new Date()): string[] {
+/**
+ * The log lines for one event (several for multi-line errors), without the trailing newline.
+ * `names`: the run's variant names (from its run-started event), for matrix runs.
+ */
+export function formatRunEvent(event: RunEvent, at = new Date(), names: readonly string[] = []): string[] {
   const t = clock(at);
   switch (event.type) {
     case "run-started":
       return [`${t} RUN ${event.runId} ${event.node ? `${event.target}:${event.node}` : event.target} STARTED`
         + ` ${event.nodes.length} node${event.nodes.length === 1 ? "" : "s"}${paramsText(event.paramSets)}`];
     case "node-started":
-      return [`${t} ${nodeTag(event.node, event.variant)} STARTED${event.attempt > 1 ? ` attempt ${event.attempt}` : ""}`];
+      return [`${t} ${nodeTag(event.node, event.variant, names)} STARTED${event.attempt > 1 ? ` attempt ${event.attempt}` : ""}`];
     case "node-log":
-      return [`${t} ${nodeTag(event.node, event.variant)} ${event.line}`];
+      return [`${t} ${nodeTag(event.node, event.variant, names)} ${event.line}`];
     case "node-progress":
-      return [`${t} ${nodeTag(event.node, event.variant)} ${percent(event.fraction)}`];
+      return [`${t} ${nodeTag(event.node, event.variant, names)} ${percent(event.fraction)}`];
     case "node-finished": {
-      const parts = [`${t} ${nodeTag(event.node, event.variant)} ${event.status.toUpperCase()}`];
+      const parts = [`${t} ${nodeTag(event.node, event.variant, names)} ${event.status.toUpperCase()}`];
       if (event.cached) parts.push("(cached)");
       const d = formatDuration(event.durationMs);
       if (d) parts.push(d);

@@ -8,56 +8,13 @@ import type { ChildProcess } from "node:child_process";
 import * as vscode from "vscode";
 import { NdjsonSplitter } from "../util/ndjson";
 import { execCli, spawnCli, cliComplaint, type CliEnv } from "./cli";
-import { isRunEvent, nodeKey, type NodeStatus, type RunEvent, type RunStatus, type RunSummary } from "./events";
-import { paramArgs, type ParamValues } from "./params";
+import { isRunEvent, type RunEvent, type RunStatus } from "./events";
+import { applyRunEvent, finishRun, newLiveRun, type LiveRun, type RunRequest } from "./liveRun";
+import { paramArgs } from "./params";
 import { formatRunEvent, formatStderr, clock } from "./runLogFormat";
 import { concurrency } from "../config";
 
-export interface LiveNode {
-  id: string;
-  variant?: number;
-  task: string;
-  status: NodeStatus;
-  fraction?: number;
-  durationMs?: number;
-  cached?: boolean;
-  error?: string;
-  attempt?: number;
-  /** ISO time the node finished, from the node-finished event's arrival. */
-  finishedAt?: string;
-}
-
-export type LiveRunStatus = "starting" | RunStatus;
-
-export interface RunRequest {
-  target: string;
-  node?: string;
-  params?: ParamValues;
-  /** `node`: --force (the target node(s)); `all`: --force-all (and everything upstream). */
-  force?: "node" | "all";
-  /** The workspace root the target is relative to, when it is not the first folder's. */
-  root?: string;
-}
-
-export interface LiveRun {
-  /** Local id, known before the CLI prints the run id. */
-  readonly key: number;
-  runId?: string;
-  readonly request: RunRequest;
-  status: LiveRunStatus;
-  nodes: Map<string, LiveNode>;
-  startedAt: number;
-  finishedAt?: number;
-  durationMs?: number;
-  summary?: RunSummary;
-  /** Why the run could not start or the CLI failed (its stderr complaint). */
-  error?: string;
-  exitCode?: number | null;
-  stopRequested?: boolean;
-  /** Every log line written for this run, for "Open Run Log" on a live run. */
-  log: string[];
-  readonly done: Promise<LiveRun>;
-}
+export type { LiveNode, LiveRun, LiveRunStatus, RunRequest } from "./liveRun";
 
 export class RunManager implements vscode.Disposable {
   private readonly runs: LiveRun[] = [];
@@ -92,7 +49,7 @@ export class RunManager implements vscode.Disposable {
 
     let settle!: (run: LiveRun) => void;
     const done = new Promise<LiveRun>((r) => (settle = r));
-    const run: LiveRun = { key: this.nextKey++, request, status: "starting", nodes: new Map(), startedAt: Date.now(), log: [], done };
+    const run = newLiveRun(this.nextKey++, request, done);
     this.runs.unshift(run);
     this.runs.splice(20);
     this.write(run, [`${clock()} flowsmith ${args.join(" ")}`]);
@@ -157,65 +114,15 @@ export class RunManager implements vscode.Disposable {
   }
 
   private apply(run: LiveRun, event: RunEvent): void {
-    this.write(run, formatRunEvent(event));
-    switch (event.type) {
-      case "run-started":
-        run.runId = event.runId;
-        run.status = "running";
-        for (const n of event.nodes) {
-          run.nodes.set(nodeKey(n.id, n.variant), { id: n.id, variant: n.variant, task: n.task, status: n.status });
-        }
-        break;
-      case "node-started": {
-        const node = this.node(run, event.node, event.variant);
-        node.status = "running";
-        node.attempt = event.attempt;
-        node.fraction = undefined;
-        break;
-      }
-      case "node-progress":
-        this.node(run, event.node, event.variant).fraction = event.fraction;
-        break;
-      case "node-finished": {
-        const node = this.node(run, event.node, event.variant);
-        node.status = event.status;
-        node.durationMs = event.durationMs;
-        node.cached = event.cached;
-        node.error = event.error;
-        node.fraction = undefined;
-        node.finishedAt = new Date().toISOString();
-        break;
-      }
-      case "run-finished":
-        run.summary = event.summary;
-        run.durationMs = event.durationMs;
-        this.finish(run, event.status);
-        return;
-      case "node-log":
-        return; // written to the log only; no view shows log lines
-    }
-    this.changed.fire(run);
-  }
-
-  private node(run: LiveRun, id: string, variant: number | undefined): LiveNode {
-    const key = nodeKey(id, variant);
-    let node = run.nodes.get(key);
-    if (!node) {
-      node = { id, variant, task: id, status: "pending" };
-      run.nodes.set(key, node);
-    }
-    return node;
+    this.write(run, formatRunEvent(event, new Date(), run.variants));
+    const shown = applyRunEvent(run, event);
+    if (event.type === "run-finished") this.finish(run, event.status);
+    else if (shown) this.changed.fire(run);
   }
 
   private finish(run: LiveRun, status: RunStatus, error?: string): void {
-    if (run.status !== "starting" && run.status !== "running") return;
-    run.status = status;
-    run.finishedAt = Date.now();
-    run.durationMs ??= run.finishedAt - run.startedAt;
-    if (error) {
-      run.error = error;
-      if (!run.log.some((l) => l.includes(error))) this.write(run, [formatStderr(error)]);
-    }
+    if (!finishRun(run, status, error)) return;
+    if (error && !run.log.some((l) => l.includes(error))) this.write(run, [formatStderr(error)]);
     this.changed.fire(run);
     this.finished.fire(run);
   }

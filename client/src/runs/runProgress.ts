@@ -3,8 +3,8 @@
  * run through `flowsmith stop RUN_ID`; when the run ends, failures get a message with the log.
  */
 import * as vscode from "vscode";
-import type { LiveRun, RunManager } from "./runManager";
-import { progressText } from "./statusBar";
+import type { RunManager } from "./runManager";
+import { progressFraction, progressMessage, runProgress, type LiveRun } from "./liveRun";
 import { formatDuration, targetLabel } from "../util/format";
 import { summaryText } from "./runLogFormat";
 
@@ -16,14 +16,10 @@ export function showRunProgress(run: LiveRun, runs: RunManager): void {
       let reported = 0;
       const sub = runs.onDidChange((r) => {
         if (r !== run) return;
-        const nodes = [...run.nodes.values()];
-        const done = nodes.filter((n) => n.status !== "pending" && n.status !== "running").length;
-        const fraction = nodes.length ? done / nodes.length : 0;
-        const runningNames = nodes.filter((n) => n.status === "running").map((n) => n.id);
-        progress.report({
-          increment: Math.max(0, fraction * 100 - reported),
-          message: `${progressText(run)}${runningNames.length ? ` · ${runningNames.slice(0, 3).join(", ")}` : ""}`,
-        });
+        // The same count the Runs view and the status bar show (liveRun.ts).
+        const now = runProgress(run);
+        const fraction = progressFraction(now);
+        progress.report({ increment: Math.max(0, fraction * 100 - reported), message: progressMessage(now) });
         reported = Math.max(reported, fraction * 100);
       });
       token.onCancellationRequested(() => {

@@ -1,6 +1,7 @@
 /** A status-bar item for the active run: target, progress, click to open its log. */
 import * as vscode from "vscode";
-import type { LiveRun, RunManager } from "./runManager";
+import type { RunManager } from "./runManager";
+import { progressText, runProgress, type LiveRun } from "./liveRun";
 import { targetLabel } from "../util/format";
 
 export function registerRunStatusBar(context: vscode.ExtensionContext, runs: RunManager): vscode.StatusBarItem {
@@ -13,7 +14,7 @@ export function registerRunStatusBar(context: vscode.ExtensionContext, runs: Run
       item.hide();
       return;
     }
-    item.text = `$(sync~spin) ${label(run)} ${progressText(run)}${active.length > 1 ? ` (+${active.length - 1})` : ""}`;
+    item.text = `$(sync~spin) ${label(run)} ${progressText(runProgress(run))}${active.length > 1 ? ` (+${active.length - 1})` : ""}`;
     item.tooltip = `Flowsmith run ${run.runId ?? "starting"} of ${run.request.target} — click for its log`;
     item.command = { command: "flowsmith.openRunLog", title: "Open Run Log", arguments: [{ runId: run.runId, live: run.key }] };
     item.show();
@@ -26,9 +27,3 @@ function label(run: LiveRun): string {
   return `${targetLabel(run.request.target)}${run.request.node ? `:${run.request.node}` : ""}`;
 }
 
-export function progressText(run: LiveRun): string {
-  const nodes = [...run.nodes.values()];
-  if (!nodes.length) return "starting…";
-  const done = nodes.filter((n) => n.status !== "pending" && n.status !== "running").length;
-  return `${done}/${nodes.length}`;
-}

@@ -1,7 +1,8 @@
 /** Tree items of the Runs view: a run (live or from the history) and one of its nodes. */
 import * as vscode from "vscode";
 import type { NodeRecord, RunRecord } from "../runs/events";
-import type { LiveNode, LiveRun } from "../runs/runManager";
+import { countProgress, liveNodeLabel, progressText, runProgress, type LiveNode, type LiveRun, type RunProgress } from "../runs/liveRun";
+import { variantNames } from "../../../runtime/src/engine/variants";
 import { statusIcon, statusWord } from "./statusIcons";
 import { firstLine, formatAge, formatDuration, percent, targetLabel } from "../util/format";
 import { mdCode, mdText } from "../util/markdown";
@@ -18,6 +19,8 @@ export interface RunView {
   error?: string;
   interrupted?: boolean;
   nodes: NodeView[];
+  /** A matrix run's variant names (`doPreprocess=false`), by variant: nodes are shown `train[doPreprocess=false]`. */
+  variants?: string[];
   live?: LiveRun;
   /** The workspace root of a run outside the first folder. */
   root?: string;
@@ -40,7 +43,7 @@ export function viewOfLive(run: LiveRun): RunView {
     startedAt: new Date(run.startedAt).toISOString(),
     finishedAt: run.finishedAt ? new Date(run.finishedAt).toISOString() : undefined,
     durationMs: run.durationMs ?? (run.finishedAt ? undefined : Date.now() - run.startedAt),
-    error: run.error, nodes: [...run.nodes.values()].map(nodeOfLive), live: run, root: run.request.root,
+    error: run.error, nodes: [...run.nodes.values()].map(nodeOfLive), variants: run.variants, live: run, root: run.request.root,
   };
 }
 
@@ -51,12 +54,21 @@ function nodeOfLive(n: LiveNode): NodeView {
 export function viewOfRecord(r: RunRecord & { root?: string }): RunView {
   return {
     runId: r.id, target: r.target, node: r.node, status: r.status, startedAt: r.startedAt, finishedAt: r.finishedAt,
-    durationMs: r.durationMs, error: r.error, interrupted: r.interrupted, nodes: r.nodes.map(nodeOfRecord), root: r.root,
+    durationMs: r.durationMs, error: r.error, interrupted: r.interrupted, nodes: r.nodes.map(nodeOfRecord), variants: variantNames(r.paramSets),
+    root: r.root,
   };
 }
 
 function nodeOfRecord(n: NodeRecord): NodeView {
   return { id: n.id, variant: n.variant, task: n.task, status: n.status, durationMs: n.durationMs, cached: n.cached, error: n.error };
+}
+
+/**
+ * A run's progress: a live run's is the one the notification and the status bar show (read from the
+ * LiveRun itself); a run not started here counts its record's nodes the same way.
+ */
+export function progressOfView(run: RunView): RunProgress {
+  return run.live ? runProgress(run.live) : countProgress(run.nodes, run.variants);
 }
 
 export class RunItem extends vscode.TreeItem {
@@ -68,8 +80,7 @@ export class RunItem extends vscode.TreeItem {
     const running = run.status === "running" || run.status === "starting";
     if (running) this.collapsibleState = vscode.TreeItemCollapsibleState.Expanded;
     this.iconPath = statusIcon(run.status);
-    const done = run.nodes.filter((n) => n.status !== "pending" && n.status !== "running").length;
-    const parts = [running ? `${done}/${run.nodes.length}` : statusWord(run.status).toLowerCase()];
+    const parts = [running ? progressText(progressOfView(run)) : statusWord(run.status).toLowerCase()];
     const d = formatDuration(run.durationMs);
     if (d) parts.push(d);
     const age = running ? undefined : formatAge(run.finishedAt ?? run.startedAt);
@@ -97,7 +108,8 @@ export class RunNodeItem extends vscode.TreeItem {
   readonly kind = "runNode";
 
   constructor(readonly run: RunView, readonly node: NodeView) {
-    super(node.variant === undefined ? node.id : `${node.id} [${node.variant}]`, vscode.TreeItemCollapsibleState.None);
+    const label = liveNodeLabel(run, node);
+    super(label, vscode.TreeItemCollapsibleState.None);
     this.id = `run:${run.runId ?? `live-${run.live?.key}`}:${node.id}@${node.variant ?? ""}`;
     this.iconPath = statusIcon(node.status);
     const parts: string[] = [];
@@ -108,7 +120,7 @@ export class RunNodeItem extends vscode.TreeItem {
     if (d) parts.push(d);
     if (node.error && node.error !== node.status) parts.push(firstLine(node.error, 80)!);
     this.description = parts.join(" · ");
-    this.tooltip = node.error ? `${node.id}: ${statusWord(node.status)}\n\n${node.error}` : `${node.id} (task ${node.task}): ${statusWord(node.status)}`;
+    this.tooltip = node.error ? `${label}: ${statusWord(node.status)}\n\n${node.error}` : `${label} (task ${node.task}): ${statusWord(node.status)}`;
     const tokens = ["runNode"];
     if (run.runId && node.status === "complete") tokens.push("hasResults");
     this.contextValue = tokens.join(" ");
