@@ -58,8 +58,8 @@ interface Scope {
   /** Sub-flow ids on the way here, outermost first (the engine's `scope`). */
   ids: string[];
   counts: Map<string, number>;
-  /** Workflows on the way here (for FS008). */
-  stack: ts.CallExpression[];
+  /** Workflows on the way here, outermost first (for FS008). */
+  stack: WorkflowDef[];
 }
 
 const ID_PATTERN = /^[A-Za-z_][\w.-]*$/;
@@ -102,7 +102,7 @@ export class WorkflowGraphBuilder {
   constructor(private readonly host: GraphHost) {}
 
   build(def: WorkflowDef): Pick<WorkflowInfo, "nodes" | "edges"> & { diagnostics: FlowDiagnostic[] } {
-    const outputs = this.walkWorkflow(def, { prefix: "", ids: [], counts: new Map(), stack: [def.call] }, undefined);
+    const outputs = this.walkWorkflow(def, { prefix: "", ids: [], counts: new Map(), stack: [def] }, undefined);
     for (const v of outputs.values()) this.markUsed(v);
     for (const node of this.nodes) {
       if (node.scope.length === 0 && !this.used.has(node.id) && !node.id.includes("~") && !this.effectOnly.has(node.id)) {
@@ -725,13 +725,14 @@ export class WorkflowGraphBuilder {
   }
 
   private subflowCall(e: ts.CallExpression, def: WorkflowDef, scope: Scope): Value {
-    if (scope.stack.includes(def.call)) {
-      if (!this.quiet || scope.stack[0] === def.call) {
+    if (scope.stack.some((d) => d.call === def.call)) {
+      if (!this.quiet || scope.stack[0]!.call === def.call) {
         // At the call in this workflow's own body that leads into the cycle: the call closing it
         // may be in another file (a.ts's workflow calls b.ts's, which calls a.ts's), and each
         // file shows its own diagnostics.
         const at = this.quiet ? (this.topSite ?? e) : e;
-        this.report(at, "error", "FS008", `workflow ${def.name} calls itself through ${[...scope.stack.map((c) => workflowNameOfCall(c)), def.name].join(" → ")}; sub-flows must not form a cycle`);
+        const cycle = [...scope.stack, def];
+        this.report(at, "error", "FS008", `workflow ${cycleName(def, cycle)} calls itself through ${cycle.map((d) => cycleName(d, cycle)).join(" → ")}; sub-flows must not form a cycle`);
       }
       return undefined;
     }
@@ -780,7 +781,7 @@ export class WorkflowGraphBuilder {
     this.quiet++;
     let outputs: Map<string, Value>;
     try {
-      outputs = this.walkWorkflow(def, { prefix: `${id}/`, ids: [...scope.ids, id], counts: new Map(), stack: [...scope.stack, def.call] }, given);
+      outputs = this.walkWorkflow(def, { prefix: `${id}/`, ids: [...scope.ids, id], counts: new Map(), stack: [...scope.stack, def] }, given);
     } finally {
       this.quiet--;
       this.topSite = outerSite;
@@ -889,9 +890,10 @@ function calleeName(callee: ts.Node): string | undefined {
   return text.length <= 40 ? text : undefined;
 }
 
-function workflowNameOfCall(call: ts.CallExpression): string {
-  const parent = call.parent;
-  return parent && ts.isVariableDeclaration(parent) ? parent.name.getText() : "workflow";
+/** A workflow's name in a cycle message; `file.ts#name` when two workflows of the cycle share a name (as the engine says it). */
+function cycleName(def: WorkflowDef, cycle: WorkflowDef[]): string {
+  const twin = cycle.some((d) => d.call !== def.call && d.name === def.name);
+  return twin ? `${def.file.replace(/^.*[\\/]/, "")}#${def.name}` : def.name;
 }
 
 /** A global (lib.d.ts / @types/node) rather than something the file declares. */
