@@ -152,7 +152,11 @@ export default workflow(() => {
     const res = await ws.cli(["run", "a.ts#default"]);
     assertExit(res, 2, "run of a cycle");
     assert.match(res.stderr, /FS008: workflow a\.ts#default calls itself through a\.ts#default → b\.ts#default → a\.ts#default$/m);
-    assertExit(await ws.cli(["check", "."]), 1, "check of a cycle");
+    const check = await ws.cli(["check", "."]);
+    assertExit(check, 1, "check of a cycle");
+    // The editor says it in the engine's words, in each file.
+    assert.match(check.stdout, /a\.ts:\d+:\d+ error FS008 workflow a\.ts#default calls itself through a\.ts#default → b\.ts#default → a\.ts#default;/);
+    assert.match(check.stdout, /b\.ts:\d+:\d+ error FS008 workflow b\.ts#default calls itself through b\.ts#default → a\.ts#default → b\.ts#default;/);
   });
 
   test("a workflow calling itself is FS008 by its name", async (t) => {
