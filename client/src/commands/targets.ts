@@ -8,6 +8,7 @@ import type { Deps } from "../deps";
 import type { ParamValues } from "../runs/params";
 import { NodeItem, SubflowItem, WorkflowItem } from "../views/flowItems";
 import { RunItem, RunNodeItem } from "../views/runItems";
+import { variantLabel } from "../../../runtime/src/engine/variants";
 
 export interface TargetArgs extends CommandArgs {
   /** Skip the params prompt and use these (tests, graph re-runs). */
@@ -73,7 +74,8 @@ export interface RunRef {
 
 export function runRefOf(arg: unknown): RunRef | undefined {
   if (arg instanceof RunItem) return { runId: arg.run.runId, live: arg.run.live?.key, target: arg.run.target, root: arg.run.root };
-  if (arg instanceof RunNodeItem) return { runId: arg.run.runId, live: arg.run.live?.key, node: arg.node.id, target: arg.run.target, root: arg.run.root };
+  // A matrix run's node is one variant: addressed as the CLI names it (`train[doPreprocess=false]`).
+  if (arg instanceof RunNodeItem) return { runId: arg.run.runId, live: arg.run.live?.key, node: variantLabel(arg.node.id, arg.node.variant, arg.run.variants ?? []), target: arg.run.target, root: arg.run.root };
   if (arg instanceof NodeItem) return { runId: arg.node.lastRun?.runId, node: arg.node.id, target: arg.flow.target, root: arg.flow.root };
   if (arg instanceof WorkflowItem) return { target: arg.flow.target, root: arg.flow.root };
   if (typeof arg === "string") return { runId: arg };

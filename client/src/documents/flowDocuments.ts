@@ -13,6 +13,7 @@ import type { RunManager } from "../runs/runManager";
 import type { RunRecord } from "../runs/events";
 import { paramArgs, type ParamValues } from "../runs/params";
 import { formatDuration } from "../util/format";
+import { variantLabel, variantNames } from "../../../runtime/src/engine/variants";
 
 export const RESULTS_SCHEME = "flowsmith-results";
 export const PREVIEW_SCHEME = "flowsmith-preview";
@@ -125,8 +126,9 @@ export class FlowDocuments implements vscode.TextDocumentContentProvider, vscode
     const params = record.paramSets[0];
     if (params && Object.keys(params).length) lines.push(`params ${Object.entries(params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ")}`);
     lines.push(`started ${record.startedAt}${record.finishedAt ? `, finished ${record.finishedAt}` : ""}`, "");
+    const variants = variantNames(record.paramSets);
     for (const node of record.nodes) {
-      const tag = node.variant === undefined ? `[${node.id}]` : `[${node.id}@${node.variant}]`;
+      const tag = `[${variantLabel(node.id, node.variant, variants)}]`;
       const head = [tag, node.status.toUpperCase()];
       if (node.cached) head.push("(cached)");
       const d = formatDuration(node.durationMs);
