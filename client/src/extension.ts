@@ -80,7 +80,11 @@ export function activate(context: vscode.ExtensionContext): FlowsmithApi {
       scanProgress();
       scanProgress = undefined;
     }
-    runsView.message = history.error ? `Could not read the run history: ${history.error}` : undefined;
+    runsTree.views(); // counts the history's runs of flows outside the workspace folders
+    const hidden = runsTree.hidden;
+    runsView.message = history.error ? `Could not read the run history: ${history.error}`
+      : hidden ? `${hidden} run${hidden === 1 ? "" : "s"} of flows outside this workspace ${hidden === 1 ? "is" : "are"} not listed (the store ${storeOf() ?? ""} holds them too).`
+      : undefined;
   };
 
   context.subscriptions.push(

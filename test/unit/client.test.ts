@@ -1,7 +1,7 @@
 /** The VS Code client's pure helpers (no vscode import): formatting, params, NDJSON splitting. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { formatAge, formatDuration, timingDescription, targetLabel, percent } from "../../client/src/util/format.ts";
+import { formatAge, formatDuration, inFolders, timingDescription, targetLabel, percent } from "../../client/src/util/format.ts";
 import { initialParamText, paramArgs, parseParamText } from "../../client/src/runs/params.ts";
 import { NdjsonSplitter } from "../../client/src/util/ndjson.ts";
 import type { ParamInfo } from "../../server/src/protocol.ts";
@@ -62,4 +62,13 @@ test("NDJSON lines split across chunks; text lines go aside", () => {
   s.end();
   assert.deepEqual(objects, [{ type: "run-started", runId: "r" }, { a: 1 }]);
   assert.deepEqual(text, ["plain line", "{not json}"]);
+});
+
+test("the Runs view lists runs of the workspace's flows: a store at the repository root also holds others'", () => {
+  // The store is at /repo (its package.json); the opened folder is /repo/examples.
+  assert.equal(inFolders("examples/pipeline/flow.ts#pipeline", "/repo", ["/repo/examples"]), true);
+  assert.equal(inFolders("bench/work/flow.ts#main", "/repo", ["/repo/examples"]), false);
+  assert.equal(inFolders("../other/flow.ts#w", "/repo/examples", ["/repo/examples"]), false);
+  assert.equal(inFolders("flow.ts#w", "/b", ["/a", "/b"]), true, "any folder of a multi-root workspace");
+  assert.equal(inFolders("flow.ts#w", undefined, ["/a"]), true, "no root known: nothing hidden");
 });

@@ -1,4 +1,5 @@
 /** Pure text helpers shared by the views, the status bar and the run log (no vscode import). */
+import * as path from "node:path";
 
 /** "3 ms", "1.2 s", "2 min 5 s", "1 h 3 min". */
 export function formatDuration(ms: number | undefined): string | undefined {
@@ -46,6 +47,19 @@ export function targetLabel(target: string): string {
 export function targetFile(target: string): string {
   const hash = target.lastIndexOf("#");
   return hash >= 0 ? target.slice(0, hash) : target;
+}
+
+/**
+ * Whether a target's flow file lies in one of `folders` (`root`: what the target is relative to).
+ * Without a root or folders to compare with, everything counts as inside.
+ */
+export function inFolders(target: string, root: string | undefined, folders: readonly string[]): boolean {
+  if (!root || !folders.length) return true;
+  const file = path.resolve(root, targetFile(target));
+  return folders.some((f) => {
+    const rel = path.relative(f, file);
+    return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+  });
 }
 
 export function percent(fraction: number | undefined): string | undefined {

@@ -4,7 +4,7 @@ import type { NodeRecord, RunRecord } from "../runs/events";
 import { countProgress, liveNodeLabel, progressText, runProgress, type LiveNode, type LiveRun, type RunProgress } from "../runs/liveRun";
 import { variantNames } from "../../../runtime/src/engine/variants";
 import { statusIcon, statusWord } from "./statusIcons";
-import { firstLine, formatAge, formatDuration, percent, targetLabel } from "../util/format";
+import { firstLine, formatAge, formatDuration, percent, targetFile, targetLabel } from "../util/format";
 import { mdCode, mdText } from "../util/markdown";
 
 /** What a Runs item shows, whether it comes from a live run or a record. */
@@ -86,7 +86,8 @@ export class RunItem extends vscode.TreeItem {
     const age = running ? undefined : formatAge(run.finishedAt ?? run.startedAt);
     if (age) parts.push(age);
     if (run.interrupted) parts.push("interrupted");
-    this.description = parts.join(" · ");
+    // Which flow file: workflows of different files often share a name (`main`, `pipeline`).
+    this.description = [...parts, targetFile(run.target)].join(" · ");
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${mdText(`${run.target}${run.node ? `:${run.node}` : ""}`)}**\n\n`);
     md.appendMarkdown(`Run ${mdCode(run.runId ?? "starting…")} — ${statusWord(run.status)}`);

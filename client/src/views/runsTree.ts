@@ -1,16 +1,27 @@
-/** The Runs view: live runs of this window first, then the store's history (newest first). */
+/**
+ * The Runs view: live runs of this window first, then the store's history (newest first) — of the
+ * flows of this workspace: a store at a repository root above the opened folder also holds runs of
+ * flows elsewhere in the repository, which are counted (the view says so) but not listed.
+ */
 import * as vscode from "vscode";
 import type { RunHistory } from "../runs/history";
 import type { RunManager } from "../runs/runManager";
 import { RunItem, RunNodeItem, viewOfLive, viewOfRecord, type RunTreeItem, type RunView } from "./runItems";
+import { inFolders } from "../util/format";
 
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunTreeItem>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunTreeItem | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[];
   private timer: NodeJS.Timeout | undefined;
+  /** History runs of flows outside the workspace folders, at the last listing. */
+  hidden = 0;
 
-  constructor(private readonly runs: RunManager, private readonly history: RunHistory) {
+  constructor(
+    private readonly runs: RunManager,
+    private readonly history: RunHistory,
+    private readonly folders: () => readonly string[] = () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+  ) {
     const fire = () => {
       if (this.timer) return;
       this.timer = setTimeout(() => {
@@ -33,7 +44,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunTreeItem>, v
       out.push(viewOfLive(live));
       if (live.runId) seen.add(live.runId);
     }
-    for (const r of this.history.records) if (!seen.has(r.id)) out.push(viewOfRecord(r));
+    const folders = this.folders();
+    let hidden = 0;
+    for (const r of this.history.records) {
+      if (seen.has(r.id)) continue;
+      if (inFolders(r.target, r.root, folders)) out.push(viewOfRecord(r));
+      else hidden++;
+    }
+    this.hidden = hidden;
     return out;
   }
 
