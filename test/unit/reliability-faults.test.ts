@@ -7,6 +7,9 @@
  * marked complete, every record parses, no temp file or lock is left behind.
  *
  * Prints "fault scenarios: N, corrupt stores found: M".
+ *
+ * Runs pass --no-check: what is measured is the engine under faults (time bounds, the runner's
+ * memory), not the pre-run check (run-check.test.ts).
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
@@ -94,7 +97,7 @@ describe("issue 7: faults in runs", { concurrency: true }, () => {
     test("a task that throws: it fails, its downstream is skipped, its sibling completes, the store is sound", async (t) => {
       const ws = faultsWorkspace(t);
       const target = `${FAULTS}#throwing`;
-      const res = await ws.cli(["run", target]);
+      const res = await ws.cli(["run", "--no-check", target]);
       assertExit(res, 1, "the failed run");
       assertNoCrash(res, "run");
       assert.match(res.stdout, /^\[boom\] FAILED.*task exploded with n=1/m);
@@ -117,7 +120,7 @@ describe("issue 7: faults in runs", { concurrency: true }, () => {
       recordAudit("task throws", auditStore(ws.path(".flowsmith"), { settled: true }));
 
       // A failure is not cached: the next run tries boom again, and only boom.
-      const again = await ws.cli(["run", target]);
+      const again = await ws.cli(["run", "--no-check", target]);
       assertExit(again, 1);
       assert.deepEqual(startedNodes(again.stdout), ["boom"]);
     });
@@ -125,7 +128,7 @@ describe("issue 7: faults in runs", { concurrency: true }, () => {
     test("a task that hangs past its timeoutMs (ignoring its signal): failed 'timed out' within timeout + grace", async (t) => {
       const ws = faultsWorkspace(t);
       const target = `${FAULTS}#hanging`;
-      const res = await ws.cli(["run", target], { timeoutMs: 20_000 });
+      const res = await ws.cli(["run", "--no-check", target], { timeoutMs: 20_000 });
       assertExit(res, 1, "the timed-out run");
       assertNoCrash(res, "run");
       assert.match(res.stdout, /^\[hang\] FAILED.*timed out after 300 ms/m);
@@ -147,7 +150,7 @@ describe("issue 7: faults in runs", { concurrency: true }, () => {
       const ws = faultsWorkspace(t);
       const target = `${FAULTS}#stubborn`;
       ws.write("release.flag", "");
-      const runner = ws.start(["run", target]);
+      const runner = ws.start(["run", "--no-check", target]);
       const [, runId] = await runner.waitForLine(/^run (\d{8}-\d{6}-[0-9a-f]{6}) /);
       await runner.waitForLine(/^\[stubborn\] stubborn: working/);
       const stopAt = Date.now();
@@ -183,7 +186,7 @@ describe("issue 7: faults in runs", { concurrency: true }, () => {
       const ws = faultsWorkspace(t);
       const target = `${FAULTS}#blocking`;
       ws.write("block.flag", "");
-      const runner = ws.start(["run", target]);
+      const runner = ws.start(["run", "--no-check", target]);
       const [, runId] = await runner.waitForLine(/^run (\d{8}-\d{6}-[0-9a-f]{6}) /);
       await runner.waitForLine(/^\[blocker\] blocker: blocking the event loop/);
       const stop = await ws.cli(["stop", runId!], { timeoutMs: STOP_GRACE_MS + 15_000 });
@@ -234,7 +237,7 @@ describe("issue 7: faults in runs", { concurrency: true }, () => {
       for (const [name, text, mb] of cases) {
         test(`${name}: the log is capped at 10 MB with one truncation line, the run completes, memory stays bounded`, async (t) => {
           const ws = faultsWorkspace(t);
-          const runner = ws.start(["run", `${FAULTS}#noisy`, "--param", `mb=${mb}`, "--param", `text=${text}`, "--events", "ndjson"]);
+          const runner = ws.start(["run", "--no-check", `${FAULTS}#noisy`, "--param", `mb=${mb}`, "--param", `text=${text}`, "--events", "ndjson"]);
           let peak = 0;
           const sampler = setInterval(() => {
             peak = Math.max(peak, peakRssMb(runner.child.pid!) ?? 0);
@@ -292,7 +295,7 @@ describe("issue 7: faults in runs", { concurrency: true }, () => {
       // editor busy elsewhere, a pager): the runner must wait for its reader, and everything it
       // wrote must still arrive. (A pipe holds 64 KB: a runner that exits before its reader has
       // read would lose the rest.)
-      const child = spawn(process.execPath, [CLI, "run", `${FAULTS}#noisy`, "--param", "mb=2", "--events", "ndjson"], { cwd: ws.dir, env, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, [CLI, "run", "--no-check", `${FAULTS}#noisy`, "--param", "mb=2", "--events", "ndjson"], { cwd: ws.dir, env, stdio: ["ignore", "pipe", "pipe"] });
       t.after(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"));
       child.stdout.pause();
       const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
@@ -326,7 +329,7 @@ describe("issue 7: faults in runs", { concurrency: true }, () => {
       const ws = makeWorkspace(t);
       ws.fixture("../reliability/chain.ts", "chain.ts");
       const target = "chain.ts#chain";
-      const runners = [1, 2, 3].map(() => ws.start(["run", target, "--events", "ndjson", "--concurrency", "2"]));
+      const runners = [1, 2, 3].map(() => ws.start(["run", "--no-check", target, "--events", "ndjson", "--concurrency", "2"]));
       const results = await Promise.all(runners.map((r) => r.done));
       const started: string[] = [];
       const ids: string[] = [];
@@ -400,7 +403,7 @@ describe("issue 7: faults in runs", { concurrency: true }, () => {
       // Leave room for one 400 KB output and the records, not for three.
       fs.writeFileSync(filler, Buffer.alloc(Math.max(0, freeBytes(mounted.dir) - 700 * 1024)));
       const target = `${FAULTS}#bulky`;
-      const res = await ws.cli(["run", target, "--store", storeDir]);
+      const res = await ws.cli(["run", "--no-check", target, "--store", storeDir]);
       assertNoCrash(res, "the run on a full disk");
       assertExit(res, 1, "the run on a full disk");
       const all = `${res.stdout}\n${res.stderr}`;
@@ -417,7 +420,7 @@ describe("issue 7: faults in runs", { concurrency: true }, () => {
       const ranBefore = record.nodes.filter((n) => n.status === "complete").map((n) => n.id);
 
       fs.rmSync(filler);
-      const again = await ws.cli(["run", target, "--store", storeDir]);
+      const again = await ws.cli(["run", "--no-check", target, "--store", storeDir]);
       assertExit(again, 0, "the rerun after freeing space");
       // What did not complete runs again — except that `total` may be found complete by its key:
       // it ran with its upstream's values in memory and its own output was stored (by content).
@@ -450,11 +453,11 @@ describe("issue 7: faults in runs", { concurrency: true }, () => {
       }
       assert.ok(freeBytes(mounted.dir) < 4096, "the tmpfs is full");
       const target = `${FAULTS}#bulky`;
-      const res = await ws.cli(["run", target, "--param", "kb=1"], { env: { FLOWSMITH_STORE: storeDir } });
+      const res = await ws.cli(["run", "--no-check", target, "--param", "kb=1"], { env: { FLOWSMITH_STORE: storeDir } });
       const problems = auditStore(storeDir, { settled: true });
 
       fs.rmSync(filler);
-      const again = await ws.cli(["run", target, "--param", "kb=1"], { env: { FLOWSMITH_STORE: storeDir } });
+      const again = await ws.cli(["run", "--no-check", target, "--param", "kb=1"], { env: { FLOWSMITH_STORE: storeDir } });
       assertExit(again, 0, "the rerun after freeing space");
       recordAudit("full disk: full before the run", [...problems, ...auditStore(storeDir, { settled: true }).map((p) => `after the rerun: ${p}`)]);
 

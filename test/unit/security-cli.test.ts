@@ -173,7 +173,7 @@ export const wf = workflow(() => ({ a: t({}, { as: ${name} }).a }));
 NAMES.forEach((raw, i) => {
   cases.push(
     { name: `a task named ${raw} (${i % 2 ? "preview" : "run"})`, args: [i % 2 ? "preview" : "run", `names/task-${i}.ts#wf`], expect: "error", mentions: /task option name/ },
-    { name: `a node alias ${raw} (${i % 2 ? "reset" : "run"})`, args: i % 2 ? ["reset", `names/alias-${i}.ts#wf`, "--yes"] : ["run", `names/alias-${i}.ts#wf`], expect: "error", mentions: /node alias/ },
+    { name: `a node alias ${raw} (${i % 2 ? "reset" : "run"})`, args: i % 2 ? ["reset", `names/alias-${i}.ts#wf`, "--yes"] : ["run", `names/alias-${i}.ts#wf`, "--no-check"], expect: "error", mentions: /node alias/ },
   );
 });
 

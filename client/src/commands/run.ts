@@ -22,10 +22,27 @@ export async function startRun(deps: Deps, args: TargetArgs, force?: RunRequest[
   const params = args.params ?? (await askParams(deps.context.workspaceState, deps.flows.find(args.target, args.root), args.target, title));
   if (!params) return { status: "cancelled", refused: "cancelled" };
   await saveFlowDocuments();
-  const run = deps.runs.start({ target: args.target, node: args.node, params, force, ...(args.root ? { root: args.root } : {}) });
+  const checked = checkedByServer(deps, args);
+  const run = deps.runs.start({ target: args.target, node: args.node, params, force, ...(args.root ? { root: args.root } : {}), ...(checked ? { checked } : {}) });
   showRunProgress(run, deps.runs);
   const done = await run.done;
   return { runId: done.runId, status: done.status, error: done.error };
+}
+
+/**
+ * The CLI checks a flow before it runs it (`flowsmith check`'s errors refuse the run), which loads
+ * the whole analysis. The language server has already checked the saved file: when it reports no
+ * Flowsmith error there, the CLI is told not to check again (`--no-check`); when it reports one,
+ * or cannot tell, the CLI checks and refuses with check's words.
+ */
+function checkedByServer(deps: Deps, args: TargetArgs): boolean {
+  if (deps.server.state !== "running") return false;
+  const flow = deps.flows.find(args.target, args.root);
+  if (!flow) return false;
+  const uri = vscode.Uri.parse(flow.uri);
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (doc?.isDirty) return false;
+  return !vscode.languages.getDiagnostics(uri).some((d) => d.source === "flowsmith" && d.severity === vscode.DiagnosticSeverity.Error);
 }
 
 /**

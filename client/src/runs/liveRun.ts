@@ -32,6 +32,8 @@ export interface RunRequest {
   force?: "node" | "all";
   /** The workspace root the target is relative to, when it is not the first folder's. */
   root?: string;
+  /** The language server found no error in the flow file: the CLI need not check it again (--no-check). */
+  checked?: boolean;
 }
 
 export interface LiveRun {

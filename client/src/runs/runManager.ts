@@ -46,6 +46,7 @@ export class RunManager implements vscode.Disposable {
       "--concurrency", String(concurrency()), ...paramArgs(request.params ?? {})];
     if (request.force === "node") args.push("--force");
     if (request.force === "all") args.push("--force-all");
+    if (request.checked) args.push("--no-check");
 
     let settle!: (run: LiveRun) => void;
     const done = new Promise<LiveRun>((r) => (settle = r));

@@ -10,16 +10,22 @@ import { extraCommands } from "./extra.js";
 import { storeOption } from "./main.js";
 import { FlowsmithError } from "../util/errors.js";
 
-interface AnalysisCli {
+export interface AnalysisCli {
   check(target: string, opts: { format?: string; store?: string }): number;
   graph(target: string, opts: { format?: string; store?: string }): number;
   list(dir: string, opts: { format?: string }): number;
+  runBlockers(file: string, workflow: string, opts: { store?: string }): string[];
 }
 
-function load(): AnalysisCli {
+/** dist/analysis.js, next to this CLI. */
+export function analysisBundle(): string {
   const file = path.join(__dirname, "analysis.js");
   if (!fs.existsSync(file)) throw new FlowsmithError(`the static analysis is not installed (${file} is missing); rebuild with npm run build`);
-  return require(file) as AnalysisCli;
+  return file;
+}
+
+function loadAnalysis(): AnalysisCli {
+  return require(analysisBundle()) as AnalysisCli;
 }
 
 extraCommands.push((program: Command) => {
@@ -30,7 +36,7 @@ extraCommands.push((program: Command) => {
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .addOption(storeOption())
     .action((target: string, opts: { format: string; store?: string }) => {
-      process.exitCode = load().check(target, opts);
+      process.exitCode = loadAnalysis().check(target, opts);
     });
   program
     .command("graph")
@@ -39,7 +45,7 @@ extraCommands.push((program: Command) => {
     .addOption(new Option("--format <format>", "output format").choices(["json", "dot", "mermaid"]).default("json"))
     .addOption(storeOption())
     .action((target: string, opts: { format: string; store?: string }) => {
-      process.exitCode = load().graph(target, opts);
+      process.exitCode = loadAnalysis().graph(target, opts);
     });
   program
     .command("list")
@@ -47,6 +53,6 @@ extraCommands.push((program: Command) => {
     .argument("[dir]", "directory to search", ".")
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .action((dir: string, opts: { format: string }) => {
-      process.exitCode = load().list(dir, opts);
+      process.exitCode = loadAnalysis().list(dir, opts);
     });
 });

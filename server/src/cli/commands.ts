@@ -35,6 +35,30 @@ function analysisFor(dirOrFile: string, store?: string): { analysis: FlowAnalysi
 
 const ORDER: FlowDiagnostic["severity"][] = ["error", "warning", "information", "hint"];
 
+/** `flows/a.ts:7:19 error FS001 task sum has no input "rowz"…`: one diagnostic as `check` prints it. */
+function diagnosticLine(d: FlowDiagnostic): string {
+  return `${rel(d.file)}:${d.range.start.line + 1}:${d.range.start.character + 1} ${d.severity} ${d.code} ${d.message}`;
+}
+
+const within = (inner: FlowDiagnostic["range"], outer: FlowDiagnostic["range"]): boolean =>
+  (inner.start.line > outer.start.line || (inner.start.line === outer.start.line && inner.start.character >= outer.start.character)) &&
+  (inner.end.line < outer.end.line || (inner.end.line === outer.end.line && inner.end.character <= outer.end.character));
+
+/**
+ * The errors `check` finds that stop `flowsmith run` of one workflow, as `check` prints them: every
+ * error in its flow file except those inside the file's other workflows (they do not run).
+ */
+export function runBlockers(file: string, workflow: string, opts: { store?: string }): string[] {
+  const { analysis } = analysisFor(file, opts.store);
+  const abs = path.resolve(file);
+  const others = analysis.analyzeFile(abs).workflows.filter((w) => w.name !== workflow).map((w) => w.declRange);
+  return analysis
+    .diagnostics(abs)
+    .filter((d) => d.file === abs && d.severity === "error" && !others.some((r) => within(d.range, r)))
+    .sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character)
+    .map(diagnosticLine);
+}
+
 export function check(target: string, opts: { format?: string; store?: string }): number {
   const { analysis, files } = analysisFor(target, opts.store);
   const all: FlowDiagnostic[] = [];
@@ -55,7 +79,7 @@ export function check(target: string, opts: { format?: string; store?: string })
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   } else {
     for (const d of all) {
-      process.stdout.write(`${rel(d.file)}:${d.range.start.line + 1}:${d.range.start.character + 1} ${d.severity} ${d.code} ${d.message}\n`);
+      process.stdout.write(`${diagnosticLine(d)}\n`);
     }
     const counts = ORDER.map((s) => [s, all.filter((d) => d.severity === s).length] as const).filter(([, n]) => n > 0);
     process.stdout.write(

@@ -7,6 +7,7 @@ import { prepareTarget, reportProblems } from "../common.js";
 import { executionSummary, firstLine, formatDuration, matrixLine, paint, statusLabel } from "../format.js";
 import { variantLabel, variantNames } from "../../engine/variants.js";
 import { FlowsmithError } from "../../util/errors.js";
+import { refuseBrokenFlow } from "../precheck.js";
 
 interface RunFlags {
   param: string[];
@@ -17,6 +18,8 @@ interface RunFlags {
   concurrency?: string;
   events?: string;
   store?: string;
+  /** false with --no-check */
+  check: boolean;
 }
 
 /** The run's events for people: one line per node event, each node named by its variant's params. */
@@ -59,12 +62,14 @@ export function registerRun(program: Command): void {
     .option("--force-all", "re-run the target and everything upstream")
     .option("--concurrency <n>", "nodes run at once", "4")
     .addOption(new Option("--events <format>", "stream events as one JSON object a line").choices(["ndjson"]))
+    .option("--no-check", "run even when flowsmith check finds errors in the flow file")
     .addOption(storeOption())
     .action(async (target: string, opts: RunFlags) => {
       const concurrency = Number(opts.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new FlowsmithError(`--concurrency must be a whole number ≥ 1, got "${opts.concurrency}"`);
       const ndjson = opts.events === "ndjson";
       const prepared = prepareTarget(target, opts);
+      if (opts.check) refuseBrokenFlow(prepared, opts);
       const controller = new AbortController();
       let signals = 0;
       const onSignal = (sig: NodeJS.Signals) => {
