@@ -9,14 +9,15 @@
  * in the Runs view and the run log (issue 24 item 3).
  */
 import assert from "node:assert/strict";
-import Module, { createRequire } from "node:module";
+import { createRequire } from "node:module";
 import * as path from "node:path";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { NdjsonSplitter } from "../../client/src/util/ndjson.ts";
 import { isRunEvent, type RunEvent } from "../../client/src/runs/events.ts";
 import { applyRunEvent, finishRun, liveNodeLabel, newLiveRun, progressMessage, progressText, runProgress, type LiveRun } from "../../client/src/runs/liveRun.ts";
 import { formatRunEvent } from "../../client/src/runs/runLogFormat.ts";
+import { installVscodeStub } from "./helpers/vscodeStub.ts";
 
 const RUN = "20261206-185823-73584e";
 const ev = (e: Record<string, unknown>) => JSON.stringify({ runId: RUN, ...e });
@@ -174,21 +175,7 @@ const vscodeStub = {
   },
   commands: { executeCommand: () => Promise.resolve() },
 };
-const VSCODE_ID = path.join(REPO, "node_modules", ".vscode-stub-run-progress.js");
-const M = Module as unknown as { _resolveFilename(request: string, ...rest: unknown[]): string };
-const originalResolve = M._resolveFilename;
-M._resolveFilename = function (request: string, ...rest: unknown[]) {
-  return request === "vscode" ? VSCODE_ID : originalResolve.call(this, request, ...rest);
-};
-const stubModule = new Module(VSCODE_ID);
-stubModule.filename = VSCODE_ID;
-stubModule.loaded = true;
-stubModule.exports = vscodeStub;
-req.cache[VSCODE_ID] = stubModule;
-after(() => {
-  M._resolveFilename = originalResolve;
-  delete req.cache[VSCODE_ID];
-});
+installVscodeStub(vscodeStub, "run-progress");
 
 describe("the Runs view, the notification and the status bar read one count", () => {
   test("fed the same events, all three say the same done/total after each", () => {

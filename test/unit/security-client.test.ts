@@ -16,13 +16,14 @@
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import Module, { createRequire } from "node:module";
+import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import type { FlowInfo, FlowNode, GraphResult } from "../../server/src/protocol.ts";
+import { installVscodeStub } from "./helpers/vscodeStub.ts";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const req = createRequire(import.meta.url);
@@ -109,22 +110,7 @@ const vscodeStub = {
   },
 };
 
-/** Make `require("vscode")` (and so `import … from "vscode"` in client code) return the stub. */
-const VSCODE_ID = path.join(REPO, "node_modules", ".vscode-stub.js");
-const M = Module as unknown as { _resolveFilename(request: string, ...rest: unknown[]): string; _cache: Record<string, unknown> };
-const originalResolve = M._resolveFilename;
-M._resolveFilename = function (request: string, ...rest: unknown[]) {
-  return request === "vscode" ? VSCODE_ID : originalResolve.call(this, request, ...rest);
-};
-const stubModule = new Module(VSCODE_ID);
-stubModule.filename = VSCODE_ID;
-stubModule.loaded = true;
-stubModule.exports = vscodeStub;
-req.cache[VSCODE_ID] = stubModule;
-after(() => {
-  M._resolveFilename = originalResolve;
-  delete req.cache[VSCODE_ID];
-});
+installVscodeStub(vscodeStub, "security-client");
 
 // ---- 1. processes without a shell ----------------------------------------------------------------
 

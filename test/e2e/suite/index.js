@@ -8,7 +8,6 @@ const path = require('node:path');
 const Mocha = require('mocha');
 
 async function run() {
-  const mocha = new Mocha({ ui: 'bdd', timeout: 90_000, color: false, reporter: 'spec' });
   // Which special run this is decides the files: untrusted*.test.js, noserver*.test.js, or the rest.
   const mode = process.env.FLOWSMITH_E2E_NOSERVER === '1' ? 'noserver' : process.env.FLOWSMITH_E2E_TRUSTED === '0' ? 'untrusted' : '';
   // FLOWSMITH_E2E_FILES=1-,2- runs only the files starting with these prefixes.
@@ -18,7 +17,13 @@ async function run() {
     .filter((f) => (mode ? f.startsWith(mode) : !/^(untrusted|noserver)/.test(f)))
     .filter((f) => !only || only.some((prefix) => f.startsWith(prefix)))
     .sort();
-  for (const f of files) mocha.addFile(path.join(__dirname, f));
+  await runMocha(files.map((f) => path.join(__dirname, f)));
+}
+
+/** Runs mocha files in the extension host; writes the counts to FLOWSMITH_E2E_RESULTS when set. */
+async function runMocha(files) {
+  const mocha = new Mocha({ ui: 'bdd', timeout: 90_000, color: false, reporter: 'spec' });
+  for (const f of files) mocha.addFile(f);
   const failures = await new Promise((resolve, reject) => {
     try {
       const runner = mocha.run((n) => resolve(n));
@@ -33,4 +38,4 @@ async function run() {
   if (failures > 0) throw new Error(`${failures} test(s) failed`);
 }
 
-module.exports = { run };
+module.exports = { run, runMocha };
