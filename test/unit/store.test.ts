@@ -583,3 +583,19 @@ describe("store writer: group commit", { concurrency: 1 }, () => {
   });
   const meta0 = (node: string) => ({ task: "t", fingerprint: "f", createdAt: new Date(0).toISOString(), runId: "r", node, durationMs: 0 });
 });
+
+test("a run killed while writing its registration: the next run's sweep removes that temp file, a live writer's stays", (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flowsmith-sweep-"));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const store = new Store(dir);
+  const active = path.join(dir, "active");
+  fs.mkdirSync(active, { recursive: true });
+  // A pid that is not running: a child that has exited.
+  const gone = spawnSync(process.execPath, ["-e", ""]).pid;
+  const dead = `${newRunId()}.json.${gone}.1.tmp`;
+  const live = `${newRunId()}.json.${process.pid}.1.tmp`;
+  fs.writeFileSync(path.join(active, dead), "{\"pid\":");
+  fs.writeFileSync(path.join(active, live), "{\"pid\":");
+  store.sweepTemp();
+  assert.deepEqual(fs.readdirSync(active).sort(), [live]);
+});

@@ -316,7 +316,8 @@ export class Store {
    * Temp files of processes that are gone (a run killed mid-write), removed. They sit next to the
    * outputs being written (`objects/<shard>/<key>.json.<pid>.….tmp`), so the shards are only
    * searched when a run is known to have died: `liveRuns` leaves a `.dead` marker in `active/`
-   * for each dead registration it clears. Stores of 0.1.1 kept them in `tmp/`, still swept.
+   * for each dead registration it clears. Stores of 0.1.1 kept them in `tmp/`, still swept; a
+   * registration's own temp file (`active/<run>.json.<pid>.….tmp`) is swept every time.
    */
   sweepTemp(): void {
     const removeDead = (dir: string, pidOf: (name: string) => number | undefined) => {
@@ -332,7 +333,10 @@ export class Store {
       }
     };
     removeDead(path.join(this.dir, "tmp"), (name) => Number(/^(\d+)\./.exec(name)?.[1]));
+    const tempPid = (name: string) => Number(/\.json\.(\d+)\.[^/]*\.tmp$/.exec(name)?.[1]);
     const active = path.join(this.dir, "active");
+    // A run killed while writing its own registration leaves its temp file here (a few files: cheap).
+    removeDead(active, tempPid);
     let dead: string[];
     try {
       dead = fs.readdirSync(active).filter((n) => n.endsWith(".dead"));
@@ -347,7 +351,7 @@ export class Store {
     } catch {
       shards = [];
     }
-    for (const shard of shards) removeDead(path.join(objects, shard), (name) => Number(/\.json\.(\d+)\.[^/]*\.tmp$/.exec(name)?.[1]));
+    for (const shard of shards) removeDead(path.join(objects, shard), tempPid);
     for (const name of dead) fs.rmSync(path.join(active, name), { force: true });
   }
 
