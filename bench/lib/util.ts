@@ -103,9 +103,24 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+let ownBase: string | undefined;
+
+/**
+ * Where a benchmark's workspaces go: FLOWSMITH_BENCH_DIR when set (kept for a look afterwards), else
+ * a directory of this process, removed when it exits — two benchmark runs at once (two checkouts'
+ * `npm test` on one machine) must not clear each other's workspaces.
+ */
+function benchBase(): string {
+  if (process.env.FLOWSMITH_BENCH_DIR) return process.env.FLOWSMITH_BENCH_DIR;
+  if (!ownBase) {
+    const base = (ownBase = fs.mkdtempSync(path.join(os.tmpdir(), "flowsmith-bench-")));
+    process.once("exit", () => fs.rmSync(base, { recursive: true, force: true }));
+  }
+  return ownBase;
+}
+
 export function tempDir(name: string): string {
-  const base = process.env.FLOWSMITH_BENCH_DIR ?? path.join(os.tmpdir(), "flowsmith-bench");
-  const dir = path.join(base, name);
+  const dir = path.join(benchBase(), name);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   return dir;
