@@ -8,8 +8,8 @@
  * Asked only after Node's own resolution failed, so whatever Node resolves (an installed package,
  * a built dist/) is loaded as before, and TypeScript (≈ 0.3 s to load) is loaded only then.
  *
- * The importing file's tsconfig is the nearest tsconfig.json above it that includes it, directly or
- * through a solution config's `references` (as the analysis picks it), else the nearest one.
+ * The importing file's tsconfig is the one the analysis types it with (analysis/tsconfig.ts: the
+ * nearest that includes it, directly or through a solution config's `references`, else the nearest).
  * Module names are resolved by TypeScript itself (ts.resolveModuleName) with that config's options,
  * so `paths`, `baseUrl`, `extends`, package "exports" and the module resolution mode behave as in
  * the editor; the outputs (.js, .d.ts) of the projects the config references, transitively, count
@@ -18,6 +18,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as TS from "typescript";
+import { ConfigLocator, type ProjectConfig } from "../analysis/tsconfig.js";
 
 const RUNNABLE = /\.(ts|tsx|mts|cts|js|mjs|cjs)$/;
 const DECLARATION = /\.d\.[cm]?ts$|\.d\.[^/\\]*\.ts$/;
@@ -32,21 +33,20 @@ function typescript(): typeof TS | undefined {
   }
 }
 
+/** A config, and the outputs of the projects it references (real path → the source they are built from). */
 interface Project {
-  parsed: TS.ParsedCommandLine;
-  files: Set<string>;
-  /** Output file (real path) of a referenced project → the source file it is built from. */
+  config: ProjectConfig;
   outputs?: Map<string, string>;
 }
 
-const projects = new Map<string, Project | null>();
-const configOfDir = new Map<string, string | null>();
+let locator: ConfigLocator | undefined;
+const projects = new Map<ProjectConfig, Project>();
 const answers = new Map<string, string | null>();
 
 /** Read tsconfigs and answers again (a long-lived process loads flow files again after edits). */
 export function forgetTsconfigs(): void {
+  locator?.forget();
   projects.clear();
-  configOfDir.clear();
   answers.clear();
 }
 
@@ -85,7 +85,7 @@ function resolve(request: string, parentFile: string): string | undefined {
     getCurrentDirectory: () => path.dirname(parentFile),
     getDirectories: (d) => ts.sys.getDirectories(d),
   };
-  const options = project.parsed.options;
+  const options = project.config.parsed.options;
   const mode = ts.getImpliedNodeFormatForFile(parentFile as TS.Path, undefined, host, options);
   const resolved = ts.resolveModuleName(request, parentFile, options, host, undefined, undefined, mode).resolvedModule;
   if (!resolved) return undefined;
@@ -94,55 +94,13 @@ function resolve(request: string, parentFile: string): string | undefined {
   return RUNNABLE.test(file) && !DECLARATION.test(file) && fs.existsSync(file) ? file : undefined;
 }
 
-/** The tsconfig of a file: the nearest above it that includes it (or references one that does), else the nearest. */
 function projectOf(ts: typeof TS, file: string): Project | undefined {
-  let nearest: Project | undefined;
-  for (let dir = path.dirname(file); ; ) {
-    const config = configIn(dir);
-    if (config) {
-      const project = read(ts, config);
-      if (project) {
-        const owner = ownerOf(ts, project, file, 0);
-        if (owner) return owner;
-        nearest ??= project.parsed.fileNames.length || !project.parsed.projectReferences?.length ? project : undefined;
-      }
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return nearest;
-    dir = parent;
-  }
-}
-
-function configIn(dir: string): string | undefined {
-  if (!configOfDir.has(dir)) {
-    const file = path.join(dir, "tsconfig.json");
-    configOfDir.set(dir, fs.existsSync(file) ? file : null);
-  }
-  return configOfDir.get(dir) ?? undefined;
-}
-
-function ownerOf(ts: typeof TS, project: Project, file: string, depth: number): Project | undefined {
-  if (project.files.has(file)) return project;
-  if (depth > 8) return undefined;
-  for (const ref of project.parsed.projectReferences ?? []) {
-    const child = read(ts, ts.resolveProjectReferencePath(ref));
-    const owner = child && ownerOf(ts, child, file, depth + 1);
-    if (owner) return owner;
-  }
-  return undefined;
-}
-
-function read(ts: typeof TS, configFile: string): Project | undefined {
-  const key = path.resolve(configFile);
-  if (!projects.has(key)) {
-    let project: Project | null = null;
-    if (fs.existsSync(key)) {
-      const parsed = ts.getParsedCommandLineOfConfigFile(key, undefined, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
-      if (parsed) project = { parsed, files: new Set(parsed.fileNames.map((f) => path.resolve(f))) };
-    }
-    projects.set(key, project);
-  }
-  return projects.get(key) ?? undefined;
+  locator ??= new ConfigLocator(ts);
+  const config = locator.configOf(file);
+  if (!config || config.error) return undefined;
+  let project = projects.get(config);
+  if (!project) projects.set(config, (project = { config }));
+  return project;
 }
 
 /** The outputs of the projects `project` references (transitively), by real path, to their sources. */
@@ -151,14 +109,14 @@ function outputsOf(ts: typeof TS, project: Project): Map<string, string> {
   const outputs = new Map<string, string>();
   project.outputs = outputs;
   const seen = new Set<string>();
-  const visit = (p: Project, depth: number) => {
+  const visit = (p: ProjectConfig, depth: number) => {
     if (depth > 8) return;
     for (const ref of p.parsed.projectReferences ?? []) {
       const configFile = path.resolve(ts.resolveProjectReferencePath(ref));
       if (seen.has(configFile)) continue;
       seen.add(configFile);
-      const child = read(ts, configFile);
-      if (!child) continue;
+      const child = locator?.read(configFile);
+      if (!child || child.error) continue;
       for (const source of child.parsed.fileNames) {
         if (DECLARATION.test(source)) continue;
         for (const out of ts.getOutputFileNames(child.parsed, source, false)) outputs.set(realish(out), realish(source));
@@ -166,7 +124,7 @@ function outputsOf(ts: typeof TS, project: Project): Map<string, string> {
       visit(child, depth + 1);
     }
   };
-  visit(project, 0);
+  visit(project.config, 0);
   return outputs;
 }
 

@@ -15,7 +15,45 @@
  */
 import * as path from "node:path";
 import { getLibFiles, libFolderInMemoryPath, ts } from "@ts-morph/common";
-import type { ProjectConfig } from "./tsconfig.js";
+import type { ProjectConfig as TsConfig } from "../../../runtime/src/analysis/tsconfig.js";
+
+/** A program's settings: a tsconfig's (as the user wrote them, made emit-free) or TypeScript's defaults. */
+export interface ProjectConfig {
+  /** Absolute path of the tsconfig.json; undefined for the defaults. */
+  file: string | undefined;
+  options: ts.CompilerOptions;
+  references: readonly ts.ProjectReference[];
+  /** Why the config could not be used as written (a syntax error…), if it could not. */
+  error?: string;
+}
+
+export const DEFAULT_OPTIONS: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.ESNext,
+  moduleResolution: ts.ModuleResolutionKind.Bundler,
+  strict: true,
+  skipLibCheck: true,
+  noEmit: true,
+  allowJs: false,
+  types: [],
+};
+
+/**
+ * The settings a file's program is built with, from the config the locator found for it (the
+ * runtime's types are another TypeScript's declarations of the same shapes). The user's options
+ * are taken as TypeScript reads them, with none of ours mixed in (a `module` without
+ * `moduleResolution` implies its own); the analysis never emits or checks libraries.
+ */
+export function projectConfig(config: TsConfig | undefined): ProjectConfig {
+  if (!config) return { file: undefined, options: DEFAULT_OPTIONS, references: [] };
+  if (config.error) return { file: config.file, options: DEFAULT_OPTIONS, references: [], error: config.error };
+  const options = config.parsed.options as unknown as ts.CompilerOptions;
+  return {
+    file: config.file,
+    options: { ...options, noEmit: true, skipLibCheck: true, composite: false, declaration: false, declarationMap: false, emitDeclarationOnly: false, incremental: false },
+    references: (config.parsed.projectReferences ?? []) as unknown as readonly ts.ProjectReference[],
+  };
+}
 
 const DECLARATION = /\.d\.[cm]?ts$|\.d\.[^/\\]*\.ts$/;
 

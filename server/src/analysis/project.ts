@@ -5,9 +5,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { ts } from "@ts-morph/common";
-import { ConfigProgram, norm, type Overlay } from "./program.js";
-import { ConfigLocator, type ProjectConfig } from "./tsconfig.js";
+import { ts } from "@ts-morph/common";
+import { ConfigLocator } from "../../../runtime/src/analysis/tsconfig.js";
+import { ConfigProgram, norm, projectConfig, type Overlay, type ProjectConfig } from "./program.js";
 
 const SKIP_DIRS = new Set(["node_modules", ".git", ".flowsmith", "dist", "out", ".vscode-test", "test-results"]);
 const FLOW_EXT = /\.(ts|tsx|mts|cts)$/;
@@ -27,7 +27,9 @@ export class FlowProject {
   };
 
   constructor(readonly root: string) {
-    this.configs = new ConfigLocator(root);
+    // The locator is the runtime's (the loader resolves imports with the same configs), given the
+    // bundled TypeScript.
+    this.configs = new ConfigLocator(ts as unknown as ConstructorParameters<typeof ConfigLocator>[0], root);
   }
 
   private flowFileCache: { files: string[]; at: number } | undefined;
@@ -82,12 +84,12 @@ export class FlowProject {
 
   /** The tsconfig a file is typed with (undefined `file`: TypeScript's defaults). */
   configOf(file: string): ProjectConfig {
-    return this.configs.configOf(file);
+    return projectConfig(this.configs.configOf(file));
   }
 
   /** The program of a file's tsconfig. */
   private programOf(file: string): ConfigProgram {
-    const config = this.configs.configOf(file);
+    const config = this.configOf(file);
     const key = config.file ?? "";
     let program = this.programs.get(key);
     if (!program) this.programs.set(key, (program = new ConfigProgram(config, this.sources, this.root)));
