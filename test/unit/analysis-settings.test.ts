@@ -1,5 +1,5 @@
 /**
- * Which settings a flow file is typed with (server/src/analysis/tsconfig.ts): a tsconfig that
+ * Which settings a flow file is typed with (runtime/src/analysis/tsconfig.ts, as the analysis uses it): a tsconfig that
  * cannot be read is reported on every flow file it governs (never a silent "no problems"), and
  * mending it takes effect when the server hears of the change; a flow folder with its own
  * tsconfig is typed by that one, not the root's; a solution config's references are followed.
