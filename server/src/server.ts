@@ -363,9 +363,9 @@ connection.onRequest(FlowsRequest.type, (params) => {
       const a = folder.analysis;
       const mine = [...published].filter((p) => f.of(p) === folder);
       const files = only ? (f.of(only) === folder ? [only] : []) : [...new Set([...f.flowFiles(folder), ...mine])].sort();
-      // One program build for all of them (asked before the first scan, each file would add a
-      // root and rebuild the program on its own).
-      if (!only) a.project.addFiles(files);
+      // Asked before the folder's first sweep has loaded them: one program build for all (each
+      // file would otherwise add a root and rebuild the program on its own).
+      if (!only && sweeping.has(folder)) a.project.addFiles(files);
       return files.flatMap((file) => a.analyzeFile(file).workflows.filter((wf) => wf.exported).map((wf) => toFlowInfo(a, wf)));
     });
     return { root: primary.storeRoot, store: primary.store.dir, flows, ...(sweeping.size ? { scanning: true } : {}) };
