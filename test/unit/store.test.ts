@@ -599,3 +599,20 @@ test("a run killed while writing its registration: the next run's sweep removes 
   store.sweepTemp();
   assert.deepEqual(fs.readdirSync(active).sort(), [live]);
 });
+
+test("a run's registration is written through tmp/ (named by its pid, swept when it is gone) and renamed into active/", (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flowsmith-register-"));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const store = new Store(dir);
+  const runId = newRunId();
+  store.registerRun(runId);
+  assert.deepEqual(fs.readdirSync(path.join(dir, "active")), [`${runId}.json`]);
+  assert.deepEqual(fs.readdirSync(path.join(dir, "tmp")), [], "no temp file left");
+  assert.deepEqual(store.liveRuns(), [runId]);
+  // What a kill between the write and the rename leaves: a temp file in tmp/ that names a dead pid.
+  const gone = spawnSync(process.execPath, ["-e", ""]).pid;
+  fs.writeFileSync(path.join(dir, "tmp", `${gone}.${newRunId()}.active.tmp`), "{\"pid\":");
+  store.sweepTemp();
+  assert.deepEqual(fs.readdirSync(path.join(dir, "tmp")), []);
+  store.unregisterRun(runId);
+});

@@ -487,10 +487,20 @@ export class Store {
     return path.join(this.dir, "active", `${runId}.json`);
   }
 
-  /** Say a run is computing in this store: other runs then take a lock per cache key. */
+  /**
+   * Say a run is computing in this store: other runs then take a lock per cache key. Written through
+   * a temp file in tmp/ (named by the pid, swept when that process is gone) and renamed into active/,
+   * so a run killed mid-write leaves nothing half-made among the registrations.
+   */
   registerRun(runId: string): void {
     this.markFormat();
-    writeJsonAtomic(this.activePath(runId), { pid: process.pid, runId });
+    const file = this.activePath(runId);
+    const tmpDir = path.join(this.dir, "tmp");
+    ensureDir(tmpDir);
+    ensureDir(path.dirname(file));
+    const tmp = path.join(tmpDir, `${process.pid}.${runId}.active.tmp`);
+    fs.writeFileSync(tmp, `${JSON.stringify({ pid: process.pid, runId })}\n`);
+    fs.renameSync(tmp, file);
   }
 
   unregisterRun(runId: string): void {
