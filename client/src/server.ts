@@ -6,7 +6,8 @@
 import * as fs from "node:fs";
 import * as vscode from "vscode";
 import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
-import { DidChangeStatus, type DidChangeStatusParams } from "../../server/src/protocol";
+import { type DidChangeStatusParams } from "@flowsmith/contract";
+import { DidChangeStatus } from "@flowsmith/contract/lsp";
 import { storeDir, workspaceRoot } from "./config";
 
 export type ServerState = "starting" | "running" | "missing" | "failed" | "stopped";

@@ -16,7 +16,7 @@
  * A cycle (which the analysis reports, but a graph may still carry) does not stop it: the nodes on
  * it are layered after the rest, in call order, and their back edges are drawn leftwards.
  */
-import type { GraphResult } from "../../server/src/protocol";
+import type { GraphResult } from "@flowsmith/contract";
 import { edgeLabel, NODE_HEIGHT, nodeWidth, type Box, type EdgeShape, type Layout } from "./shapes";
 
 /** Vertical gap between two nodes of a column, and horizontal gap between two columns. */

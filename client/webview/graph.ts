@@ -4,7 +4,7 @@
  * the window (render.ts) and repaints statuses as runs go on. Re-layout only happens when the graph's
  * shape changes; pan and zoom are kept across updates.
  */
-import type { FlowNode, GraphResult } from "../../server/src/protocol";
+import type { FlowNode, GraphResult } from "@flowsmith/contract";
 import type { FromWebview, LiveStatus, ToWebview } from "../src/graph/messages";
 import { layoutGraph } from "./layout";
 import { PanZoom } from "./panzoom";

@@ -7,7 +7,7 @@
  */
 import ELK from "elkjs/lib/elk-api.js";
 import type { ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api.js";
-import type { GraphResult } from "../../server/src/protocol";
+import type { GraphResult } from "@flowsmith/contract";
 import { fastLayout, layering } from "./fastLayout";
 import { edgeLabel, NODE_HEIGHT, nodeWidth, type Box, type EdgeShape, type Layout } from "./shapes";
 

@@ -14,7 +14,7 @@
  * or zoom out of it redraws on the next animation frame, adding and removing only the difference.
  * Status changes touch only the drawn elements.
  */
-import type { FlowNode } from "../../server/src/protocol";
+import type { FlowNode } from "@flowsmith/contract";
 import type { PanZoom } from "./panzoom";
 import type { EdgeShape, Layout } from "./shapes";
 

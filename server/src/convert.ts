@@ -2,7 +2,7 @@
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { DiagnosticSeverity, DiagnosticTag, type Diagnostic } from "vscode-languageserver/node";
 import type { FlowAnalysis, FlowDiagnostic, StaticStatus, WorkflowInfo } from "./analysis/index.js";
-import type { FlowInfo, FlowNode, GraphResult } from "./protocol.js";
+import type { FlowInfo, FlowNode, GraphResult } from "@flowsmith/contract";
 
 const known = new Map<string, string>();
 
@@ -99,22 +99,4 @@ export function toGraph(analysis: FlowAnalysis, wf: WorkflowInfo): GraphResult {
       ...(e.inputRange ? { inputRange: { uri: pathToUri(e.inputRange.file), range: e.inputRange.range } } : {}),
     })),
   };
-}
-
-/** "3 ms · 2 min ago" */
-export function describeRun(durationMs: number | undefined, finishedAt: string | undefined, now = Date.now()): string {
-  const parts: string[] = [];
-  if (durationMs !== undefined) parts.push(durationMs < 1000 ? `${durationMs} ms` : `${(durationMs / 1000).toFixed(1)} s`);
-  if (finishedAt) parts.push(age(Date.parse(finishedAt), now));
-  return parts.join(" · ");
-}
-
-export function age(then: number, now = Date.now()): string {
-  const s = Math.max(0, Math.round((now - then) / 1000));
-  if (s < 60) return "just now";
-  const m = Math.round(s / 60);
-  if (m < 60) return `${m} min ago`;
-  const h = Math.round(m / 60);
-  if (h < 48) return `${h} h ago`;
-  return `${Math.round(h / 24)} days ago`;
 }

@@ -1,8 +1,7 @@
 /** Code lenses, hovers and document symbols for flow files: thin views over the analysis. */
 import { SymbolKind, type CodeLens, type DocumentSymbol, type Hover, type Position } from "vscode-languageserver/node";
 import type { FlowAnalysis, Range, StaticStatus, WorkflowInfo } from "./analysis/index.js";
-import { describeRun } from "./convert.js";
-import { Commands, type CommandArgs } from "./protocol.js";
+import { Commands, formatAge, timingDescription, type CommandArgs } from "@flowsmith/contract";
 
 const ICON: Record<string, string> = {
   complete: "$(pass-filled)",
@@ -45,7 +44,7 @@ export function codeLenses(analysis: FlowAnalysis, file: string, root?: string):
     lenses.push(lens(wf.nameRange, "Graph", Commands.showGraph, { target }));
     if (wf.nodes.length) {
       const { text, last } = workflowStatus(statuses);
-      const when = last?.state ? ` · last run ${describeRun(undefined, last.state.finishedAt)}` : "";
+      const when = last?.state ? ` · last run ${formatAge(last.state.finishedAt)}` : "";
       lenses.push(lens(wf.nameRange, `${text}${when}`, Commands.showGraph, { target }));
     }
     for (const node of wf.nodes) {
@@ -71,7 +70,7 @@ export function codeLenses(analysis: FlowAnalysis, file: string, root?: string):
     lenses.push(lens(task.nameRange, "Reset", Commands.resetNode, { target, node: use.node }));
     const s = use.status;
     if (s) {
-      const detail = s.state ? describeRun(s.state.durationMs, s.state.finishedAt) : "";
+      const detail = s.state ? timingDescription(s.state.durationMs, s.state.finishedAt) : "";
       lenses.push(lens(task.nameRange, `${ICON[s.status] ?? ""} ${s.status}${detail ? ` · ${detail}` : ""}`, Commands.showGraph, { target, node: use.node }));
     }
   }
@@ -112,7 +111,7 @@ export function hover(analysis: FlowAnalysis, file: string, pos: Position): Hove
   ];
   if (task?.description) lines.push("", task.description);
   if (state) {
-    lines.push("", `last run \`${state.runId}\`: ${state.status}${state.durationMs !== undefined || state.finishedAt ? ` (${describeRun(state.durationMs, state.finishedAt)})` : ""}`);
+    lines.push("", `last run \`${state.runId}\`: ${state.status}${state.durationMs !== undefined || state.finishedAt ? ` (${timingDescription(state.durationMs, state.finishedAt)})` : ""}`);
     if (state.cacheKey) lines.push("", `cache key \`${state.cacheKey.slice(0, 16)}\``);
     if (state.error) lines.push("", `last error: ${state.error.split("\n")[0]}`);
   }

@@ -1,7 +1,8 @@
 /** The VS Code client's pure helpers (no vscode import): formatting, params, NDJSON splitting. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { formatAge, formatDuration, inFolders, timingDescription, targetLabel, percent } from "../../client/src/util/format.ts";
+import { formatAge, formatDuration, timingDescription, targetLabel, percent } from "@flowsmith/contract";
+import { inFolders } from "../../client/src/util/folders.ts";
 import { initialParamText, paramArgs, parseParamText } from "../../client/src/runs/params.ts";
 import { NdjsonSplitter } from "../../client/src/util/ndjson.ts";
 import type { ParamInfo } from "../../server/src/protocol.ts";

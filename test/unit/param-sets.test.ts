@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { assertCleanError, assertExit, makeWorkspace, ndjson, runOk, tally, type Workspace } from "./helpers/workspace.ts";
-import { formatParamValue, parseVariantAddress, selectVariants, variantLabel, variantNames } from "../../runtime/src/engine/variants.ts";
+import { formatParamValue, parseVariantAddress, selectVariants, variantLabel, variantNames } from "@flowsmith/contract";
 
 const PIPE = "pipeline.ts#pipeline";
 const TRUE = { slope: 1, n: 10 }; // doPreprocess doubles x, which halves the slope of y = 2x + 1

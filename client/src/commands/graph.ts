@@ -1,6 +1,6 @@
 /** Show Graph: the workflow's graph webview (one panel per workflow). */
 import * as vscode from "vscode";
-import { Commands } from "../../../server/src/protocol";
+import { Commands } from "@flowsmith/contract";
 import type { Deps } from "../deps";
 import { resolveTarget } from "./targets";
 

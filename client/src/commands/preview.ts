@@ -5,10 +5,11 @@ import { previewUri } from "../documents/flowDocuments";
 import { rememberedParams } from "../runs/paramPrompt";
 import { resolveTarget } from "./targets";
 import { requireTrust } from "../trust";
+import { Commands } from "@flowsmith/contract";
 
 export function registerPreviewCommand(context: vscode.ExtensionContext, deps: Deps): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand("flowsmith.preview", async (arg: unknown) => {
+    vscode.commands.registerCommand(Commands.preview, async (arg: unknown) => {
       // Preview builds the graph, which runs the workflow body: workspace code.
       if (!requireTrust("Previewing a workflow")) return { refused: "untrusted" };
       const t = await resolveTarget(deps, arg, { node: false, title: "Preview" });

@@ -1,13 +1,14 @@
 /** Refresh the views; restart the language server. */
 import * as vscode from "vscode";
 import type { Deps } from "../deps";
+import { Commands } from "@flowsmith/contract";
 
 export function registerRefreshCommands(context: vscode.ExtensionContext, deps: Deps): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand("flowsmith.refresh", async () => {
+    vscode.commands.registerCommand(Commands.refresh, async () => {
       await Promise.all([deps.flows.refresh(), deps.history.refresh()]);
     }),
-    vscode.commands.registerCommand("flowsmith.restartServer", async () => {
+    vscode.commands.registerCommand(Commands.restartServer, async () => {
       await deps.server.restart();
     }),
   );

@@ -1,13 +1,13 @@
 /** Reset node / node and downstream / workflow: `flowsmith reset TARGET [--downstream] --yes`. */
 import * as vscode from "vscode";
-import { Commands } from "../../../server/src/protocol";
+import { Commands } from "@flowsmith/contract";
 import type { Deps } from "../deps";
 import { requireTrust } from "../trust";
 import { execCli, cliComplaint } from "../runs/cli";
 import { paramArgs } from "../runs/params";
 import { rememberedParams } from "../runs/paramPrompt";
 import { resolveTarget, type TargetArgs } from "./targets";
-import { targetLabel } from "../util/format";
+import { targetLabel } from "@flowsmith/contract";
 
 export interface ResetOutcome {
   ok: boolean;
@@ -48,7 +48,7 @@ export function registerResetCommands(context: vscode.ExtensionContext, deps: De
       const t = await resolveTarget(deps, arg, { node: true, title: "Reset Node" });
       return t && reset(deps, t, "node");
     }),
-    vscode.commands.registerCommand("flowsmith.resetNodeDownstream", async (arg: unknown) => {
+    vscode.commands.registerCommand(Commands.resetNodeDownstream, async (arg: unknown) => {
       if (!requireTrust("Resetting a node")) return refused;
       const t = await resolveTarget(deps, arg, { node: true, title: "Reset Node and Downstream" });
       return t && reset(deps, t, "downstream");

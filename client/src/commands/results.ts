@@ -3,10 +3,11 @@ import * as vscode from "vscode";
 import type { Deps } from "../deps";
 import { resultsUri } from "../documents/flowDocuments";
 import { runRefOf } from "./targets";
+import { Commands } from "@flowsmith/contract";
 
 export function registerResultsCommand(context: vscode.ExtensionContext, deps: Deps): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand("flowsmith.openResults", async (arg: unknown) => {
+    vscode.commands.registerCommand(Commands.openResults, async (arg: unknown) => {
       const ref = runRefOf(arg);
       let runId = ref?.runId;
       if (!runId && ref?.target) {

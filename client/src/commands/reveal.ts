@@ -1,16 +1,10 @@
 /** Reveal in Code: select a node's call (or a workflow's definition) in its file. */
 import * as vscode from "vscode";
-import type { SourceLocation } from "../../../server/src/protocol";
+import { Commands, type SourceLocation } from "@flowsmith/contract";
 import type { Deps } from "../deps";
 import { NodeItem, WorkflowItem } from "../views/flowItems";
 import { targetOf } from "./targets";
-
-export async function revealLocation(location: SourceLocation, viewColumn?: vscode.ViewColumn): Promise<void> {
-  const { start, end } = location.range;
-  const range = new vscode.Range(start.line, start.character, end.line, end.character);
-  const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(location.uri));
-  await vscode.window.showTextDocument(doc, { selection: range, preserveFocus: false, preview: true, viewColumn });
-}
+import { revealLocation } from "../util/revealLocation";
 
 export function locationOf(deps: Deps, arg: unknown): SourceLocation | undefined {
   if (arg && typeof arg === "object" && "location" in arg && (arg as { location?: SourceLocation }).location) {
@@ -28,7 +22,7 @@ export function locationOf(deps: Deps, arg: unknown): SourceLocation | undefined
 
 export function registerRevealCommand(context: vscode.ExtensionContext, deps: Deps): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand("flowsmith.revealNode", async (arg: unknown) => {
+    vscode.commands.registerCommand(Commands.revealNode, async (arg: unknown) => {
       const location = locationOf(deps, arg);
       if (!location) {
         void vscode.window.showInformationMessage("Flowsmith: no source location known for this node.");

@@ -1,13 +1,13 @@
 /** Run workflow, run node (with upstream), force run — all through the CLI, never in this process. */
 import * as vscode from "vscode";
-import { Commands } from "../../../server/src/protocol";
+import { Commands } from "@flowsmith/contract";
 import type { Deps } from "../deps";
 import { requireTrust } from "../trust";
 import { askParams } from "../runs/paramPrompt";
 import { showRunProgress } from "../runs/runProgress";
 import type { RunRequest } from "../runs/runManager";
 import { resolveTarget, type TargetArgs } from "./targets";
-import { targetLabel } from "../util/format";
+import { targetLabel } from "@flowsmith/contract";
 
 /** What the run commands resolve with (after the run ends): for tests and other extensions. */
 export interface RunOutcome {
@@ -68,7 +68,7 @@ export function registerRunCommands(context: vscode.ExtensionContext, deps: Deps
       const t = await resolveTarget(deps, arg, { node: true, title: "Run Node (with Upstream)" });
       return t && startRun(deps, t);
     })),
-    vscode.commands.registerCommand("flowsmith.forceRun", guarded("Running a workflow", async (arg) => {
+    vscode.commands.registerCommand(Commands.forceRun, guarded("Running a workflow", async (arg) => {
       const t = await resolveTarget(deps, arg, { node: false, title: "Force Run" });
       if (!t) return undefined;
       // A node: re-run it even if complete. A workflow: re-run everything.

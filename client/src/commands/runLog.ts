@@ -1,13 +1,13 @@
 /** Open Run Log: a run's log in the run-log language (live lines while it runs, the store's after). */
 import * as vscode from "vscode";
-import { Commands } from "../../../server/src/protocol";
+import { Commands } from "@flowsmith/contract";
 import type { Deps } from "../deps";
 import { logUri } from "../documents/flowDocuments";
 import { runRefOf } from "./targets";
 
 export function registerRunLogCommand(context: vscode.ExtensionContext, deps: Deps): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand(Commands.showRun, async (arg: unknown) => {
+    vscode.commands.registerCommand(Commands.openRunLog, async (arg: unknown) => {
       const ref = runRefOf(arg);
       let runId = ref?.runId;
       const live = ref?.live;

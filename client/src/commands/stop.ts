@@ -3,11 +3,11 @@ import * as vscode from "vscode";
 import type { Deps } from "../deps";
 import { requireTrust } from "../trust";
 import { runRefOf } from "./targets";
-import { targetLabel } from "../util/format";
+import { Commands, targetLabel } from "@flowsmith/contract";
 
 export function registerStopCommand(context: vscode.ExtensionContext, deps: Deps): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand("flowsmith.stopRun", async (arg: unknown) => {
+    vscode.commands.registerCommand(Commands.stopRun, async (arg: unknown) => {
       if (!requireTrust("Stopping a run")) return { ok: false, refused: "untrusted" };
       const ref = runRefOf(arg);
       let runId = ref?.runId;

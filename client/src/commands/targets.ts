@@ -3,12 +3,12 @@
  * tree item, the graph webview, a test (`{ target, params }`), or nobody (palette: ask).
  */
 import * as vscode from "vscode";
-import type { CommandArgs } from "../../../server/src/protocol";
+import type { CommandArgs } from "@flowsmith/contract";
 import type { Deps } from "../deps";
 import type { ParamValues } from "../runs/params";
 import { NodeItem, SubflowItem, WorkflowItem } from "../views/flowItems";
 import { RunItem, RunNodeItem } from "../views/runItems";
-import { variantLabel } from "../../../runtime/src/engine/variants";
+import { splitNodeTarget, variantLabel } from "@flowsmith/contract";
 
 export interface TargetArgs extends CommandArgs {
   /** Skip the params prompt and use these (tests, graph re-runs). */
@@ -24,10 +24,7 @@ export function targetOf(arg: unknown): TargetArgs | undefined {
   if (arg instanceof RunItem) return { target: arg.run.target, node: arg.run.node, ...(arg.run.root ? { root: arg.run.root } : {}) };
   if (arg instanceof RunNodeItem) return { target: arg.run.target, node: arg.node.id, ...(arg.run.root ? { root: arg.run.root } : {}) };
   if (arg && typeof arg === "object" && typeof (arg as CommandArgs).target === "string") return arg as TargetArgs;
-  if (typeof arg === "string" && arg.includes("#")) {
-    const colon = arg.indexOf(":", arg.indexOf("#"));
-    return colon > 0 ? { target: arg.slice(0, colon), node: arg.slice(colon + 1) } : { target: arg };
-  }
+  if (typeof arg === "string") return splitNodeTarget(arg);
   return undefined;
 }
 

@@ -4,7 +4,8 @@
  * NDJSON events override node statuses, so the views move before the store is re-read.
  */
 import * as vscode from "vscode";
-import { FlowsRequest, type FlowInfo, type FlowNode, type FlowsParams, type FlowsResult, type NodeStatus } from "../../../server/src/protocol";
+import { type FlowInfo, type FlowNode, type FlowsParams, type FlowsResult, type NodeStatus } from "@flowsmith/contract";
+import { FlowsRequest } from "@flowsmith/contract/lsp";
 import type { FlowsmithServer } from "../server";
 import type { LiveNode, LiveRun, RunManager } from "../runs/runManager";
 import { Refresher } from "../util/refresher";

@@ -4,14 +4,14 @@
  * messages: reveal a node's code, run or reset from a node.
  */
 import * as vscode from "vscode";
-import { Commands, GraphRequest, type GraphParams, type GraphResult } from "../../../server/src/protocol";
+import { Commands, targetLabel, type GraphParams, type GraphResult } from "@flowsmith/contract";
+import { GraphRequest } from "@flowsmith/contract/lsp";
 import type { FlowsmithServer } from "../server";
 import type { FlowsModel } from "../flows/flowsModel";
 import type { RunManager } from "../runs/runManager";
 import type { FromWebview, LiveStatus, ToWebview } from "./messages";
 import { graphHtml } from "./html";
-import { revealLocation } from "../commands/reveal";
-import { targetLabel } from "../util/format";
+import { revealLocation } from "../util/revealLocation";
 
 export interface RenderInfo {
   nodes: number;
@@ -131,11 +131,11 @@ export class GraphPanel implements vscode.Disposable {
         return;
       }
       case "run":
-        if (m.node) await vscode.commands.executeCommand(m.force ? "flowsmith.forceRun" : Commands.runNode, { target: this.target, node: m.node, root: this.root });
+        if (m.node) await vscode.commands.executeCommand(m.force ? Commands.forceRun : Commands.runNode, { target: this.target, node: m.node, root: this.root });
         else await vscode.commands.executeCommand(Commands.runWorkflow, { target: this.target, root: this.root });
         return;
       case "reset":
-        if (m.node) await vscode.commands.executeCommand(m.downstream ? "flowsmith.resetNodeDownstream" : Commands.resetNode, { target: this.target, node: m.node, root: this.root });
+        if (m.node) await vscode.commands.executeCommand(m.downstream ? Commands.resetNodeDownstream : Commands.resetNode, { target: this.target, node: m.node, root: this.root });
         else await vscode.commands.executeCommand(Commands.resetWorkflow, { target: this.target, root: this.root });
         return;
       case "rendered":

@@ -1,5 +1,5 @@
 /** Messages between the graph webview (client/webview/graph.ts) and its panel (graphPanels.ts). */
-import type { GraphResult, NodeStatus } from "../../../server/src/protocol";
+import type { GraphResult, NodeStatus } from "@flowsmith/contract";
 
 export interface LiveStatus {
   status: NodeStatus;

@@ -4,7 +4,7 @@
  */
 import * as vscode from "vscode";
 import { execCli, cliComplaint, type CliEnv } from "./cli";
-import type { RunRecord } from "./events";
+import type { RunRecord } from "@flowsmith/contract";
 import { historyLimit } from "../config";
 import { Refresher } from "../util/refresher";
 

@@ -4,9 +4,10 @@
  * notification and the status bar all read `runProgress` over the same LiveRun, so they never
  * disagree. No vscode import: unit-tested (test/unit/run-progress.test.ts).
  */
-import { nodeKey, type NodeStatus, type RunEvent, type RunStatus, type RunSummary } from "./events";
+import type { NodeStatus, RunEvent, RunStatus, RunSummary } from "@flowsmith/contract";
+import { nodeKey } from "./events";
 import type { ParamValues } from "./params";
-import { variantLabel, variantNames } from "../../../runtime/src/engine/variants";
+import { variantLabel, variantNames } from "@flowsmith/contract";
 
 export interface LiveNode {
   id: string;

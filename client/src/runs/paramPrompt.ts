@@ -3,7 +3,7 @@
  * or input boxes per param, prefilled and checked by type. Values are remembered per workflow.
  */
 import * as vscode from "vscode";
-import type { FlowInfo } from "../../../server/src/protocol";
+import type { FlowInfo } from "@flowsmith/contract";
 import { initialParamText, parseParamText, type ParamValues } from "./params";
 
 const key = (target: string) => `flowsmith.params:${target}`;

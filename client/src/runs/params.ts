@@ -3,7 +3,7 @@
  * param's JSON type and turned into `--param k=v` pairs the CLI reads (JSON for non-strings).
  * Pure: the prompting itself is in paramPrompt.ts.
  */
-import type { ParamInfo } from "../../../server/src/protocol";
+import type { ParamInfo } from "@flowsmith/contract";
 
 export type ParamValues = Record<string, unknown>;
 

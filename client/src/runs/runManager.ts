@@ -8,7 +8,7 @@ import type { ChildProcess } from "node:child_process";
 import * as vscode from "vscode";
 import { NdjsonSplitter } from "../util/ndjson";
 import { execCli, spawnCli, cliComplaint, type CliEnv } from "./cli";
-import { isRunEvent, type RunEvent, type RunStatus } from "./events";
+import { isRunEvent, type RunEvent, type RunStatus } from "@flowsmith/contract";
 import { applyRunEvent, finishRun, newLiveRun, type LiveRun, type RunRequest } from "./liveRun";
 import { paramArgs } from "./params";
 import { formatRunEvent, formatStderr, clock } from "./runLogFormat";

@@ -5,7 +5,7 @@
 import * as vscode from "vscode";
 import type { RunManager } from "./runManager";
 import { progressFraction, progressMessage, runProgress, type LiveRun } from "./liveRun";
-import { formatDuration, targetLabel } from "../util/format";
+import { Commands, formatDuration, targetLabel } from "@flowsmith/contract";
 import { summaryText } from "./runLogFormat";
 
 export function showRunProgress(run: LiveRun, runs: RunManager): void {
@@ -41,7 +41,7 @@ function announce(run: LiveRun): void {
   } else {
     const why = run.error ?? (run.summary ? summaryText(run.summary) : "see the log");
     void vscode.window.showErrorMessage(`Flowsmith: ${name} failed: ${why}`, "Open Log").then((choice) => {
-      if (choice) void vscode.commands.executeCommand("flowsmith.openRunLog", ...args);
+      if (choice) void vscode.commands.executeCommand(Commands.openRunLog, ...args);
     });
   }
 }

@@ -2,7 +2,7 @@
 import * as vscode from "vscode";
 import type { RunManager } from "./runManager";
 import { progressText, runProgress, type LiveRun } from "./liveRun";
-import { targetLabel } from "../util/format";
+import { Commands, targetLabel } from "@flowsmith/contract";
 
 export function registerRunStatusBar(context: vscode.ExtensionContext, runs: RunManager): vscode.StatusBarItem {
   const item = vscode.window.createStatusBarItem("flowsmith.activeRun", vscode.StatusBarAlignment.Left, 50);
@@ -16,7 +16,7 @@ export function registerRunStatusBar(context: vscode.ExtensionContext, runs: Run
     }
     item.text = `$(sync~spin) ${label(run)} ${progressText(runProgress(run))}${active.length > 1 ? ` (+${active.length - 1})` : ""}`;
     item.tooltip = `Flowsmith run ${run.runId ?? "starting"} of ${run.request.target} — click for its log`;
-    item.command = { command: "flowsmith.openRunLog", title: "Open Run Log", arguments: [{ runId: run.runId, live: run.key }] };
+    item.command = { command: Commands.openRunLog, title: "Open Run Log", arguments: [{ runId: run.runId, live: run.key }] };
     item.show();
   };
   context.subscriptions.push(item, runs.onDidChange(update));

@@ -4,14 +4,15 @@
  */
 import * as path from "node:path";
 import * as vscode from "vscode";
-import type { FlowInfo, FlowNode, SourceLocation } from "../../../server/src/protocol";
+import type { FlowInfo, FlowNode, SourceLocation } from "@flowsmith/contract";
+import { Commands } from "@flowsmith/contract";
 import { statusIcon, statusWord } from "./statusIcons";
-import { firstLine, timingDescription } from "../util/format";
+import { firstLine, targetFile, timingDescription } from "@flowsmith/contract";
 import { mdCode, mdText } from "../util/markdown";
 
 export function locationCommand(location: SourceLocation | undefined): vscode.Command | undefined {
   if (!location) return undefined;
-  return { command: "flowsmith.revealNode", title: "Reveal in Code", arguments: [{ location }] };
+  return { command: Commands.revealNode, title: "Reveal in Code", arguments: [{ location }] };
 }
 
 function statusCounts(nodes: FlowNode[]): string {
@@ -36,7 +37,7 @@ export class WorkflowItem extends vscode.TreeItem {
     this.id = `wf:${flow.root}:${flow.target}`;
     const status = workflowStatus(flow.nodes);
     this.iconPath = statusIcon(status);
-    this.description = `${flow.target.slice(0, flow.target.lastIndexOf("#"))} · ${statusCounts(flow.nodes)}`;
+    this.description = `${targetFile(flow.target)} · ${statusCounts(flow.nodes)}`;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${mdText(flow.name)}** — workflow\n\n`);
     if (flow.description) md.appendText(`${flow.description}\n\n`);

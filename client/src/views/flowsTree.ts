@@ -1,6 +1,6 @@
 /** The Flows view: workflows → nodes (sub-flow nodes grouped under their sub-flow call). */
 import * as vscode from "vscode";
-import type { FlowInfo, FlowNode } from "../../../server/src/protocol";
+import type { FlowInfo, FlowNode } from "@flowsmith/contract";
 import type { FlowsModel } from "../flows/flowsModel";
 import { FolderItem, NodeItem, SubflowItem, WorkflowItem, type FlowTreeItem } from "./flowItems";
 

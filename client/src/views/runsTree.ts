@@ -7,7 +7,7 @@ import * as vscode from "vscode";
 import type { RunHistory } from "../runs/history";
 import type { RunManager } from "../runs/runManager";
 import { RunItem, RunNodeItem, viewOfLive, viewOfRecord, type RunTreeItem, type RunView } from "./runItems";
-import { inFolders } from "../util/format";
+import { inFolders } from "../util/folders";
 
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunTreeItem>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunTreeItem | undefined>();

@@ -1,6 +1,6 @@
 /** One icon and colour per node status, shared by the Flows and Runs views. */
 import * as vscode from "vscode";
-import type { NodeStatus } from "../../../server/src/protocol";
+import type { NodeStatus } from "@flowsmith/contract";
 
 type AnyStatus = NodeStatus | "starting";
 

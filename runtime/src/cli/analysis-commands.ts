@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Option, type Command } from "commander";
 import { extraCommands } from "./extra.js";
-import { storeOption } from "./main.js";
+import { storeOption } from "./options.js";
 import { FlowsmithError } from "../util/errors.js";
 
 export interface AnalysisCli {

@@ -3,7 +3,7 @@ import type { Graph } from "../graph/model.js";
 import { sinks } from "../graph/model.js";
 import type { NodeView } from "../engine/status.js";
 import type { NodeRecord, RunRecord, RunSummary } from "../store/records.js";
-import { formatParamValue, variantLabel, variantNames } from "../engine/variants.js";
+import { firstLine, formatDuration, formatParamValue, variantLabel, variantNames } from "@flowsmith/contract";
 
 const useColor = () => process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number, text: string) => (useColor() ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -74,7 +74,7 @@ export function executionSummary(run: RunRecord): string {
   const failed = by((r) => r.status === "failed");
   if (failed.length) {
     out.push(`* ${failed.length} failed:`);
-    for (const r of failed.slice(0, 20)) out.push(`    - ${label(r)}: ${firstLine(r.error)}`);
+    for (const r of failed.slice(0, 20)) out.push(`    - ${label(r)}: ${firstLine(r.error, 300) ?? ""}`);
   }
   section(s.stopped, "were stopped:", by((r) => r.status === "stopped"));
   if (s.leftPending > 0) {
@@ -103,17 +103,6 @@ export function executionSummary(run: RunRecord): string {
   return out.join("\n");
 }
 
-export function firstLine(text: string | undefined): string {
-  return (text ?? "").split("\n")[0]!.slice(0, 300);
-}
-
-export function formatDuration(ms: number | undefined): string {
-  if (ms === undefined) return "-";
-  if (ms < 1000) return `${ms} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const m = Math.floor(ms / 60_000);
-  return `${m}m${Math.round((ms % 60_000) / 1000)}s`;
-}
 
 export function runsTable(runs: RunRecord[]): string {
   const rows = [["RUN", "TARGET", "STATUS", "STARTED", "DURATION"]];
@@ -123,7 +112,7 @@ export function runsTable(runs: RunRecord[]): string {
       r.node ? `${r.target}:${r.node}` : r.target,
       r.interrupted ? `${r.status} (interrupted)` : r.status,
       r.startedAt.replace("T", " ").replace(/\.\d+Z$/, "Z"),
-      formatDuration(r.durationMs ?? (r.status === "running" ? Date.now() - Date.parse(r.startedAt) : undefined)),
+      formatDuration(r.durationMs ?? (r.status === "running" ? Date.now() - Date.parse(r.startedAt) : undefined)) ?? "-",
     ]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));

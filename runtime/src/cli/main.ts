@@ -2,7 +2,7 @@
  * The `flowsmith` command. Bad input (unknown target, bad param, malformed flow file) prints one
  * line naming what is wrong and exits 2; a failed run exits 1; a stopped run exits 130.
  */
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError } from "commander";
 import { FlowsmithError, errorMessage } from "../util/errors.js";
 import { registerPreview } from "./commands/preview.js";
 import { registerRun } from "./commands/run.js";
@@ -14,9 +14,6 @@ import { registerInit } from "./commands/init.js";
 import { extraCommands } from "./extra.js";
 
 declare const FLOWSMITH_VERSION: string;
-
-export const collect = (value: string, previous: string[] = []) => [...previous, value];
-export const storeOption = () => new Option("--store <dir>", "store directory (default: .flowsmith in the workspace root; env FLOWSMITH_STORE)");
 
 function program(): Command {
   const cmd = new Command("flowsmith")

@@ -1,31 +1,20 @@
-/** Parsing and resolving `FILE#workflow[:node]` targets. */
+/** Resolving `FILE#workflow[:node]` targets against loaded flow files (the syntax is the contract's). */
 import * as path from "node:path";
+import { parseTarget as parseTargetText, TargetSyntaxError, type TargetSpec } from "@flowsmith/contract";
 import { FlowsmithError, hint } from "../util/errors.js";
 import type { LoadedFlows } from "../loader/load.js";
 import type { WorkflowImpl } from "../sdk/workflow.js";
 
-export interface TargetSpec {
-  file: string;
-  workflow?: string;
-  node?: string;
-}
+export type { TargetSpec };
 
+/** `FILE#workflow[:node]` → its parts (the contract's reading); a bad one is a one-line FlowsmithError. */
 export function parseTarget(text: string): TargetSpec {
-  if (!text) throw new FlowsmithError("a target is needed: FILE#workflow or FILE#workflow:node");
-  // The workflow follows the first `#` that is followed by a name; node ids may hold `#` (`clean#2`).
-  const m = /^(.+?)#([A-Za-z_$][\w$]*)(?::(.+))?$/.exec(text);
-  if (m) return { file: m[1]!, workflow: m[2]!, node: m[3] };
-  const hash = text.lastIndexOf("#");
-  if (hash < 0) return { file: text };
-  const file = text.slice(0, hash);
-  const rest = text.slice(hash + 1);
-  const colon = rest.indexOf(":");
-  const workflow = colon < 0 ? rest : rest.slice(0, colon);
-  const node = colon < 0 ? undefined : rest.slice(colon + 1);
-  if (!file) throw new FlowsmithError(`target "${text}" has no file before #`);
-  if (!/^[A-Za-z_$][\w$]*$/.test(workflow)) throw new FlowsmithError(`target "${text}": "${workflow}" is not a workflow name`);
-  if (node !== undefined && !node) throw new FlowsmithError(`target "${text}" has no node after :`);
-  return { file, workflow, node };
+  try {
+    return parseTargetText(text);
+  } catch (error) {
+    if (error instanceof TargetSyntaxError) throw new FlowsmithError(error.message);
+    throw error;
+  }
 }
 
 /** The canonical form stored in records: the file relative to the workspace root, with `/`. */

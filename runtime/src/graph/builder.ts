@@ -6,10 +6,9 @@ import * as path from "node:path";
 import type { Binding, Graph, GraphNode } from "./model.js";
 import { bindingDeps } from "./model.js";
 import { bindingOfReference, describeReference, isParamReference, makeReference, paramReferences, toBinding } from "../sdk/reference.js";
-import { taskName, type TaskImpl } from "../sdk/task.js";
+import { taskName, workflowName, type TaskImpl, type WorkflowImpl } from "../sdk/impl.js";
 import type { CallOptions } from "../sdk/types.js";
 import { FlowsmithError } from "../util/errors.js";
-import { workflowName, type WorkflowImpl } from "../sdk/workflow.js";
 
 const ID_PATTERN = /^[A-Za-z_][\w.-]*$/;
 

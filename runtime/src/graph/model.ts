@@ -2,7 +2,7 @@
  * The plain-data graph a workflow body builds when it runs with references: what the engine
  * schedules and what `preview`, `graph` and the run records describe.
  */
-import type { TaskImpl } from "../sdk/task.js";
+import type { TaskImpl } from "../sdk/impl.js";
 
 /** How one input (or one returned output) of a node is bound. */
 export type Binding =

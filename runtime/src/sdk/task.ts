@@ -1,27 +1,9 @@
 import type { CallOptions, Reference, Task, TaskContext, TaskFn, TaskOptions } from "./types.js";
 import { currentBuilder } from "../graph/builder.js";
+import { isTask, markTask, taskName, type TaskImpl } from "./impl.js";
 import { FlowsmithError } from "../util/errors.js";
 
-const TASK = Symbol.for("flowsmith.task");
-
-/** The runtime side of a task: what the engine needs besides the callable. */
-export interface TaskImpl {
-  readonly [TASK]: true;
-  readonly options: Readonly<TaskOptions>;
-  readonly fn: TaskFn<any, any>;
-  /** Set by the loader from the export name when `options.name` is absent. */
-  exportName?: string;
-  /** Absolute path of the file that defined the task, when the loader could tell. */
-  file?: string;
-}
-
-export function isTask(value: unknown): value is TaskImpl & Task<unknown, unknown> {
-  return typeof value === "function" && (value as unknown as Record<symbol, unknown>)[TASK] === true;
-}
-
-export function taskName(t: TaskImpl): string | undefined {
-  return t.options.name ?? t.exportName;
-}
+export { isTask, taskName, type TaskImpl };
 
 /**
  * Define a task. `fn(input, ctx)` returns an object whose fields are the task's named outputs.
@@ -44,8 +26,8 @@ export function task(a: TaskOptions | TaskFn<object, unknown>, b?: TaskFn<object
     }
     return builder.addNode(impl as unknown as TaskImpl, input ?? {}, callOptions);
   } as unknown as Task<object, unknown> & TaskImpl & { exportName?: string };
+  markTask(impl);
   Object.defineProperties(impl, {
-    [TASK]: { value: true },
     kind: { value: "task" },
     options: { value: Object.freeze(options) },
     fn: { value: fn },

@@ -1,25 +1,10 @@
 import type { z } from "zod";
 import type { CallArgs, CallOptions, ParamRefs, Reference, Unwrap, Workflow, WorkflowOptions } from "./types.js";
 import { currentBuilder } from "../graph/builder.js";
+import { isWorkflow, markWorkflow, workflowName, type WorkflowImpl } from "./impl.js";
 import { FlowsmithError } from "../util/errors.js";
 
-const WORKFLOW = Symbol.for("flowsmith.workflow");
-
-export interface WorkflowImpl {
-  readonly [WORKFLOW]: true;
-  readonly options: Readonly<WorkflowOptions>;
-  readonly body: (params: Record<string, unknown>) => unknown;
-  exportName?: string;
-  file?: string;
-}
-
-export function isWorkflow(value: unknown): value is WorkflowImpl & Workflow<unknown, unknown> {
-  return typeof value === "function" && (value as unknown as Record<symbol, unknown>)[WORKFLOW] === true;
-}
-
-export function workflowName(w: WorkflowImpl): string | undefined {
-  return w.options.name ?? w.exportName;
-}
+export { isWorkflow, workflowName, type WorkflowImpl };
 
 type AnySchema = z.ZodObject;
 
@@ -54,8 +39,8 @@ export function workflow(
     }
     return builder.addSubflow(impl as unknown as WorkflowImpl, input ?? {}, callOptions);
   } as unknown as WorkflowImpl & Workflow<unknown, unknown>;
+  markWorkflow(impl);
   Object.defineProperties(impl, {
-    [WORKFLOW]: { value: true },
     kind: { value: "workflow" },
     options: { value: Object.freeze(options) },
     body: { value: body },

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { computeStatuses } from "../../engine/status.js";
 import { planGraphs, resolveParamSets } from "../../engine/run.js";
-import { collect, storeOption } from "../main.js";
+import { collect, storeOption } from "../options.js";
 import { paramsLine, prepareTarget, reportProblems } from "../common.js";
 import { previewTree } from "../format.js";
 

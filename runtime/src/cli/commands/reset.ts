@@ -7,7 +7,7 @@ import { validateParams } from "../../engine/params.js";
 import type { PreparedFlow } from "../../engine/prepare.js";
 import { downstreamOf, upstreamOf, type Graph } from "../../graph/model.js";
 import { canonicalJson } from "../../store/hash.js";
-import { collect, storeOption } from "../main.js";
+import { collect, storeOption } from "../options.js";
 import { prepareTarget, reportProblems } from "../common.js";
 import { FlowsmithError, hint } from "../../util/errors.js";
 

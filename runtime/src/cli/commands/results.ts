@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import { storeOption } from "../main.js";
+import { storeOption } from "../options.js";
 import { openStore, reportProblems } from "../common.js";
 import { nodeLabeller } from "../format.js";
-import { parseVariantAddress, selectVariants, variantLabel, variantNames } from "../../engine/variants.js";
+import { parseVariantAddress, selectVariants, targetLabel, variantLabel, variantNames } from "@flowsmith/contract";
 import type { NodeRecord, RunRecord } from "../../store/records.js";
 import { FlowsmithError, hint } from "../../util/errors.js";
 
@@ -64,7 +64,7 @@ export function registerResults(program: Command): void {
         value = records.length === 1 ? values[0] : Object.fromEntries(records.map((r, i) => [label(r), values[i]]));
       } else {
         if (!run.outputs) throw new FlowsmithError(`run ${runId} has no outputs (${run.status}); see --node for single nodes`, undefined, 1);
-        const workflow = run.target.slice(run.target.lastIndexOf("#") + 1);
+        const workflow = targetLabel(run.target);
         value = run.outputs.length === 1 ? run.outputs[0] : Object.fromEntries(run.outputs.map((o, i) => [variantLabel(workflow, i, names), o]));
       }
       process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

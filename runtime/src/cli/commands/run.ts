@@ -2,10 +2,11 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import { runWorkflow } from "../../engine/run.js";
 import type { RunEvent } from "../../engine/events.js";
-import { collect, storeOption } from "../main.js";
+import { collect, storeOption } from "../options.js";
 import { prepareTarget, reportProblems } from "../common.js";
-import { executionSummary, firstLine, formatDuration, matrixLine, paint, statusLabel } from "../format.js";
-import { variantLabel, variantNames } from "../../engine/variants.js";
+import { firstLine, formatDuration } from "@flowsmith/contract";
+import { executionSummary, matrixLine, paint, statusLabel } from "../format.js";
+import { variantLabel, variantNames } from "@flowsmith/contract";
 import { FlowsmithError } from "../../util/errors.js";
 import { refuseBrokenFlow } from "../precheck.js";
 
@@ -41,7 +42,7 @@ function humanEvents(): (event: RunEvent) => void {
       case "node-finished":
         if (event.cached) break;
         process.stdout.write(
-          `${tag(event.node, event.variant)} ${statusLabel(event.status)}${event.durationMs !== undefined && event.status !== "skipped" ? ` in ${formatDuration(event.durationMs)}` : ""}${event.error && event.status !== "stopped" ? `: ${firstLine(event.error)}` : ""}\n`,
+          `${tag(event.node, event.variant)} ${statusLabel(event.status)}${event.durationMs !== undefined && event.status !== "skipped" ? ` in ${formatDuration(event.durationMs)}` : ""}${event.error && event.status !== "stopped" ? `: ${firstLine(event.error, 300)}` : ""}\n`,
         );
         break;
       default:
@@ -99,7 +100,7 @@ export function registerRun(program: Command): void {
         });
         if (!ndjson) {
           process.stdout.write(`${executionSummary(run)}\n`);
-          process.stdout.write(`run ${run.id} ${statusLabel(run.status)} in ${formatDuration(run.durationMs)}\n`);
+          process.stdout.write(`run ${run.id} ${statusLabel(run.status)} in ${formatDuration(run.durationMs) ?? "-"}\n`);
         }
         reportProblems(prepared.store);
         process.exitCode = run.status === "complete" ? 0 : run.status === "stopped" ? 130 : 1;

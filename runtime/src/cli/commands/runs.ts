@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { storeOption } from "../main.js";
+import { storeOption } from "../options.js";
 import { openStore, reportProblems } from "../common.js";
 import { runsTable } from "../format.js";
 import { FlowsmithError } from "../../util/errors.js";

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { isProcessAlive } from "../../store/files.js";
 import { isRunId, type Store } from "../../store/store.js";
 import type { NodeState, RunRecord } from "../../store/records.js";
-import { storeOption } from "../main.js";
+import { storeOption } from "../options.js";
 import { openStore, reportProblems } from "../common.js";
 import { FlowsmithError } from "../../util/errors.js";
 import * as path from "node:path";

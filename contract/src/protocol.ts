@@ -1,11 +1,24 @@
 /**
- * The custom messages between the Flowsmith language server and its clients. Method names are
- * part of the public contract (DESIGN.md); shapes are plain data. Imported by server and client.
+ * The data the language server and its clients exchange (DESIGN.md, "Language server contract"):
+ * plain shapes only. The message types that carry them are in `./lsp.ts`.
+ *
+ * Words: a *workflow* is what `workflow()` defines and a target names (`FILE#workflow`); a *flow
+ * file* is a file that defines workflows or tasks. A node object names itself `id`; anything that
+ * points at a node from elsewhere (an event, a state, command arguments) names it `node`. `task` is
+ * always a task's name.
  */
-import { NotificationType, RequestType } from "vscode-languageserver-protocol";
-import type { Range } from "vscode-languageserver-protocol";
+import type { NodeStatus } from "./status.js";
 
-export type NodeStatus = "pending" | "complete" | "stale" | "running" | "failed" | "stopped" | "skipped";
+/** A zero-based line and UTF-16 column, as LSP counts them. */
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
 
 /** A place in a file: an absolute `file://` URI and a zero-based LSP range. */
 export interface SourceLocation {
@@ -13,6 +26,7 @@ export interface SourceLocation {
   range: Range;
 }
 
+/** One param of a workflow's schema, as the editor prompts for it and the CLI's `--param` takes it. */
 export interface ParamInfo {
   name: string;
   /** A JSON type as the schema declares it; `json` for objects, arrays and unions. */
@@ -23,9 +37,20 @@ export interface ParamInfo {
   description?: string;
 }
 
+/** What the store last recorded for a node: the run, its status and timing. */
+export interface LastRun {
+  runId: string;
+  status: NodeStatus;
+  finishedAt?: string;
+  durationMs?: number;
+  error?: string;
+  cacheKey?: string;
+}
+
 export interface FlowNode {
   /** The node id the engine uses: task name or alias, `#2` for repeats, `sub/` inside sub-flows. */
   id: string;
+  /** The task's name. */
   task: string;
   status: NodeStatus;
   /** Upstream node ids. */
@@ -37,23 +62,18 @@ export interface FlowNode {
   /** Sub-flow ids this node sits in, outermost first. */
   scope: string[];
   /** From the store: the last run that touched this node. */
-  lastRun?: {
-    runId: string;
-    status: NodeStatus;
-    finishedAt?: string;
-    durationMs?: number;
-    error?: string;
-    cacheKey?: string;
-  };
+  lastRun?: LastRun;
 }
 
+/** One workflow, as the Flows view and code lenses show it. */
 export interface FlowInfo {
   /** `relative/path.ts#workflow`, the CLI target and the store's key (relative to `root`). */
   target: string;
-  /** Absolute workspace root of this flow's folder: the CLI runs there (multi-root workspaces have several). */
+  /** Absolute workspace root of this workflow's folder: the CLI runs there (multi-root workspaces have several). */
   root: string;
   /** Absolute store directory of that root. */
   store: string;
+  /** The workflow's name (its export name). */
   name: string;
   uri: string;
   range: Range;
@@ -63,24 +83,18 @@ export interface FlowInfo {
 }
 
 export interface FlowsParams {
-  /** Restrict to one file; all flow files of the workspace when absent. */
+  /** Restrict to one flow file; all flow files of the workspace when absent. */
   uri?: string;
 }
 
 export interface FlowsResult {
-  /** Absolute root of the first workspace folder (each flow names its own: FlowInfo.root). */
+  /** Absolute root of the first workspace folder (each workflow names its own: FlowInfo.root). */
   root: string;
   /** Its store directory. */
   store: string;
   flows: FlowInfo[];
   /** The server's first sweep of the workspace is still going on (more diagnostics are coming). */
   scanning?: boolean;
-}
-
-/** Sent by the client (Flows view, code lenses) to list every workflow with its nodes and statuses. */
-export namespace FlowsRequest {
-  export const method = "flowsmith/flows" as const;
-  export const type = new RequestType<FlowsParams, FlowsResult, void>(method);
 }
 
 export interface GraphParams {
@@ -109,37 +123,15 @@ export interface GraphResult {
   edges: GraphEdge[];
 }
 
-/** Sent by the client (graph webview) for one workflow's nodes, edges, statuses and locations. */
-export namespace GraphRequest {
-  export const method = "flowsmith/graph" as const;
-  export const type = new RequestType<GraphParams, GraphResult | null, void>(method);
-}
-
 export interface DidChangeStatusParams {
   /** The targets whose node statuses may have changed (store written or code edited). */
   targets: string[];
 }
 
-/** Sent by the server when a node's status changes (store written or code edited). */
-export namespace DidChangeStatus {
-  export const method = "flowsmith/didChangeStatus" as const;
-  export const type = new NotificationType<DidChangeStatusParams>(method);
-}
-
-/** Commands the server's code lenses carry; the client implements them. */
-export const Commands = {
-  runWorkflow: "flowsmith.runWorkflow",
-  runNode: "flowsmith.runNode",
-  resetNode: "flowsmith.resetNode",
-  resetWorkflow: "flowsmith.resetWorkflow",
-  showGraph: "flowsmith.showGraph",
-  showRun: "flowsmith.openRunLog",
-} as const;
-
-/** Arguments of every lens command: the target and, for node commands, the node id. */
+/** Arguments of every command a lens, a view item or the graph passes: the target and, for node commands, the node id. */
 export interface CommandArgs {
   target: string;
   node?: string;
-  /** The root the target is relative to, for a flow outside the first workspace folder. */
+  /** The root the target is relative to, for a workflow outside the first workspace folder. */
   root?: string;
 }

@@ -1,7 +1,9 @@
-/** Pure text helpers shared by the views, the status bar and the run log (no vscode import). */
-import * as path from "node:path";
+/**
+ * How durations, ages and fractions read, the same in the CLI, the lenses, the views and the run
+ * log: "1.2 s", "2 min 5 s", "3 min ago".
+ */
 
-/** "3 ms", "1.2 s", "2 min 5 s", "1 h 3 min". */
+/** "3 ms", "1.2 s", "42 s", "2 min 5 s", "1 h 3 min"; undefined for no (or a nonsensical) duration. */
 export function formatDuration(ms: number | undefined): string | undefined {
   if (ms === undefined || !Number.isFinite(ms) || ms < 0) return undefined;
   if (ms < 1000) return `${Math.round(ms)} ms`;
@@ -17,7 +19,7 @@ export function formatDuration(ms: number | undefined): string | undefined {
   return `${Math.floor(minutes / 60)} h${m ? ` ${m} min` : ""}`;
 }
 
-/** "just now", "2 min ago", "3 h ago", "4 days ago" — from an ISO timestamp. */
+/** "just now", "2 min ago", "3 h ago", "yesterday", "4 days ago" — from an ISO timestamp. */
 export function formatAge(iso: string | undefined, now = Date.now()): string | undefined {
   if (!iso) return undefined;
   const t = Date.parse(iso);
@@ -37,36 +39,13 @@ export function timingDescription(durationMs: number | undefined, finishedAt: st
   return [formatDuration(durationMs), formatAge(finishedAt, now)].filter(Boolean).join(" · ");
 }
 
-/** `pipeline/flow.ts#pipeline` → `pipeline`; `a.ts#wf:node` → `wf:node`. */
-export function targetLabel(target: string): string {
-  const hash = target.lastIndexOf("#");
-  return hash >= 0 ? target.slice(hash + 1) : target;
-}
-
-/** `pipeline/flow.ts#pipeline` → `pipeline/flow.ts`. */
-export function targetFile(target: string): string {
-  const hash = target.lastIndexOf("#");
-  return hash >= 0 ? target.slice(0, hash) : target;
-}
-
-/**
- * Whether a target's flow file lies in one of `folders` (`root`: what the target is relative to).
- * Without a root or folders to compare with, everything counts as inside.
- */
-export function inFolders(target: string, root: string | undefined, folders: readonly string[]): boolean {
-  if (!root || !folders.length) return true;
-  const file = path.resolve(root, targetFile(target));
-  return folders.some((f) => {
-    const rel = path.relative(f, file);
-    return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
-  });
-}
-
+/** 0.42 → "42%", clamped to 0–100. */
 export function percent(fraction: number | undefined): string | undefined {
   if (fraction === undefined || !Number.isFinite(fraction)) return undefined;
   return `${Math.round(Math.min(1, Math.max(0, fraction)) * 100)}%`;
 }
 
+/** The first non-blank line of a message (an error's), cut to `max` characters with an ellipsis. */
 export function firstLine(text: string | undefined, max = 200): string | undefined {
   if (!text) return undefined;
   const line = text.split(/\r?\n/).find((l) => l.trim()) ?? "";

@@ -1,0 +1,22 @@
+/**
+ * The extension's command ids. The server's code lenses carry some of them and the graph webview
+ * asks for others; package.json declares every one (a unit test holds the two lists together).
+ */
+export const Commands = {
+  runWorkflow: "flowsmith.runWorkflow",
+  runNode: "flowsmith.runNode",
+  forceRun: "flowsmith.forceRun",
+  preview: "flowsmith.preview",
+  resetNode: "flowsmith.resetNode",
+  resetNodeDownstream: "flowsmith.resetNodeDownstream",
+  resetWorkflow: "flowsmith.resetWorkflow",
+  stopRun: "flowsmith.stopRun",
+  showGraph: "flowsmith.showGraph",
+  openResults: "flowsmith.openResults",
+  openRunLog: "flowsmith.openRunLog",
+  revealNode: "flowsmith.revealNode",
+  refresh: "flowsmith.refresh",
+  restartServer: "flowsmith.restartServer",
+} as const;
+
+export type CommandId = (typeof Commands)[keyof typeof Commands];
