@@ -17,8 +17,8 @@
 import type { FlowNode } from "@flowsmith/contract";
 import type { PanZoom } from "./panzoom";
 import type { EdgeShape, Layout } from "./shapes";
+import { edgeElement, el, f1, nodeElements, nodeTooltip, type NodeElements } from "./elements";
 
-const SVG = "http://www.w3.org/2000/svg";
 /** From this zoom nodes are drawn in full (their 12px text is legible); below it, as blocks. */
 export const DETAIL_ZOOM = 0.45;
 /** Edge labels (10px text) from this zoom. */
@@ -32,21 +32,6 @@ const OVERSCAN = 0.3;
 /** A click this close (screen pixels) to a block picks it. */
 const HIT_SLOP = 3;
 
-function el<K extends keyof SVGElementTagNameMap>(name: K, attrs: Record<string, string | number>, cls?: string): SVGElementTagNameMap[K] {
-  const e = document.createElementNS(SVG, name);
-  for (const k in attrs) e.setAttribute(k, String(attrs[k]));
-  if (cls) e.setAttribute("class", cls);
-  return e;
-}
-
-interface NodeElements {
-  group: SVGGElement;
-  bar: SVGRectElement;
-  title: SVGTitleElement;
-  /** What was last painted, to skip unchanged nodes. */
-  painted: string;
-}
-
 interface Rect {
   x0: number;
   y0: number;
@@ -55,8 +40,6 @@ interface Rect {
 }
 
 type Mode = "none" | "detail" | "overview";
-
-const f1 = (v: number) => (Math.round(v * 10) / 10).toString();
 
 export class GraphView {
   private nodes: FlowNode[] = [];
@@ -337,7 +320,7 @@ export class GraphView {
     const edgeFrag = document.createDocumentFragment();
     for (let i = 0; i < this.edges.length; i++) {
       if (!mark[i] || this.mountedEdges.has(i)) continue;
-      const g = this.makeEdge(this.edges[i]!);
+      const g = edgeElement(this.edges[i]!);
       this.mountedEdges.set(i, g);
       edgeFrag.appendChild(g);
     }
@@ -345,23 +328,7 @@ export class GraphView {
   }
 
   private makeNode(i: number): NodeElements {
-    const w = this.nw[i]!;
-    const h = this.nh[i]!;
-    const node = this.nodes[i]!;
-    const g = el("g", { transform: `translate(${f1(this.nx[i]!)},${f1(this.ny[i]!)})`, "data-id": node.id, tabindex: 0, role: "button" }, "node");
-    g.appendChild(el("rect", { width: w, height: h, rx: 6, ry: 6 }, "box"));
-    g.appendChild(el("rect", { x: 0, y: 0, width: 5, height: h, rx: 2 }, "stripe"));
-    const label = el("text", { x: 14, y: 18 }, "label");
-    label.textContent = node.id;
-    g.appendChild(label);
-    const sub = el("text", { x: 14, y: 34 }, "sub");
-    sub.textContent = node.task;
-    g.appendChild(sub);
-    const bar = el("rect", { x: 5, y: h - 3, width: 0, height: 3 }, "bar");
-    g.appendChild(bar);
-    const title = el("title", {});
-    g.appendChild(title);
-    const e: NodeElements = { group: g, bar, title, painted: "" };
+    const e = nodeElements(this.nodes[i]!, { x: this.nx[i]!, y: this.ny[i]!, width: this.nw[i]!, height: this.nh[i]! });
     this.paintNode(i, e);
     return e;
   }
@@ -377,29 +344,7 @@ export class GraphView {
     e.painted = key;
     e.group.setAttribute("class", `node status-${status}${selected ? " selected" : ""}`);
     e.bar.setAttribute("width", ((this.nw[i]! - 5) * f).toFixed(1));
-    const node = this.nodes[i]!;
-    const last = node.lastRun;
-    const lines = [`${node.id} (task ${node.task})`, `status: ${status}${f ? ` ${Math.round(f * 100)}%` : ""}`];
-    if (last?.durationMs !== undefined) lines.push(`last duration: ${last.durationMs} ms`);
-    if (last?.cacheKey) lines.push(`cache key: ${last.cacheKey.slice(0, 16)}…`);
-    if (last?.error) lines.push(`error: ${last.error.split("\n")[0]}`);
-    e.title.textContent = lines.join("\n");
-  }
-
-  private makeEdge(e: EdgeShape): SVGGElement {
-    let d = "";
-    e.points.forEach((p, i) => (d += `${i ? "L" : "M"}${f1(p.x)},${f1(p.y)}`));
-    const g = el("g", { "data-from": e.from, "data-to": e.to }, "edge");
-    g.appendChild(el("path", { d, "marker-end": "url(#arrow)" }));
-    if (e.labelAt) {
-      const t = el("text", { x: f1(e.labelAt.x), y: f1(e.labelAt.y + 4), "text-anchor": "middle" }, "edge-label");
-      t.textContent = e.label;
-      g.appendChild(t);
-    }
-    const title = el("title", {});
-    title.textContent = `${e.from} → ${e.to}: ${e.label}`;
-    g.appendChild(title);
-    return g;
+    e.title.textContent = nodeTooltip(this.nodes[i]!, status, f);
   }
 
   private drawOverview(region: Rect): void {

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { Commands, type FlowNode, type FlowsResult, type GraphResult } from "../../server/src/protocol.ts";
+import { Commands, type FlowNode, type FlowsResult, type GraphResult } from "@flowsmith/contract";
 import { codeAt, expectedCodes, parseMarkers, type Marked, type Range } from "../unit/helpers/markers.ts";
 import { assertExit, makeWorkspace, preview, REPO, runOk } from "../unit/helpers/workspace.ts";
 import { LspClient, SERVER, type Diagnostic } from "./client.ts";

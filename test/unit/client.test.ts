@@ -5,7 +5,7 @@ import { formatAge, formatDuration, timingDescription, targetLabel, percent } fr
 import { inFolders } from "../../client/src/util/folders.ts";
 import { initialParamText, paramArgs, parseParamText } from "../../client/src/runs/params.ts";
 import { NdjsonSplitter } from "../../client/src/util/ndjson.ts";
-import type { ParamInfo } from "../../server/src/protocol.ts";
+import type { ParamInfo } from "@flowsmith/contract";
 
 test("durations and ages read like the tree shows them", () => {
   assert.equal(formatDuration(3), "3 ms");

@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { NdjsonSplitter } from "../../client/src/util/ndjson.ts";
-import { isRunEvent, type RunEvent } from "../../client/src/runs/events.ts";
+import { isRunEvent, type RunEvent } from "@flowsmith/contract";
 import { applyRunEvent, finishRun, liveNodeLabel, newLiveRun, progressMessage, progressText, runProgress, type LiveRun } from "../../client/src/runs/liveRun.ts";
 import { formatRunEvent } from "../../client/src/runs/runLogFormat.ts";
 import { installVscodeStub } from "./helpers/vscodeStub.ts";

@@ -22,7 +22,7 @@ import * as path from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
-import type { FlowInfo, FlowNode, GraphResult } from "../../server/src/protocol.ts";
+import type { FlowInfo, FlowNode, GraphResult } from "@flowsmith/contract";
 import { installVscodeStub } from "./helpers/vscodeStub.ts";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

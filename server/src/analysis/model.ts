@@ -1,14 +1,8 @@
 /** Plain data produced by the analysis: what crosses into the LSP adapter and the CLI. */
 
-export interface Position {
-  line: number;
-  character: number;
-}
+import type { ParamInfo, Range } from "@flowsmith/contract";
 
-export interface Range {
-  start: Position;
-  end: Position;
-}
+export type { ParamInfo, Position, Range } from "@flowsmith/contract";
 
 export type Severity = "error" | "warning" | "information" | "hint";
 
@@ -34,14 +28,6 @@ export interface TaskInfo {
   fingerprint: string;
   description?: string;
   exportName?: string;
-}
-
-export interface ParamInfo {
-  name: string;
-  type: "string" | "number" | "boolean" | "json";
-  required: boolean;
-  default?: unknown;
-  description?: string;
 }
 
 export interface StaticEdge {
