@@ -4,13 +4,14 @@
  * and targets relative to its own root. A file belongs to the innermost folder holding it.
  */
 import * as path from "node:path";
-import { FlowAnalysis } from "./analysis/index.js";
-import { StoreWatcher } from "./storeWatcher.js";
+import { FlowAnalysis, storeStatuses } from "./analysis/index.js";
+import { Store, type StatusChange, type StoreWatcher } from "../../runtime/src/store/store.js";
 
 export interface Folder {
   /** The folder as the client named it (absolute path). */
   path: string;
   analysis: FlowAnalysis;
+  /** Its store's statuses as they change (started by the server once initialized). */
   watcher: StoreWatcher;
 }
 
@@ -19,16 +20,17 @@ export class Folders {
 
   constructor(
     private readonly store: string | undefined,
-    private readonly onStoreChange: (folder: Folder, hashes: Set<string>) => void,
+    private readonly onStoreChange: (folder: Folder, change: StatusChange) => void,
   ) {}
 
   /** Start analysing a folder (nothing when it is known already). */
   add(folderPath: string): Folder {
     const known = this.list.find((f) => f.path === folderPath);
     if (known) return known;
-    const analysis = new FlowAnalysis(folderPath, { store: this.store });
-    const folder: Folder = { path: folderPath, analysis, watcher: undefined as unknown as StoreWatcher };
-    folder.watcher = new StoreWatcher(analysis.store.dir, (hashes) => this.onStoreChange(folder, hashes));
+    const store = Store.forWorkspace(folderPath, this.store);
+    const analysis = new FlowAnalysis(folderPath, { statuses: storeStatuses(store) });
+    const watcher = store.watcher((change) => this.onStoreChange(folder, change));
+    const folder: Folder = { path: folderPath, analysis, watcher };
     this.list.push(folder);
     return folder;
   }

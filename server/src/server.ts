@@ -19,10 +19,10 @@ import { TextDocument } from "vscode-languageserver-textdocument";
 import type { FlowAnalysis } from "./analysis/index.js";
 import { isSettingsFile } from "./analysis/project.js";
 import { Folders, type Folder } from "./folders.js";
-import { shortHash } from "../../runtime/src/store/store.js";
+import type { StatusChange } from "../../runtime/src/store/store.js";
 import { pathToUri, rememberUri, toDiagnostic, toFlowInfo, toGraph, uriToPath } from "./convert.js";
 import { codeLenses, documentSymbols, hover } from "./features.js";
-import { DidChangeStatus, FlowsRequest, GraphRequest } from "./protocol.js";
+import { DidChangeStatus, FlowsRequest, GraphRequest } from "@flowsmith/contract/lsp";
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -56,7 +56,7 @@ connection.onInitialize((params): InitializeResult => {
   if (!roots.length) roots.push(params.rootPath ?? process.cwd());
   const options = (params.initializationOptions ?? {}) as { store?: string };
   lensRefreshSupported = params.capabilities.workspace?.codeLens?.refreshSupport === true;
-  folders = new Folders(options.store || undefined, (folder, hashes) => storeChanged(folder, hashes));
+  folders = new Folders(options.store || undefined, (folder, change) => storeChanged(folder, change));
   for (const root of roots) {
     const { analysis } = folders.add(root);
     log(`workspace ${root}, store ${analysis.store.dir}`);
@@ -303,8 +303,8 @@ function settingsChanged(): void {
   refreshLenses();
 }
 
-/** The store changed (a run went on, a reset): tell clients and refresh FS012. */
-function storeChanged(folder: Folder, hashes: Set<string>): void {
+/** The store changed (a run went on, a reset): tell clients and refresh FS012 of the targets it names. */
+function storeChanged(folder: Folder, change: StatusChange): void {
   const a = folder.analysis;
   const targets: string[] = [];
   for (const file of published) {
@@ -313,7 +313,7 @@ function storeChanged(folder: Folder, hashes: Set<string>): void {
     let touched = false;
     for (const wf of flows) {
       const target = a.targetOf(wf);
-      if (hashes.size === 0 || hashes.has(shortHash(target))) {
+      if (change.has(target)) {
         targets.push(target);
         touched = true;
       }

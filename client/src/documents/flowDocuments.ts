@@ -5,15 +5,14 @@
  *   flowsmith-log:/RUN_ID.flowsmith-log?…   a run's log: live lines, or the store's per-node log files
  * The `.flowsmith-log` extension gives these documents the run-log language.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import * as vscode from "vscode";
+import { readRunLog } from "../../../runtime/src/store/runLog";
 import { execCli, cliComplaint, type CliEnv } from "../runs/cli";
 import type { RunManager } from "../runs/runManager";
-import type { RunRecord } from "../runs/events";
+import type { RunRecord } from "@flowsmith/contract";
 import { paramArgs, type ParamValues } from "../runs/params";
-import { formatDuration } from "../util/format";
-import { variantLabel, variantNames } from "../../../runtime/src/engine/variants";
+import { formatDuration } from "@flowsmith/contract";
+import { variantLabel, variantNames } from "@flowsmith/contract";
 
 export const RESULTS_SCHEME = "flowsmith-results";
 export const PREVIEW_SCHEME = "flowsmith-preview";
@@ -114,13 +113,9 @@ export class FlowDocuments implements vscode.TextDocumentContentProvider, vscode
   private storedLog(runId: string, root?: string): string {
     const dir = this.store.storeDir(root);
     if (!dir) return `error: no store directory known for run ${runId}\n`;
-    const runDir = path.join(dir, "runs", runId);
-    let record: RunRecord;
-    try {
-      record = JSON.parse(fs.readFileSync(path.join(runDir, "run.json"), "utf8")) as RunRecord;
-    } catch (e) {
-      return `error: run ${runId} has no readable record in ${runDir}: ${e instanceof Error ? e.message : e}\n`;
-    }
+    const read = readRunLog(dir, runId);
+    if (!read.ok) return `error: ${read.problem}\n`;
+    const record: RunRecord = read.log.run;
     const lines = [`RUN ${record.id} ${record.node ? `${record.target}:${record.node}` : record.target} ${record.status.toUpperCase()}`
       + ` ${formatDuration(record.durationMs) ?? ""}${record.interrupted ? " (interrupted)" : ""}`];
     const params = record.paramSets[0];
@@ -135,11 +130,7 @@ export class FlowDocuments implements vscode.TextDocumentContentProvider, vscode
       if (d) head.push(d);
       if (node.error) head.push(`error: ${node.error.split(/\r?\n/)[0]}`);
       lines.push(head.join(" "));
-      if (node.log) {
-        try {
-          for (const l of fs.readFileSync(path.join(runDir, "logs", node.log), "utf8").split(/\r?\n/)) if (l) lines.push(`${tag} ${l}`);
-        } catch { /* no log written */ }
-      }
+      for (const l of read.log.nodeLines(node)) lines.push(`${tag} ${l}`);
     }
     if (record.error) lines.push("", `error: ${record.error}`);
     return `${lines.join("\n")}\n`;

@@ -119,3 +119,21 @@ export function isProcessAlive(pid: number | undefined): boolean {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
+
+/** Whether a file was last modified more than `ms` ago (true when it cannot be read). */
+export function isOlderThan(file: string, ms: number): boolean {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs > ms;
+  } catch {
+    return true;
+  }
+}
+
+/** The `pid` of a registration or lock file read as JSON (`{"pid": …}`), when it has one. */
+export function pidOf(read: ReadResult<unknown>): number | undefined {
+  if (!read.ok) return undefined;
+  const value = read.value;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const pid = (value as { pid?: unknown }).pid;
+  return typeof pid === "number" ? pid : undefined;
+}

@@ -6,9 +6,10 @@
 import * as path from "node:path";
 import { ts } from "@ts-morph/common";
 import { FingerprintCache, TYPESCRIPT_VERSION, type FingerprintHost } from "../../../runtime/src/analysis/fingerprint.js";
-import { lastRunStatuses, type StaticStatus } from "../../../runtime/src/engine/lastRunStatus.js";
+import type { StaticStatus } from "../../../runtime/src/engine/lastRunStatus.js";
 import { canonicalTarget } from "../../../runtime/src/engine/target.js";
 import { findWorkspaceRoot, resolveStoreDir, Store } from "../../../runtime/src/store/store.js";
+import { storeStatuses, type StatusSource } from "./statusSource.js";
 import { definitionName, definitionOfCallee, definitionsIn, type Definition } from "./discover.js";
 import { WorkflowGraphBuilder, type GraphHost, type TaskDef, type WorkflowDef } from "./graph.js";
 import type { FileAnalysis, FlowDiagnostic, TaskInfo, WorkflowInfo } from "./model.js";
@@ -24,6 +25,7 @@ export * from "./model.js";
 /** The SourceFile type of the fingerprint module's TypeScript (the same one in the bundled server). */
 type FingerprintSourceFile = NonNullable<ReturnType<NonNullable<FingerprintHost["parsed"]>>>;
 export type { StaticStatus };
+export { storeStatuses, type StatusSource };
 
 interface FileIndex {
   /** The tree it was made from (an index is only good for that tree: its nodes are the keys). */
@@ -37,15 +39,16 @@ interface FileIndex {
 const MAX_FILE_CHARS = 1.5 * 1048576;
 
 export interface AnalysisOptions {
-  /** Store directory, relative to the workspace root or absolute (default `.flowsmith`). */
-  store?: string;
+  /** Node statuses; default: the workspace's default store (`.flowsmith`, or FLOWSMITH_STORE). */
+  statuses?: StatusSource;
 }
 
 export class FlowAnalysis {
   readonly project: FlowProject;
   /** Where targets are relative to and the store lives (the engine's workspace root). */
   readonly storeRoot: string;
-  readonly store: Store;
+  /** The statuses it shows, and where they come from. */
+  readonly store: StatusSource;
   private readonly indexes = new Map<string, FileIndex>();
   private readonly analyses = new Map<string, { text: string; result: FileAnalysis }>();
   /**
@@ -61,7 +64,7 @@ export class FlowAnalysis {
   constructor(readonly root: string, options: AnalysisOptions = {}) {
     this.project = new FlowProject(root);
     this.storeRoot = findWorkspaceRoot(root);
-    this.store = new Store(resolveStoreDir(this.storeRoot, options.store));
+    this.store = options.statuses ?? storeStatuses(new Store(resolveStoreDir(this.storeRoot)));
     this.fingerprintHost = { readFile: (f) => this.project.readText(f) };
     // The program has parsed the flow files already: fingerprints use those trees (when they are
     // the same TypeScript's, as in the bundled server) instead of parsing every file twice.
@@ -359,7 +362,7 @@ export class FlowAnalysis {
   }
 
   statuses(workflow: WorkflowInfo): Map<string, StaticStatus> {
-    return lastRunStatuses(workflow.nodes, this.store, this.targetOf(workflow));
+    return this.store.statuses(this.targetOf(workflow), workflow.nodes);
   }
 
   /** FS012 for stale nodes of a file's workflows (informational). */

@@ -5,11 +5,11 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { FlowAnalysis, type FlowDiagnostic, type StaticStatus, type WorkflowInfo } from "../analysis/index.js";
+import { FlowAnalysis, storeStatuses, type FlowDiagnostic, type StaticStatus, type WorkflowInfo } from "../analysis/index.js";
 import { syntaxErrorLine } from "../analysis/syntaxErrors.js";
 import { FlowsmithError, hint } from "../../../runtime/src/util/errors.js";
 import { parseTarget } from "../../../runtime/src/engine/target.js";
-import { findWorkspaceRoot } from "../../../runtime/src/store/store.js";
+import { findWorkspaceRoot, Store } from "../../../runtime/src/store/store.js";
 import { defaultExportAlias } from "../analysis/discover.js";
 
 function rel(file: string): string {
@@ -27,7 +27,8 @@ function analysisFor(dirOrFile: string, store?: string): { analysis: FlowAnalysi
   const abs = path.resolve(dirOrFile);
   if (!fs.existsSync(abs)) throw new FlowsmithError(`no such file or directory: ${dirOrFile}`);
   const isDir = fs.statSync(abs).isDirectory();
-  const analysis = new FlowAnalysis(isDir ? findWorkspaceRoot(abs) : process.cwd(), { store });
+  const root = isDir ? findWorkspaceRoot(abs) : process.cwd();
+  const analysis = new FlowAnalysis(root, { statuses: storeStatuses(Store.forWorkspace(root, store)) });
   const files = isDir ? analysis.project.discoverFlowFiles(abs) : [abs];
   analysis.project.addFiles(files);
   return { analysis, files };
@@ -93,7 +94,7 @@ function findWorkflow(targetText: string, store?: string): { analysis: FlowAnaly
   const spec = parseTarget(targetText);
   const file = path.resolve(spec.file);
   if (!fs.existsSync(file)) throw new FlowsmithError(`no such flow file: ${spec.file}`);
-  const analysis = new FlowAnalysis(process.cwd(), { store });
+  const analysis = new FlowAnalysis(process.cwd(), { statuses: storeStatuses(Store.forWorkspace(process.cwd(), store)) });
   const broken = syntaxErrorLine(analysis.analyzeFile(file).diagnostics, rel);
   if (broken) throw new FlowsmithError(broken);
   const flows = analysis.analyzeFile(file).workflows.filter((w) => w.exported);

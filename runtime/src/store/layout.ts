@@ -1,0 +1,213 @@
+/**
+ * Where things live in the store directory (`.flowsmith/`): the only module that names its paths.
+ * Every path is derived from hex keys, a hash or a validated run id, so nothing is ever written
+ * outside the store directory.
+ *
+ *   format.json                          marks a store this version made (no outputs of 0.1.0 in it)
+ *   objects/<ab>/<key>.json              an output: a meta line, then the data (objects.ts)
+ *   objects/<ab>/<key>.{meta,out}.json   an output of a store made by 0.1.0, still read
+ *   state/<hash of target>/…             the node-state journals of one target (states.ts)
+ *   runs/<run id>/run.json               a run record; logs/<name>.log its nodes' logs; stop a stop request
+ *   active/<run id>.json                 a run computing now; <run id>.dead one whose process died
+ *   tmp/                                 registrations being written (named by the writer's pid)
+ *   locks/<key>.lock                     the lock of a cache key being computed
+ *   cache/                               caches that only save work: anything in it may be deleted
+ *
+ * Temp files of atomic writes sit next to the file they become: `<file>.<pid>.….tmp`.
+ */
+import * as path from "node:path";
+import { randomBytes } from "node:crypto";
+import { sha256 } from "./hash.js";
+import { FlowsmithError } from "../util/errors.js";
+
+const RUN_ID = /^\d{8}-\d{6}-[0-9a-f]{6}$/;
+const KEY = /^[0-9a-f]{16,64}$/;
+const SHARD = /^[0-9a-f]{2}$/;
+const TARGET_HASH = /^[0-9a-f]{16}$/;
+const LOG_NAME = /^[\w.-]+\.log$/;
+
+export function newRunId(now = new Date()): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, "0");
+  const stamp = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
+  return `${stamp}-${randomBytes(3).toString("hex")}`;
+}
+
+export function isRunId(value: string): boolean {
+  return RUN_ID.test(value);
+}
+
+/** Whether a string can be a cache key (a hex hash). */
+export function isKey(value: string): boolean {
+  return KEY.test(value);
+}
+
+export function shortHash(text: string): string {
+  return sha256(text).slice(0, 16);
+}
+
+/** The pid in a temp file's name: `<file>.<pid>.….tmp` (files.ts, the store writer). */
+export function tempFilePid(name: string): number {
+  return Number(/\.json\.(\d+)\.[^/]*\.tmp$/.exec(name)?.[1]);
+}
+
+/** What a path in the store is, as the watcher needs to know (see classify). */
+export type StorePlace =
+  | { kind: "state"; targetHash: string }
+  | { kind: "object"; temp: boolean }
+  | { kind: "runs" }
+  | { kind: "other" };
+
+export class StoreLayout {
+  constructor(readonly dir: string) {}
+
+  // ---- outputs -------------------------------------------------------------------------------
+
+  get objectsDir(): string {
+    return (this.objects ??= path.join(this.dir, "objects"));
+  }
+  private objects: string | undefined;
+
+  /** One output's file. */
+  object(key: string): string {
+    if (!KEY.test(key)) throw new Error(`invalid cache key ${JSON.stringify(key)}`);
+    // (A checked key needs no path.join; this is asked twice per node of a run.)
+    return `${this.objectsDir}${path.sep}${key.slice(0, 2)}${path.sep}${key}.json`;
+  }
+
+  /** Stores made before 0.1.1 kept an output's meta and data in two files. */
+  legacyObject(key: string, suffix: "out" | "meta"): string {
+    return path.join(this.dir, "objects", key.slice(0, 2), `${key}.${suffix}.json`);
+  }
+
+  /** The directory of the outputs whose keys start with `shard` (two hex digits). */
+  shard(shard: string): string {
+    return path.join(this.dir, "objects", shard);
+  }
+
+  /** Whether a name in objects/ is a shard directory. */
+  isShard(name: string): boolean {
+    return SHARD.test(name);
+  }
+
+  /** The cache key a file in a shard belongs to (outputs, legacy pairs and temp files alike). */
+  keyOfObjectFile(name: string): string {
+    const dot = name.indexOf(".");
+    return dot < 0 ? name : name.slice(0, dot);
+  }
+
+  get formatMarker(): string {
+    return path.join(this.dir, "format.json");
+  }
+
+  get cacheDir(): string {
+    return path.join(this.dir, "cache");
+  }
+
+  // ---- node states ---------------------------------------------------------------------------
+
+  /** The root of the state journals (states.ts names what is inside each target's directory). */
+  get statesDir(): string {
+    return path.join(this.dir, "state");
+  }
+
+  /** The name of a target's directory under state/. */
+  targetHash(target: string): string {
+    return shortHash(target);
+  }
+
+  /** Whether a name under state/ is a target's directory. */
+  isTargetHash(name: string): boolean {
+    return TARGET_HASH.test(name);
+  }
+
+  // ---- runs ----------------------------------------------------------------------------------
+
+  get runsDir(): string {
+    return path.join(this.dir, "runs");
+  }
+
+  run(runId: string): string {
+    if (!isRunId(runId)) throw new FlowsmithError(`"${runId}" is not a run id (they look like 20261121-101500-a1b2c3)`);
+    return path.join(this.dir, "runs", runId);
+  }
+
+  runRecord(runId: string): string {
+    return path.join(this.run(runId), "run.json");
+  }
+
+  runLogs(runId: string): string {
+    return path.join(this.run(runId), "logs");
+  }
+
+  runLog(runId: string, fileName: string): string {
+    if (!LOG_NAME.test(fileName)) throw new Error(`invalid log name ${fileName}`);
+    return path.join(this.runLogs(runId), fileName);
+  }
+
+  stopRequest(runId: string): string {
+    return path.join(this.run(runId), "stop");
+  }
+
+  // ---- live runs and locks -------------------------------------------------------------------
+
+  get activeDir(): string {
+    return path.join(this.dir, "active");
+  }
+
+  registration(runId: string): string {
+    if (!isRunId(runId)) throw new Error(`invalid run id ${JSON.stringify(runId)}`);
+    return path.join(this.dir, "active", `${runId}.json`);
+  }
+
+  /** The run a name in active/ registers; undefined for anything else (a temp file, a marker). */
+  runOfRegistration(name: string): string | undefined {
+    const id = name.endsWith(".json") ? name.slice(0, -".json".length) : "";
+    return isRunId(id) ? id : undefined;
+  }
+
+  /** Left in active/ for a dead run's registration: temp files of it may lie among the outputs. */
+  deadMarker(runId: string): string {
+    return path.join(this.dir, "active", `${runId}.dead`);
+  }
+
+  isDeadMarker(name: string): boolean {
+    return name.endsWith(".dead");
+  }
+
+  get tmpDir(): string {
+    return path.join(this.dir, "tmp");
+  }
+
+  /** A registration being written, named by the writer's pid (swept once that process is gone). */
+  registrationTemp(runId: string): string {
+    return path.join(this.dir, "tmp", `${process.pid}.${runId}.active.tmp`);
+  }
+
+  /** The pid of a file in tmp/. */
+  tmpFilePid(name: string): number {
+    return Number(/^(\d+)\./.exec(name)?.[1]);
+  }
+
+  get locksDir(): string {
+    return path.join(this.dir, "locks");
+  }
+
+  lock(key: string): string {
+    return path.join(this.dir, "locks", `${key}.lock`);
+  }
+
+  isLock(name: string): boolean {
+    return name.endsWith(".lock");
+  }
+
+  // ---- watching ------------------------------------------------------------------------------
+
+  /** What a path relative to the store directory is (split at the separator). */
+  classify(parts: string[]): StorePlace {
+    const [top, second, third] = parts;
+    if (top === "state" && second && TARGET_HASH.test(second)) return { kind: "state", targetHash: second };
+    if (top === "objects" && second && SHARD.test(second) && third) return { kind: "object", temp: third.endsWith(".tmp") };
+    if (top === "runs") return { kind: "runs" };
+    return { kind: "other" };
+  }
+}

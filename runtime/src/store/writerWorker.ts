@@ -1,0 +1,255 @@
+/**
+ * The store writer's worker thread (writer.ts), as CommonJS source: no extra file to ship in the
+ * bundles. It makes outputs durable (temp file next to the output, fsync or group commit, rename)
+ * and appends node-state lines to journals, in the order asked; see writer.ts for the protocol.
+ */
+export const WRITER_WORKER = `
+const { parentPort, threadId, workerData } = require("node:worker_threads");
+const fs = require("node:fs");
+const path = require("node:path");
+// Below the engine's priority (Linux: per thread): waking a writer must not take the core from
+// the thread scheduling the tasks; writers run on what the engine leaves free.
+try {
+  const tid = Number(fs.readlinkSync("/proc/thread-self").split("/").pop());
+  if (tid > 0) require("node:os").setPriority(tid, 10);
+} catch {}
+const journals = new Map();
+const dirs = new Set();
+let counter = 0;
+function ensureDir(dir) {
+  if (dirs.has(dir)) return;
+  fs.mkdirSync(dir, { recursive: true });
+  dirs.add(dir);
+}
+function append(file, text) {
+  let fd = journals.get(file);
+  if (fd === undefined) {
+    ensureDir(path.dirname(file));
+    fd = fs.openSync(file, "a");
+    journals.set(file, fd);
+  }
+  writeAll(fd, text);
+}
+function writeAll(fd, bytes) {
+  for (let at = 0; at < bytes.length; ) at += fs.writeSync(fd, bytes, at, bytes.length - at);
+}
+/** A temp file next to the output: a rename within one directory does not take the file system's
+ *  lock on renames across directories, which threads writing at once would queue on. */
+function tempFor(file) {
+  return file + "." + process.pid + "." + threadId + "." + (counter++).toString(36) + ".tmp";
+}
+/** Write text to a new temp file for file; fdatasync it when durable. Returns the temp's name. */
+function writeTemp(file, text, durable) {
+  ensureDir(path.dirname(file));
+  const tmp = tempFor(file);
+  const fd = fs.openSync(tmp, "w");
+  try {
+    writeAll(fd, text);
+    if (durable) timedDatasync(fd);
+  } catch (error) {
+    fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw error;
+  }
+  fs.closeSync(fd);
+  return tmp;
+}
+function moveIntoPlace(tmp, file) {
+  try {
+    fs.renameSync(tmp, file);
+  } catch (error) {
+    fs.rmSync(tmp, { force: true });
+    throw error;
+  }
+}
+/**
+ * Group commit: outputs are written to their temp files without an fdatasync each, then made
+ * durable together by one syncfs(2) of their file system (coreutils' \`sync -f\`, a process
+ * spawned without a shell, which runs while this thread writes the next outputs), then renamed
+ * into place — on a disk one flush for hundreds of outputs instead of one each. While a sync runs,
+ * the outputs that arrive make the next group. Outputs are grouped only where that is cheaper: the
+ * thread keeps the average time of an fdatasync and of a sync (starting a process costs a few ms,
+ * an fdatasync in memory next to nothing), and fdatasyncs file by file when the outputs at hand
+ * would take less than a sync — and everywhere \`sync -f\` is missing or fails (not Linux, a
+ * system without coreutils).
+ */
+/** The median of the last samples of a duration (a thread descheduled mid-call skews a mean). */
+function recent(initial) {
+  const samples = [initial];
+  let median = initial;
+  return {
+    get: () => median,
+    add(ms) {
+      samples.push(ms);
+      if (samples.length > 15) samples.shift();
+      median = [...samples].sort((a, b) => a - b)[samples.length >> 1];
+    },
+  };
+}
+const fsyncMs = recent(0.25);
+const syncMs = recent(10);
+function timedDatasync(fd) {
+  const t = performance.now();
+  fs.fdatasyncSync(fd);
+  fsyncMs.add(performance.now() - t);
+}
+const worthGrouping = (n) => workerData.grouping === "always" || n * fsyncMs.get() > syncMs.get();
+let syncCommand =
+  workerData.syncCommand !== undefined
+    ? workerData.syncCommand || undefined
+    : process.platform === "linux"
+      ? ["/usr/bin/sync", "/bin/sync"].find((f) => fs.existsSync(f))
+      : undefined;
+/** Journal lines to write, per journal (one write each when flushed). */
+let lines = new Map();
+function addLine(journal, line) {
+  if (!journal || !line.length) return;
+  const list = lines.get(journal);
+  if (list) list.push(line);
+  else lines.set(journal, [line]);
+}
+function flushLines() {
+  const pending = lines;
+  lines = new Map();
+  for (const [file, list] of pending) {
+    try {
+      append(file, list.length === 1 ? list[0] : Buffer.concat(list));
+    } catch {
+      // A full disk: node states are not worth failing an output over (they are only missing).
+    }
+  }
+}
+function fail(batch, i, error) {
+  batch.errors.push([i, String((error && error.message) || error), error && error.code]);
+}
+/** Batches received and not yet read: all that arrived while the last ones were written. */
+let queue = [];
+/** Batches read and not answered: each waits for its outputs (waiting) to be in place. */
+const open = new Set();
+/** Outputs in temp files that no sync has covered yet, and those of the sync running. */
+let unsynced = [];
+let syncing = false;
+let closeAsked = false;
+parentPort.on("message", (message) => {
+  queue.push(message);
+  if (queue.length === 1) setImmediate(drain);
+});
+const OPS = ["object", "state", "close"];
+function drain() {
+  const batches = queue;
+  queue = [];
+  let objects = 0;
+  // Requests as enqueue() below lays them out: kind, four lengths, then the four fields' UTF-8.
+  const parsed = batches.map(({ seq, data }) => {
+    const b = Buffer.from(data);
+    const requests = [];
+    for (let o = 0; o < b.length; ) {
+      const op = OPS[b[o]];
+      const fl = b.readUInt32LE(o + 1), jl = b.readUInt32LE(o + 5), ll = b.readUInt32LE(o + 9), tl = b.readUInt32LE(o + 13);
+      o += 17;
+      const file = b.toString("utf8", o, (o += fl));
+      const journal = b.toString("utf8", o, (o += jl));
+      const line = b.subarray(o, (o += ll));
+      const text = b.subarray(o, (o += tl));
+      if (op === "object") objects++;
+      requests.push({ op, file, journal, line, text });
+    }
+    return { seq, requests, errors: [], waiting: 0 };
+  });
+  // Into a group (no fdatasync now) when a sync is running or when these are worth one.
+  const group = syncCommand !== undefined && (syncing || worthGrouping(unsynced.length + objects));
+  for (const batch of parsed) {
+    open.add(batch);
+    batch.requests.forEach((r, i) => {
+      try {
+        if (r.op === "close") closeAsked = batch.close = true;
+        if (r.op !== "object") return addLine(r.journal, r.line);
+        const tmp = writeTemp(r.file, r.text, !group);
+        if (group) {
+          batch.waiting++;
+          unsynced.push({ batch, i, tmp, r });
+          return;
+        }
+        moveIntoPlace(tmp, r.file);
+        // A journal line goes after the output it comes with: a "complete" state never before it.
+        addLine(r.journal, r.line);
+      } catch (error) {
+        fail(batch, i, error);
+      }
+    });
+  }
+  if (!syncing) commitGroup();
+  settle();
+}
+/** Make the outputs waiting durable (a sync of their file system, or fdatasync each), then move them into place. */
+function commitGroup() {
+  const members = unsynced;
+  if (!members.length) return;
+  unsynced = [];
+  const done = () => {
+    for (const m of members) {
+      m.batch.waiting--;
+      if (m.tmp === undefined) continue;
+      try {
+        moveIntoPlace(m.tmp, m.r.file);
+        addLine(m.r.journal, m.r.line);
+      } catch (error) {
+        fail(m.batch, m.i, error);
+      }
+    }
+  };
+  const eachFile = () => {
+    for (const m of members) {
+      try {
+        const fd = fs.openSync(m.tmp, "r+");
+        try {
+          timedDatasync(fd);
+        } finally {
+          fs.closeSync(fd);
+        }
+      } catch (error) {
+        fs.rmSync(m.tmp, { force: true });
+        fail(m.batch, m.i, error);
+        m.tmp = undefined;
+      }
+    }
+    done();
+  };
+  if (syncCommand === undefined || !worthGrouping(members.length)) return eachFile();
+  syncing = true;
+  let finished = false;
+  const started = performance.now();
+  const after = (ok) => {
+    if (finished) return;
+    finished = true;
+    syncing = false;
+    if (ok) syncMs.add(performance.now() - started);
+    if (ok) done();
+    else {
+      syncCommand = undefined; // this system's sync cannot do it: fdatasync per file from now on
+      eachFile();
+    }
+    commitGroup(); // what arrived meanwhile
+    settle();
+  };
+  const dir = path.dirname(path.dirname(members[0].r.file)); // objects/, above its shards
+  const child = require("node:child_process").spawn(syncCommand, ["-f", dir], { stdio: "ignore" });
+  child.on("error", () => after(false));
+  child.on("exit", (code) => after(code === 0));
+}
+/** Journal lines out, then answer every batch whose outputs are all in place. */
+function settle() {
+  flushLines();
+  const idle = !syncing && unsynced.length === 0;
+  if (idle && closeAsked) {
+    closeAsked = false;
+    for (const fd of journals.values()) fs.closeSync(fd);
+    journals.clear();
+  }
+  for (const batch of open) {
+    if (batch.waiting > 0 || (batch.close && closeAsked)) continue; // a close is answered once done
+    open.delete(batch);
+    parentPort.postMessage({ seq: batch.seq, errors: batch.errors });
+  }
+}
+`;
