@@ -10,15 +10,15 @@ import type { StaticStatus } from "../../../runtime/src/engine/lastRunStatus.js"
 import { canonicalTarget } from "../../../runtime/src/engine/target.js";
 import { findWorkspaceRoot, resolveStoreDir, Store } from "../../../runtime/src/store/store.js";
 import { storeStatuses, type StatusSource } from "./statusSource.js";
-import { definitionName, definitionOfCallee, definitionsIn, type Definition } from "./discover.js";
-import { WorkflowGraphBuilder, type GraphHost, type TaskDef, type WorkflowDef } from "./graph.js";
-import type { FileAnalysis, FlowDiagnostic, TaskInfo, WorkflowInfo } from "./model.js";
+import { sameNameTask } from "./checks/duplicateNode.js";
+import { declRangeOf, DefinitionIndex, nameRangeOf, optionString, taskInfo } from "./definitions.js";
+import { workflowGraph, type GraphHost, type WorkflowGraph } from "./graph.js";
+import type { FileAnalysis, FlowDiagnostic, WorkflowInfo } from "./model.js";
 import { readParams } from "./params.js";
 import { FlowProject, isSettingsFile } from "./project.js";
 import { rangeOf } from "./ranges.js";
-import { ancestorOfKind, isStringLike, propertyNamed } from "./syntax.js";
+import { safe } from "./syntax.js";
 import { withSyntaxErrors } from "./syntaxErrors.js";
-import { taskInputProps, taskOutputType, typeText } from "./types.js";
 
 export * from "./model.js";
 
@@ -26,14 +26,6 @@ export * from "./model.js";
 type FingerprintSourceFile = NonNullable<ReturnType<NonNullable<FingerprintHost["parsed"]>>>;
 export type { StaticStatus };
 export { storeStatuses, type StatusSource };
-
-interface FileIndex {
-  /** The tree it was made from (an index is only good for that tree: its nodes are the keys). */
-  sourceFile: ts.SourceFile;
-  defs: Map<ts.Node, TaskDef | WorkflowDef>;
-  byName: Map<string, TaskDef | WorkflowDef>;
-  ordered: { def: Definition; resolved: TaskDef | WorkflowDef }[];
-}
 
 /** Files larger than this are not analysed (1.5 MB of characters). */
 const MAX_FILE_CHARS = 1.5 * 1048576;
@@ -49,7 +41,8 @@ export class FlowAnalysis {
   readonly storeRoot: string;
   /** The statuses it shows, and where they come from. */
   readonly store: StatusSource;
-  private readonly indexes = new Map<string, FileIndex>();
+  /** The definitions of each flow file (project and fingerprints are set by the constructor). */
+  private readonly definitions = new DefinitionIndex(() => this.project, (file) => this.fingerprints.tasksIn(file));
   private readonly analyses = new Map<string, { text: string; result: FileAnalysis }>();
   /**
    * What each file's last analysis depended on, and the reverse. Kept when analyses are dropped:
@@ -97,7 +90,7 @@ export class FlowAnalysis {
     if (isSettingsFile(file)) {
       // A tsconfig or package.json: every file may be typed differently now.
       this.analyses.clear();
-      this.indexes.clear();
+      this.definitions.clear();
       return;
     }
     this.invalidate(file);
@@ -144,7 +137,7 @@ export class FlowAnalysis {
     this.fingerprints.invalidate(file);
     for (const f of [file, ...this.dependents(file)]) {
       this.analyses.delete(f);
-      this.indexes.delete(f);
+      this.definitions.forget(f);
     }
   }
 
@@ -215,12 +208,12 @@ export class FlowAnalysis {
       const target = safe(() => checker.getSymbolAtLocation(imp.moduleSpecifier)?.declarations?.[0]);
       if (target && ts.isSourceFile(target)) dependsOn.add(target.fileName);
     }
-    const index = this.index(sf, checker);
+    const index = this.definitions.of(sf, checker);
     const result: FileAnalysis = { file, tasks: [], workflows: [], diagnostics: [] };
     const host: GraphHost = {
       checker,
       resolve: (callee) => {
-        const def = this.resolve(callee, checker);
+        const def = this.definitions.resolve(callee, checker);
         if (def) dependsOn.add(def.file);
         return def;
       },
@@ -228,26 +221,18 @@ export class FlowAnalysis {
     const taskNames = new Map<string, ts.Node>();
     for (const { def, resolved } of index.ordered) {
       if (resolved.kind === "task") {
-        const info = this.taskInfo(def, resolved);
+        const info = taskInfo(def, resolved);
         result.tasks.push(info);
         const other = taskNames.get(resolved.name);
-        if (other) {
-          result.diagnostics.push({
-            file,
-            range: rangeOf(def.call),
-            severity: "error",
-            code: "FS007",
-            message: `two tasks are named "${resolved.name}" in this file (the other is on line ${rangeOf(other).start.line + 1}); give one of them another name`,
-          });
-        }
+        if (other) result.diagnostics.push(sameNameTask(resolved.name, def.call, other));
         taskNames.set(resolved.name, def.call);
         continue;
       }
       const diagnostics: FlowDiagnostic[] = [];
       const params = readParams(checker, def.options, file, diagnostics);
-      let graph: ReturnType<WorkflowGraphBuilder["build"]>;
+      let graph: WorkflowGraph;
       try {
-        graph = new WorkflowGraphBuilder(host).build(resolved);
+        graph = workflowGraph(host, resolved);
       } catch (error) {
         // Half-typed code can surprise the walker: keep answering, report nothing for this flow.
         graph = { nodes: [], edges: [], diagnostics: [] };
@@ -276,74 +261,9 @@ export class FlowAnalysis {
     return result;
   }
 
-  /** The definitions of a file, with the engine's names and today's fingerprints. */
-  private index(sf: ts.SourceFile, checker: ts.TypeChecker): FileIndex {
-    const file = sf.fileName;
-    // By tree, not by text: the same text in another program (or re-parsed) has other nodes.
-    const cached = this.indexes.get(file);
-    if (cached && cached.sourceFile === sf) return cached;
-    const fingerprints = safe(() => this.fingerprints.tasksIn(file)) ?? [];
-    const index: FileIndex = { sourceFile: sf, defs: new Map(), byName: new Map(), ordered: [] };
-    for (const def of safe(() => definitionsIn(this.project, checker, sf)) ?? []) {
-      const name = definitionName(def) ?? (def.kind === "task" ? "(unnamed task)" : "(unnamed workflow)");
-      let resolved: TaskDef | WorkflowDef;
-      if (def.kind === "task") {
-        const start = def.call.getStart(sf);
-        const fp = fingerprints.find((f) => f.file === file && f.start === start);
-        resolved = { kind: "task", name: fp?.name ?? name, call: def.call, ...(def.fn ? { fn: def.fn } : {}), fingerprint: fp?.fingerprint ?? "", file };
-      } else {
-        const params = readParams(checker, def.options, file, []);
-        resolved = {
-          kind: "workflow",
-          name,
-          idName: def.nameOption ?? name,
-          call: def.call,
-          ...(def.fn ? { fn: def.fn } : {}),
-          ...(def.options ? { options: def.options } : {}),
-          file,
-          params: params.map((p) => ({ name: p.name, required: p.required })),
-        };
-      }
-      index.defs.set(def.call, resolved);
-      if (!index.byName.has(resolved.name)) index.byName.set(resolved.name, resolved);
-      index.ordered.push({ def, resolved });
-    }
-    this.indexes.set(file, index);
-    return index;
-  }
-
-  private resolve(callee: ts.Node, checker: ts.TypeChecker): TaskDef | WorkflowDef | undefined {
-    const target = definitionOfCallee(checker, callee);
-    if (!target) return undefined;
-    const sf = target.call.getSourceFile();
-    return this.index(sf, checker).defs.get(target.call);
-  }
-
-  /** `(input: { rows: Row[] }) => { model: Model }` for a task of a file: asked for by hovers and `list`. */
+  /** `(input: { rows: Row[] }) => { model: Model }` for a task of a flow file: asked for by hovers and `list`. */
   signatureOf(file: string, taskName: string): string {
-    const typed = this.project.typed(file);
-    if (!typed) return "";
-    const { sourceFile: sf, checker } = typed;
-    const def = this.index(sf, checker).ordered.find((o) => o.resolved.kind === "task" && o.resolved.name === taskName)?.def;
-    if (!def?.fn) return "";
-    const props = safe(() => taskInputProps(checker, def.fn!));
-    const out = safe(() => taskOutputType(checker, def.fn!));
-    const input = props ? `{ ${[...props.values()].map((p) => `${p.name}${p.optional ? "?" : ""}: ${typeText(checker, p.type)}`).join("; ")} }` : "unknown";
-    return `(input: ${input}) => ${out ? typeText(checker, out) : "unknown"}`;
-  }
-
-  private taskInfo(def: Definition, resolved: TaskDef): TaskInfo {
-    const description = optionString(def.options, "description");
-    return {
-      name: resolved.name,
-      file: resolved.file,
-      range: rangeOf(def.call),
-      nameRange: nameRangeOf(def),
-      declRange: declRangeOf(def),
-      fingerprint: resolved.fingerprint,
-      ...(description ? { description } : {}),
-      ...(def.exportName ? { exportName: def.exportName } : {}),
-    };
+    return this.definitions.signatureOf(file, taskName);
   }
 
   // ---- workflows and statuses ----------------------------------------------------------------
@@ -410,32 +330,5 @@ export class FlowAnalysis {
       code: "FS000",
       message: `${where} could not be read (${config.error}); this file is analysed with TypeScript's default settings`,
     }];
-  }
-}
-
-function nameRangeOf(def: Definition) {
-  const parent = def.call.parent;
-  if (parent && ts.isVariableDeclaration(parent)) return rangeOf(parent.name);
-  return rangeOf(def.call.expression);
-}
-
-/** The whole declaration (`export const x = task(...)`), which contains the name: LSP symbols need that. */
-function declRangeOf(def: Definition) {
-  const stmt = ancestorOfKind(def.call, ts.isVariableStatement);
-  return rangeOf(stmt && stmt.parent === def.call.getSourceFile() ? stmt : def.call);
-}
-
-function optionString(options: ts.Node | undefined, key: string): string | undefined {
-  if (!options || !ts.isObjectLiteralExpression(options)) return undefined;
-  const p = propertyNamed(options, key);
-  if (!p || !ts.isPropertyAssignment(p)) return undefined;
-  return isStringLike(p.initializer) ? p.initializer.text : undefined;
-}
-
-function safe<T>(fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch {
-    return undefined;
   }
 }

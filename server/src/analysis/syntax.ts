@@ -36,6 +36,15 @@ export function symbolAt(checker: ts.TypeChecker, node: ts.Node): ts.Symbol | un
   }
 }
 
+/** What `fn` returns, or undefined when it throws (the checker can, on half-typed code). */
+export function safe<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
+}
+
 /** The nearest ancestor of a kind. */
 export function ancestorOfKind<T extends ts.Node>(node: ts.Node, test: (n: ts.Node) => n is T): T | undefined {
   for (let p = node.parent; p; p = p.parent) if (test(p)) return p;

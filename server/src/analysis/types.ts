@@ -47,14 +47,25 @@ export function resolveEnclosingCall(checker: ts.TypeChecker, fn: ts.Node): void
   }
 }
 
-/** What a task resolves to (its return type with Promise unwrapped). */
+/** Output types per checker: a new program (after an edit) gets a new checker and fresh types. */
+const outputTypesByChecker = new WeakMap<ts.TypeChecker, WeakMap<ts.Node, ts.Type | null>>();
+
+/** What a task resolves to (its return type with Promise unwrapped); asked once per function and checker. */
 export function taskOutputType(checker: ts.TypeChecker, fn: ts.Node): ts.Type | undefined {
   if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return undefined;
-  resolveEnclosingCall(checker, fn);
-  const signature = checker.getSignatureFromDeclaration(fn);
-  if (!signature) return undefined;
-  const returned = checker.getReturnTypeOfSignature(signature);
-  return checker.getAwaitedType(returned) ?? returned;
+  let outputTypes = outputTypesByChecker.get(checker);
+  if (!outputTypes) outputTypesByChecker.set(checker, (outputTypes = new WeakMap()));
+  if (!outputTypes.has(fn)) {
+    let type: ts.Type | undefined;
+    resolveEnclosingCall(checker, fn);
+    const signature = checker.getSignatureFromDeclaration(fn);
+    if (signature) {
+      const returned = checker.getReturnTypeOfSignature(signature);
+      type = checker.getAwaitedType(returned) ?? returned;
+    }
+    outputTypes.set(fn, type ?? null);
+  }
+  return outputTypes.get(fn) ?? undefined;
 }
 
 /** The type of a field of `type`, or undefined when it has no such field. */
