@@ -3,7 +3,6 @@
  * the graph webviews and the commands over one Deps object. Activation only builds objects and
  * starts the server in the background; nothing here waits for it.
  */
-import * as path from "node:path";
 import * as vscode from "vscode";
 import { FlowsmithServer } from "./server";
 import { FlowsModel } from "./flows/flowsModel";
@@ -25,6 +24,7 @@ import { registerRunLogCommand } from "./commands/runLog";
 import { registerRevealCommand } from "./commands/reveal";
 import { registerRefreshCommands } from "./commands/refresh";
 import { storeDir, workspaceRoot } from "./config";
+import { resolveStoreDir } from "../../runtime/src/store/location";
 import type { Deps } from "./deps";
 
 /** What activate() returns: the pieces tests (and other extensions) can read. */
@@ -56,7 +56,7 @@ export function activate(context: vscode.ExtensionContext): FlowsmithApi {
   const storeOf = (of?: string) => {
     const root = of ?? cli.root();
     const known = of ? flows?.flows().find((f) => f.root === of)?.store : flows?.store();
-    return known ?? storeDir(root) ?? (root ? path.join(root, ".flowsmith") : undefined);
+    return known ?? storeDir(root) ?? (root ? resolveStoreDir(root) : undefined);
   };
   const documents = new FlowDocuments(cli, runs, { storeDir: storeOf });
   const graphs = new GraphPanels(context.extensionUri, server, flows, runs);
