@@ -115,7 +115,7 @@ describe("params from the command line", () => {
 
 describe("targets", () => {
   test("FILE#workflow[:node]", () => {
-    assert.deepEqual(parseTarget("flows/a.ts#pipeline"), { file: "flows/a.ts", workflow: "pipeline", node: undefined });
+    assert.deepEqual(parseTarget("flows/a.ts#pipeline"), { file: "flows/a.ts", workflow: "pipeline" });
     assert.deepEqual(parseTarget("a.ts#pipeline:stats/fetch-numbers"), { file: "a.ts", workflow: "pipeline", node: "stats/fetch-numbers" });
     assert.deepEqual(parseTarget("a.ts"), { file: "a.ts" });
     assert.throws(() => parseTarget("#wf"), /no file/);

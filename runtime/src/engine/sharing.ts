@@ -4,8 +4,9 @@
  * store (a stop request it polls for).
  *
  * Taking a lock costs two file operations per node, so a run alone in its store takes none, until
- * it sees another run start (then it locks what it is computing, and everything after). The
- * newcomer waits HANDSHAKE_MS before it starts anything, for the others to have locked.
+ * it sees another run start (then it locks what it is computing, and everything after, and says so
+ * in its registration). The newcomer starts nothing before every other live run has said so: an
+ * acknowledgement, not a fixed wait, so a run whose poll is late on a busy machine is waited for.
  */
 import type { Store } from "../store/store.js";
 import { StopRequested } from "./attempt.js";
@@ -13,10 +14,13 @@ import { StopRequested } from "./attempt.js";
 /** How often a run looks for stop requests and for other runs starting in its store. */
 const POLL_MS = 150;
 /**
- * A run that finds others computing in its store waits this long before it starts anything, so
- * that they (polling every POLL_MS) have locked the keys they are computing.
+ * The longest a newcomer waits for the other runs' acknowledgement. A run that has not answered by
+ * then is stuck (its process lives but does not poll); the newcomer goes on, and what that run
+ * starts later is locked all the same.
  */
-const HANDSHAKE_MS = 3 * POLL_MS;
+const HANDSHAKE_LIMIT_MS = 30_000;
+/** How often a newcomer looks for the acknowledgements. */
+const HANDSHAKE_POLL_MS = 25;
 /** How often a run waiting for another run's node tries its lock again. */
 const LOCK_RETRY_MS = 100;
 
@@ -38,6 +42,7 @@ export class RunSharing {
     this.sharing = store.otherLiveRuns(runId).length > 0;
     // Alone: locks left by killed runs are cleared (a live holder means a run that did not register).
     if (!this.sharing && store.sweepLocks()) this.sharing = true;
+    if (this.sharing) store.registerRun(runId, true);
     store.sweepTemp();
     this.poll = setInterval(() => {
       if (store.stopRequested(runId)) onStopRequested();
@@ -52,8 +57,15 @@ export class RunSharing {
 
   /** Before the run starts anything: the handshake with other runs, or (alone) a hint to the store. */
   async handshake(nodeCount: number): Promise<void> {
-    if (this.sharing) await sleep(HANDSHAKE_MS);
-    else this.store.expectLookups(nodeCount);
+    if (!this.sharing) {
+      this.store.expectLookups(nodeCount);
+      return;
+    }
+    const deadline = Date.now() + HANDSHAKE_LIMIT_MS;
+    let waiting = this.store.otherLiveRuns(this.runId);
+    while ((waiting = waiting.filter((id) => !this.store.runSharingOrGone(id))).length && Date.now() < deadline) {
+      await sleep(HANDSHAKE_POLL_MS);
+    }
   }
 
   /**
@@ -91,6 +103,8 @@ export class RunSharing {
     this.sharing = true;
     this.store.stopListing();
     for (const key of this.computing) if (!this.held.has(key) && this.store.tryLock(key, this.runId)) this.held.add(key);
+    // The acknowledgement the newcomer waits for: everything this run computes is locked from now.
+    this.store.registerRun(this.runId, true);
   }
 
   private async waitFor(key: string, stop: AbortSignal): Promise<void> {

@@ -16,13 +16,23 @@ export class RunRegistry {
    * a temp file in tmp/ (named by the pid, swept when that process is gone) and renamed into active/,
    * so a run killed mid-write leaves nothing half-made among the registrations.
    */
-  register(runId: string): void {
+  register(runId: string, sharing = false): void {
     const file = this.layout.registration(runId);
     ensureDir(this.layout.tmpDir);
     ensureDir(path.dirname(file));
     const tmp = this.layout.registrationTemp(runId);
-    fs.writeFileSync(tmp, `${JSON.stringify({ pid: process.pid, runId })}\n`);
+    fs.writeFileSync(tmp, `${JSON.stringify({ pid: process.pid, runId, ...(sharing ? { sharing } : {}) })}\n`);
     fs.renameSync(tmp, file);
+  }
+
+  /**
+   * Whether a run has said it locks what it computes (registered with `sharing`), or is gone: a
+   * newcomer starts nothing before every live run has, so no node is computed by two runs.
+   */
+  sharingOrGone(runId: string): boolean {
+    const r = readJson<{ sharing?: unknown }>(this.layout.registration(runId));
+    if (!r.ok) return r.missing;
+    return r.value.sharing === true || !isProcessAlive(pidOf(r));
   }
 
   unregister(runId: string): void {

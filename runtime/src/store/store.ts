@@ -225,10 +225,18 @@ export class Store {
 
   // ---- live runs and locks (registry.ts, locks.ts) -------------------------------------------
 
-  /** Say a run is computing in this store: other runs then take a lock per cache key. */
-  registerRun(runId: string): void {
+  /**
+   * Say a run is computing in this store: other runs then take a lock per cache key. `sharing`: it
+   * locks what it computes (again with true once it has started to).
+   */
+  registerRun(runId: string, sharing = false): void {
     this.markFormat();
-    this.registry.register(runId);
+    this.registry.register(runId, sharing);
+  }
+
+  /** Whether a run locks what it computes, or is gone (registry.ts). */
+  runSharingOrGone(runId: string): boolean {
+    return this.registry.sharingOrGone(runId);
   }
 
   unregisterRun(runId: string): void {

@@ -107,7 +107,7 @@ export function makeWorkspace(t?: { after(fn: () => void): void }): Workspace {
         const child = execFile(
           process.execPath,
           [CLI, ...args],
-          { cwd: dir, env: childEnv(options.env), timeout: options.timeoutMs ?? 30_000, killSignal: "SIGKILL", maxBuffer: 64 * 1024 * 1024 },
+          { cwd: dir, env: childEnv(options.env), timeout: options.timeoutMs ?? 120_000, killSignal: "SIGKILL", maxBuffer: 64 * 1024 * 1024 },
           (error, stdout, stderr) => {
             children.delete(child);
             const code = child.exitCode ?? (error && typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : null);
@@ -147,7 +147,7 @@ export function makeWorkspace(t?: { after(fn: () => void): void }): Workspace {
           return stderr;
         },
         done,
-        waitForLine(pattern, timeoutMs = 20_000) {
+        waitForLine(pattern, timeoutMs = 60_000) {
           return new Promise((resolve, reject) => {
             const check = () => {
               for (const line of stdout.split("\n")) {
@@ -189,7 +189,7 @@ export function makeWorkspace(t?: { after(fn: () => void): void }): Workspace {
 }
 
 /** Poll `check` until it returns a truthy value; fail after `timeoutMs`. */
-export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000, intervalMs = 50): Promise<NonNullable<T>> {
+export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 30_000, intervalMs = 50): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
