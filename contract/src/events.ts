@@ -19,7 +19,15 @@ export type RunEvent =
       /** `label`, matrix runs only: the node's name in logs, summaries and `results --node` (`train[doPreprocess=false]`). */
       nodes: { id: string; variant?: number; label?: string; task: string; deps: string[]; status: NodeStatus }[];
     }
-  | { type: "node-started"; runId: string; node: string; variant?: number; attempt: number }
+  | {
+      type: "node-started";
+      runId: string;
+      node: string;
+      variant?: number;
+      attempt: number;
+      /** Where the attempt runs, when not in the runner's own process: a worker id (WorkerInfo.id). */
+      worker?: string;
+    }
   | { type: "node-log"; runId: string; node: string; variant?: number; line: string }
   | { type: "node-progress"; runId: string; node: string; variant?: number; fraction: number }
   | {

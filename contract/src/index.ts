@@ -11,3 +11,4 @@ export * from "./commands.js";
 export * from "./target.js";
 export * from "./format.js";
 export * from "./variants.js";
+export * from "./cluster.js";

@@ -54,6 +54,8 @@ export interface NodeRecord {
   fingerprint: string;
   deps: string[];
   attempts: number;
+  /** The worker its last attempt ran on (WorkerInfo.id), when not the runner's own process. */
+  worker?: string;
   startedAt?: string;
   finishedAt?: string;
   durationMs?: number;

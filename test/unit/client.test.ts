@@ -1,11 +1,10 @@
 /** The VS Code client's pure helpers (no vscode import): formatting, params, NDJSON splitting. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { formatAge, formatDuration, timingDescription, targetLabel, percent } from "@flowsmith/contract";
+import { formatAge, formatDuration, type ParamInfo, percent, targetLabel, timingDescription } from "@flowsmith/contract";
 import { inFolders } from "../../client/src/util/folders.ts";
 import { initialParamText, paramArgs, parseParamText } from "../../client/src/runs/params.ts";
 import { NdjsonSplitter } from "../../client/src/util/ndjson.ts";
-import type { ParamInfo } from "@flowsmith/contract";
 
 test("durations and ages read like the tree shows them", () => {
   assert.equal(formatDuration(3), "3 ms");

@@ -18,7 +18,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import { Store } from "../../runtime/src/store/store.ts";
-import type { RunRecord } from "../../runtime/src/store/records.ts";
+import type { RunRecord } from "@flowsmith/contract";
 import { auditStore, objectFile } from "../fixtures/reliability/audit.ts";
 import {
   CLI,

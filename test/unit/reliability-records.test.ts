@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import type { NodeState, RunRecord } from "../../runtime/src/store/records.ts";
+import type { NodeState, RunRecord } from "@flowsmith/contract";
 import { auditStore, objectFile, walk, warnings } from "../fixtures/reliability/audit.ts";
 import { makeWorkspace, preview, runOk, startedNodes, type CliResult, type Workspace } from "./helpers/workspace.ts";
 

@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import type { RunRecord } from "../../runtime/src/store/records.ts";
+import type { RunRecord } from "@flowsmith/contract";
 import { makeWorkspace, runIdOf, type CliResult, type Workspace } from "./helpers/workspace.ts";
 
 const LANES = 4;

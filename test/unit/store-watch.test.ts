@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { describe, test } from "node:test";
 import { Store, type StatusChange } from "../../runtime/src/store/store.ts";
 import { readRunLog } from "../../runtime/src/store/runLog.ts";
-import type { NodeState, RunRecord } from "../../runtime/src/store/records.ts";
+import type { NodeState, RunRecord } from "@flowsmith/contract";
 import { makeWorkspace, runOk, waitFor } from "./helpers/workspace.ts";
 
 const PIPE = "pipeline.ts#pipeline";

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { describe, test } from "node:test";
 import { canonicalJson, contentHash } from "../../runtime/src/store/hash.ts";
 import { Store, isRunId, newRunId, resolveStoreDir, findWorkspaceRoot, shortHash } from "../../runtime/src/store/store.ts";
-import { STORE_FORMAT, type NodeState, type RunRecord } from "../../runtime/src/store/records.ts";
+import { STORE_FORMAT, type NodeState, type RunRecord } from "@flowsmith/contract";
 import { readText } from "../../runtime/src/store/files.ts";
 import { stateLine } from "../../runtime/src/store/states.ts";
 import { StoreWriter } from "../../runtime/src/store/writer.ts";

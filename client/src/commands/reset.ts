@@ -1,13 +1,12 @@
 /** Reset node / node and downstream / workflow: `flowsmith reset TARGET [--downstream] --yes`. */
 import * as vscode from "vscode";
-import { Commands } from "@flowsmith/contract";
+import { Commands, targetLabel } from "@flowsmith/contract";
 import type { Deps } from "../deps";
 import { requireTrust } from "../trust";
 import { execCli, cliComplaint } from "../runs/cli";
 import { paramArgs } from "../runs/params";
 import { rememberedParams } from "../runs/paramPrompt";
 import { resolveTarget, type TargetArgs } from "./targets";
-import { targetLabel } from "@flowsmith/contract";
 
 export interface ResetOutcome {
   ok: boolean;

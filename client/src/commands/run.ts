@@ -1,13 +1,12 @@
 /** Run workflow, run node (with upstream), force run — all through the CLI, never in this process. */
 import * as vscode from "vscode";
-import { Commands } from "@flowsmith/contract";
+import { Commands, targetLabel } from "@flowsmith/contract";
 import type { Deps } from "../deps";
 import { requireTrust } from "../trust";
 import { askParams } from "../runs/paramPrompt";
 import { showRunProgress } from "../runs/runProgress";
 import type { RunRequest } from "../runs/runManager";
 import { resolveTarget, type TargetArgs } from "./targets";
-import { targetLabel } from "@flowsmith/contract";
 
 /** What the run commands resolve with (after the run ends): for tests and other extensions. */
 export interface RunOutcome {

@@ -3,12 +3,11 @@
  * tree item, the graph webview, a test (`{ target, params }`), or nobody (palette: ask).
  */
 import * as vscode from "vscode";
-import type { CommandArgs } from "@flowsmith/contract";
+import { type CommandArgs, splitNodeTarget, variantLabel } from "@flowsmith/contract";
 import type { Deps } from "../deps";
 import type { ParamValues } from "../runs/params";
 import { NodeItem, SubflowItem, WorkflowItem } from "../views/flowItems";
 import { RunItem, RunNodeItem } from "../views/runItems";
-import { splitNodeTarget, variantLabel } from "@flowsmith/contract";
 
 export interface TargetArgs extends CommandArgs {
   /** Skip the params prompt and use these (tests, graph re-runs). */

@@ -9,10 +9,8 @@ import * as vscode from "vscode";
 import { readRunLog } from "../../../runtime/src/store/runLog";
 import { execCli, cliComplaint, type CliEnv } from "../runs/cli";
 import type { RunManager } from "../runs/runManager";
-import type { RunRecord } from "@flowsmith/contract";
+import { formatDuration, type RunRecord, variantLabel, variantNames } from "@flowsmith/contract";
 import { paramArgs, type ParamValues } from "../runs/params";
-import { formatDuration } from "@flowsmith/contract";
-import { variantLabel, variantNames } from "@flowsmith/contract";
 
 export const RESULTS_SCHEME = "flowsmith-results";
 export const PREVIEW_SCHEME = "flowsmith-preview";

@@ -4,10 +4,9 @@
  * notification and the status bar all read `runProgress` over the same LiveRun, so they never
  * disagree. No vscode import: unit-tested (test/unit/run-progress.test.ts).
  */
-import type { NodeStatus, RunEvent, RunStatus, RunSummary } from "@flowsmith/contract";
+import { type NodeStatus, type RunEvent, type RunStatus, type RunSummary, variantLabel, variantNames } from "@flowsmith/contract";
 import { nodeKey } from "./events";
 import type { ParamValues } from "./params";
-import { variantLabel, variantNames } from "@flowsmith/contract";
 
 export interface LiveNode {
   id: string;

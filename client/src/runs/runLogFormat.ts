@@ -9,9 +9,7 @@
  *   12:00:02 [train] FAILED 3 ms error: boom
  *   12:00:02 RUN 20261122-000356-0e10dc COMPLETE 22 ms · scheduled 3, complete 0, ran 3, failed 0, stopped 0, skipped 0, pending 0
  */
-import type { RunEvent, RunSummary } from "@flowsmith/contract";
-import { formatDuration, percent } from "@flowsmith/contract";
-import { variantLabel, variantNames } from "@flowsmith/contract";
+import { formatDuration, percent, type RunEvent, type RunSummary, variantLabel, variantNames } from "@flowsmith/contract";
 
 export function clock(date = new Date()): string {
   const p = (n: number) => String(n).padStart(2, "0");

@@ -4,10 +4,8 @@
  */
 import * as path from "node:path";
 import * as vscode from "vscode";
-import type { FlowInfo, FlowNode, SourceLocation } from "@flowsmith/contract";
-import { Commands } from "@flowsmith/contract";
+import { Commands, firstLine, type FlowInfo, type FlowNode, type SourceLocation, targetFile, timingDescription } from "@flowsmith/contract";
 import { statusIcon, statusWord } from "./statusIcons";
-import { firstLine, targetFile, timingDescription } from "@flowsmith/contract";
 import { mdCode, mdText } from "../util/markdown";
 
 export function locationCommand(location: SourceLocation | undefined): vscode.Command | undefined {

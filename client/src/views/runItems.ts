@@ -1,10 +1,8 @@
 /** Tree items of the Runs view: a run (live or from the history) and one of its nodes. */
 import * as vscode from "vscode";
-import type { NodeRecord, RunRecord } from "@flowsmith/contract";
+import { firstLine, formatAge, formatDuration, type NodeRecord, percent, type RunRecord, targetFile, targetLabel, variantNames } from "@flowsmith/contract";
 import { countProgress, liveNodeLabel, progressText, runProgress, type LiveNode, type LiveRun, type RunProgress } from "../runs/liveRun";
-import { variantNames } from "@flowsmith/contract";
 import { statusIcon, statusWord } from "./statusIcons";
-import { firstLine, formatAge, formatDuration, percent, targetFile, targetLabel } from "@flowsmith/contract";
 import { mdCode, mdText } from "../util/markdown";
 
 /** What a Runs item shows, whether it comes from a live run or a record. */

@@ -1,13 +1,13 @@
 /** Small helpers shared by commands. */
 import { prepare, type PreparedFlow } from "../engine/prepare.js";
-import { findWorkspaceRoot, resolveStoreDir, Store } from "../store/store.js";
+import { Store } from "../store/store.js";
 
 export function prepareTarget(target: string, opts: { store?: string }): PreparedFlow {
   return prepare(target, { store: opts.store });
 }
 
 export function openStore(opts: { store?: string }): Store {
-  return new Store(resolveStoreDir(findWorkspaceRoot(process.cwd()), opts.store));
+  return Store.forWorkspace(process.cwd(), opts.store);
 }
 
 /** Corrupt records met while reading: reported on stderr, never fatal. */

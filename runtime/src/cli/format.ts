@@ -2,8 +2,7 @@
 import type { Graph } from "../graph/model.js";
 import { sinks } from "../graph/model.js";
 import type { NodeView } from "../engine/status.js";
-import type { NodeRecord, RunRecord, RunSummary } from "../store/records.js";
-import { firstLine, formatDuration, formatParamValue, variantLabel, variantNames } from "@flowsmith/contract";
+import { firstLine, formatDuration, formatParamValue, type NodeRecord, type RunRecord, type RunSummary, variantLabel, variantNames } from "@flowsmith/contract";
 
 const useColor = () => process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number, text: string) => (useColor() ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -29,7 +28,7 @@ export function previewTree(graph: Graph, views: Map<string, NodeView>, paramsLi
   const walk = (id: string, prefix: string, last: boolean, depth: number, seen: Set<string>) => {
     const view = views.get(id)!;
     const node = graph.nodes.get(id)!;
-    const label = node.taskName !== id ? `${id} (${node.taskName})` : id;
+    const label = node.task !== id ? `${id} (${node.task})` : id;
     lines.push(`${prefix}${depth === 0 ? "└─" : last ? "└─" : "├─"}--[${label} (${statusLabel(view.status)})]`);
     if (seen.has(id)) return;
     const next = new Set(seen).add(id);

@@ -13,6 +13,7 @@ import type { PreparedFlow } from "../engine/prepare.js";
 import { writeFileAtomic } from "../store/files.js";
 import { FlowsmithError } from "../util/errors.js";
 import { analysisBundle } from "./analysis-commands.js";
+import { cacheEntry } from "../store/layout.js";
 
 /** Run in the child: the blocking diagnostics' lines, or why there are none to give, as JSON. */
 const CHILD = `const [bundle, file, workflow, store] = process.argv.slice(1);
@@ -24,7 +25,7 @@ process.stdout.write(JSON.stringify(out));`;
 declare const FLOWSMITH_VERSION: string;
 
 export function refuseBrokenFlow(prepared: PreparedFlow, opts: { store?: string }): void {
-  const marker = path.join(prepared.store.cacheDir, "checked", checkKey(prepared));
+  const marker = cacheEntry(prepared.store.cacheDir, "checked", checkKey(prepared));
   if (fs.existsSync(marker)) return;
   const blockers = blockersOf(prepared, opts);
   if (blockers.length) {

@@ -127,14 +127,14 @@ export class TaskAttempts {
   async run(run: NodeRun, key: string, input: Record<string, unknown>, commit: (output: unknown) => Upstream): Promise<Upstream> {
     const { node } = run;
     const { stop, logs, speeds, recorder } = this.parts;
-    const retries = node.task.options.retries ?? 0;
+    const retries = node.impl.options.retries ?? 0;
     let lastError: unknown;
     for (let attempt = 1; attempt <= retries + 1; attempt++) {
       if (stop.aborted) throw new StopRequested();
       recorder.attemptStarted(run, attempt);
       const trial = new Attempt();
       this.live.add(trial);
-      const timeoutMs = node.task.options.timeoutMs;
+      const timeoutMs = node.impl.options.timeoutMs;
       const timer = timeoutMs ? setTimeout(() => trial.abort(new TimedOut(timeoutMs)), timeoutMs) : undefined;
       try {
         const request = this.request(run, key, input, attempt);
@@ -145,16 +145,16 @@ export class TaskAttempts {
           log: (line: string) => logs.log(run, line),
           progress: (fraction: number) => recorder.progress(run, fraction),
         };
-        if (!speeds.knownFast(node.taskName)) this.parts.states.writer.flush();
+        if (!speeds.knownFast(node.task)) this.parts.states.writer.flush();
         const attemptStarted = performance.now();
         let output: unknown;
         try {
           output = await abortable(() => this.parts.executor.execute(request, channel), trial, this.parts.graceMs);
         } finally {
-          speeds.add(node.taskName, performance.now() - attemptStarted);
+          speeds.add(node.task, performance.now() - attemptStarted);
         }
         // Not an object of named outputs: this attempt failed, like one that threw.
-        checkTaskResult(node.taskName, output);
+        checkTaskResult(node.task, output);
         return commit(output);
       } catch (error) {
         if (stop.aborted) throw new StopRequested();
@@ -171,16 +171,16 @@ export class TaskAttempts {
 
   private request(run: NodeRun, key: string, input: Record<string, unknown>, attempt: number): NodeAttempt {
     const { node } = run;
-    const { file, exportName, options } = node.task;
+    const { file, exportName, options } = node.impl;
     return {
       runId: this.parts.runId,
       node: node.id,
       ...(run.variant !== undefined ? { variant: run.variant } : {}),
-      task: { name: node.taskName, flowFile: this.parts.flowFile, workflow: this.parts.workflow, ...(file !== undefined ? { file } : {}), ...(exportName !== undefined ? { exportName } : {}) },
+      task: { name: node.task, flowFile: this.parts.flowFile, workflow: this.parts.workflow, ...(file !== undefined ? { file } : {}), ...(exportName !== undefined ? { exportName } : {}) },
       fingerprint: run.record.fingerprint,
       cacheKey: key,
       input,
-      config: configFor(this.parts.config, node.id, node.taskName),
+      config: configFor(this.parts.config, node.id, node.task),
       attempt,
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     };

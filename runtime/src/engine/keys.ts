@@ -11,9 +11,10 @@ import type { Binding, GraphNode } from "../graph/model.js";
 import type { LoadedFlows } from "../loader/load.js";
 import { readJson, readTextFile, writeJsonAtomic } from "../store/files.js";
 import { contentHash, sha256, sortedKeys } from "../store/hash.js";
-import type { OutputMeta } from "../store/records.js";
+import type { OutputMeta } from "@flowsmith/contract";
 import type { Store } from "../store/store.js";
 import { FlowsmithError, hint } from "../util/errors.js";
+import { cacheEntry } from "../store/layout.js";
 
 /**
  * The fingerprint analysis, and TypeScript with it (≈ 0.3 s to load), only when a fingerprint
@@ -67,7 +68,7 @@ function loadedKey(flows: LoadedFlows): string {
  * the same; the cache is an optimisation only: unreadable or stale entries are ignored.
  */
 export function taskFingerprints(flows: LoadedFlows, cacheDir?: string): Map<string, string> {
-  const cacheFile = cacheDir && path.join(cacheDir, "fingerprints", `${sha256(flows.file).slice(0, 16)}.json`);
+  const cacheFile = cacheDir && cacheEntry(cacheDir, "fingerprints", `${sha256(flows.file).slice(0, 16)}.json`);
   const ts = typescriptVersion();
   const loaded = loadedKey(flows);
   const textHash = (name: string) => sha256(String(flows.tasks.get(name)!.fn));
@@ -143,11 +144,11 @@ function cachedStillHolds(c: CachedFingerprints, flows: LoadedFlows, ts: string,
 }
 
 export function fingerprintOf(fps: Map<string, string>, node: GraphNode): string {
-  return fps.get(node.taskName) ?? fingerprinting().fingerprintText(String(node.task.fn));
+  return fps.get(node.task) ?? fingerprinting().fingerprintText(String(node.impl.fn));
 }
 
 export function cacheKey(node: GraphNode, fingerprint: string, inputHashes: Record<string, string>): string {
-  return sha256(cacheKeyText(node.taskName, node.task.options.version ?? "", fingerprint, inputHashes));
+  return sha256(cacheKeyText(node.task, node.impl.options.version ?? "", fingerprint, inputHashes));
 }
 
 /**

@@ -5,10 +5,11 @@
  * this agrees with `flowsmith preview`, which computes cache keys from the actual inputs.
  */
 import { isProcessAlive } from "../store/files.js";
-import type { NodeState, NodeStatus } from "../store/records.js";
+import type { NodeState, NodeStatus } from "@flowsmith/contract";
 import type { Store } from "../store/store.js";
 import { contentHash } from "../store/hash.js";
 
+/** What the status of a node needs to know of it, statically (the analysis' nodes carry more). */
 export interface StaticNode {
   id: string;
   deps: string[];
@@ -27,7 +28,7 @@ export interface StaticStatus {
 }
 
 /** `nodes` in call order (upstream first). */
-export function lastRunStatuses(nodes: StaticNode[], store: Store, target: string): Map<string, StaticStatus> {
+export function lastRunStatuses(nodes: StaticNode[], store: Pick<Store, "readTargetStates" | "readMeta">, target: string): Map<string, StaticStatus> {
   const out = new Map<string, StaticStatus>();
   /** Output hashes of complete nodes, to check downstream input hashes against. */
   const outputs = new Map<string, { outputHash: string; fieldHashes: Record<string, string> }>();

@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { shortHash, type Store } from "../store/store.js";
-import type { EventSink } from "./events.js";
+import type { EventSink } from "@flowsmith/contract";
 import type { NodeRun } from "./plan.js";
 
 const LOG_LIMIT_BYTES = 10 * 1024 * 1024;

@@ -85,7 +85,7 @@ export class NodeRunner {
       return;
     }
     run.record.cacheKey = key;
-    const cacheable = node.task.options.cache !== false;
+    const cacheable = node.impl.options.cache !== false;
     if (!run.forced && cacheable) {
       const found = store.readMetaWithData(key);
       if (found) {
@@ -166,7 +166,7 @@ export class NodeRunner {
     let unlockLater = false;
     try {
       // Another run may have finished it just before we took the lock.
-      if (sharing.active && !run.forced && node.task.options.cache !== false) {
+      if (sharing.active && !run.forced && node.impl.options.cache !== false) {
         const meta = store.readMeta(key);
         if (meta) return { key, meta };
       }
@@ -177,7 +177,7 @@ export class NodeRunner {
       run.record.status = "running";
       // A task known to be fast (taskSpeed.ts) is not recorded running in the node states: it is
       // over before an editor could show it (the run record and the events still say so).
-      if (!speeds.knownFast(node.taskName)) states.write(run, "running");
+      if (!speeds.knownFast(node.task)) states.write(run, "running");
       return await this.parts.attempts.run(run, key, input, (output) => {
         const finished = Date.now();
         const finishedAt = isoTime(finished);
@@ -186,7 +186,7 @@ export class NodeRunner {
           out = store.prepareOutput(
             key,
             output ?? null,
-            { task: node.taskName, fingerprint: run.record.fingerprint, createdAt: finishedAt, runId, node: node.id, durationMs: finished - started },
+            { task: node.task, fingerprint: run.record.fingerprint, createdAt: finishedAt, runId, node: node.id, durationMs: finished - started },
             "output",
           );
         } catch (error) {

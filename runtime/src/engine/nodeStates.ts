@@ -3,7 +3,7 @@
  * run's journal of its target by the run's store writer (worker threads), which also writes the
  * run's outputs; folded into the target's states when the run ends.
  */
-import type { NodeRecord, NodeState, NodeStatus } from "../store/records.js";
+import type { NodeRecord, NodeState, NodeStatus } from "@flowsmith/contract";
 import { stateLine } from "../store/states.js";
 import type { Store } from "../store/store.js";
 import { StoreWriter } from "../store/writer.js";
@@ -38,7 +38,7 @@ export class NodeStates {
       // Matrix variants share node ids: the editor shows the last one, which is what it can show.
       target: this.target,
       node: run.node.id,
-      task: run.node.taskName,
+      task: run.node.task,
       status,
       fingerprint: run.record.fingerprint,
       runId: this.runId,

@@ -5,7 +5,7 @@
 import { buildGraph } from "../graph/builder.js";
 import { restrictTo, sinks, type Graph, type GraphNode } from "../graph/model.js";
 import { describeUserError } from "../loader/load.js";
-import type { NodeRecord } from "../store/records.js";
+import type { NodeRecord } from "@flowsmith/contract";
 import type { TaskImpl } from "../sdk/task.js";
 import { FlowsmithError, hint } from "../util/errors.js";
 import { fingerprintOf, type Upstream } from "./keys.js";
@@ -64,7 +64,7 @@ export function resolveParamSets(prepared: PreparedFlow, params: string[] = [], 
 /** `--config trian.lr=…` names no node or task: say so rather than ignore it. */
 export function checkConfigNodes(config: Record<string, Record<string, unknown>>, graphs: Graph[]): void {
   const names = new Set<string>(["*"]);
-  for (const g of graphs) for (const n of g.nodes.values()) names.add(n.id).add(n.taskName);
+  for (const g of graphs) for (const n of g.nodes.values()) names.add(n.id).add(n.task);
   for (const key of Object.keys(config)) {
     if (!names.has(key)) {
       throw new FlowsmithError(`--config ${key}.…: no node or task named "${key}"${hint(key, [...names].filter((n) => n !== "*"))}; use NODE.key=value or *.key=value`);
@@ -86,7 +86,7 @@ export function planNodes(prepared: PreparedFlow, graphs: Graph[], options: { fo
       const record: NodeRecord = {
         id: node.id,
         ...(matrix ? { variant } : {}),
-        task: node.taskName,
+        task: node.task,
         status: "pending",
         fingerprint: fingerprintOf(prepared.fingerprints, node),
         deps: node.deps,
@@ -110,7 +110,7 @@ export function planNodes(prepared: PreparedFlow, graphs: Graph[], options: { fo
 /** The tasks of the graphs by name (a graph never holds two tasks of one name: FS007). */
 export function tasksByName(graphs: Graph[]): Map<string, TaskImpl> {
   const tasks = new Map<string, TaskImpl>();
-  for (const graph of graphs) for (const node of graph.nodes.values()) tasks.set(node.taskName, node.task);
+  for (const graph of graphs) for (const node of graph.nodes.values()) tasks.set(node.task, node.impl);
   return tasks;
 }
 

@@ -9,12 +9,11 @@
  * requests) → nodeStates.ts / nodeLogs.ts → scheduler.ts (the DAG walk) → nodeRunner.ts (one node:
  * cached, shared or computed) → attempt.ts (a task's attempts) → executor.ts (where a task executes).
  */
-import type { RunRecord } from "../store/records.js";
+import { type EventSink, type RunRecord, variantNames } from "@flowsmith/contract";
 import { newRunId } from "../store/store.js";
 import { FlowsmithError } from "../util/errors.js";
 import { StopRequested, TaskAttempts } from "./attempt.js";
 import { Completions } from "./completions.js";
-import type { EventSink } from "./events.js";
 import type { Executor } from "./executor.js";
 import { InProcessExecutor } from "./executors/inProcess.js";
 import { NodeLogs } from "./nodeLogs.js";
@@ -27,7 +26,6 @@ import { RunRecorder } from "./runRecord.js";
 import { Scheduler } from "./scheduler.js";
 import { RunSharing } from "./sharing.js";
 import { TaskSpeeds } from "./taskSpeed.js";
-import { variantNames } from "./variants.js";
 
 export { planGraphs, resolveParamSets } from "./plan.js";
 export { TaskSpeed } from "./taskSpeed.js";

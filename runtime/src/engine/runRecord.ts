@@ -4,13 +4,11 @@
  * ends; every node change is reported to the event listener as it happens.
  */
 import type { Binding, Graph } from "../graph/model.js";
-import { STORE_FORMAT, type NodeRecord, type NodeStatus, type RunRecord, type RunSummary } from "../store/records.js";
+import { type EventSink, type NodeRecord, type NodeStatus, type RunRecord, type RunSummary, STORE_FORMAT, variantLabel } from "@flowsmith/contract";
 import type { Store } from "../store/store.js";
 import { errorMessage } from "../util/errors.js";
-import type { EventSink } from "./events.js";
 import type { NodeRun } from "./plan.js";
 import type { PreparedFlow } from "./prepare.js";
-import { variantLabel } from "./variants.js";
 
 /** How often at most the run record is rewritten while a run goes on (see save). */
 const RUN_RECORD_MS = 500;
@@ -67,7 +65,7 @@ export class RunRecorder {
       nodes: this.nodes.map((n) => ({
         id: n.node.id,
         ...(matrix ? { variant: n.variant, label: variantLabel(n.node.id, n.variant, variantNames) } : {}),
-        task: n.node.taskName,
+        task: n.node.task,
         deps: n.node.deps,
         status: "pending" as NodeStatus,
       })),

@@ -6,7 +6,7 @@
  */
 import type { Graph } from "../graph/model.js";
 import { isProcessAlive } from "../store/files.js";
-import type { NodeState, NodeStatus } from "../store/records.js";
+import type { NodeState, NodeStatus } from "@flowsmith/contract";
 import type { Store } from "../store/store.js";
 import { cacheKey, fingerprintOf, InputResolver, type Upstream } from "./keys.js";
 
@@ -48,7 +48,7 @@ export function computeStatuses(graph: Graph, store: Store, target: string, fps:
       continue;
     }
     view.cacheKey = key;
-    const meta = node.task.options.cache === false ? undefined : store.readMeta(key);
+    const meta = node.impl.options.cache === false ? undefined : store.readMeta(key);
     if (meta) {
       view.status = "complete";
       finished.set(node.id, { key, meta });

@@ -55,8 +55,8 @@ export class GraphBuilder {
     for (const b of Object.values(inputs)) bindingDeps(b, deps);
     const node: GraphNode = {
       id,
-      taskName: name,
-      task,
+      task: name,
+      impl: task,
       inputs,
       deps: [...deps],
       scope: this.scopes.slice(1).map((s) => s.prefix.slice(0, -1)),

@@ -14,8 +14,10 @@ export type Binding =
 export interface GraphNode {
   /** Unique in the workflow: task name or alias, `#2` for repeats, `sub/` prefix inside sub-flows. */
   id: string;
-  taskName: string;
-  task: TaskImpl;
+  /** The task's name (as records and events name it). */
+  task: string;
+  /** The loaded task: its function and options. */
+  impl: TaskImpl;
   inputs: Record<string, Binding>;
   /** Upstream node ids, in first-use order. */
   deps: string[];

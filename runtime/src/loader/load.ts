@@ -13,6 +13,7 @@ import { sha256 } from "../store/hash.js";
 import { writeFileAtomic } from "../store/files.js";
 import { FlowsmithError, errorMessage } from "../util/errors.js";
 import { forgetTsconfigs, resolveWithTsconfig } from "./tsconfig-resolve.js";
+import { cacheEntry } from "../store/layout.js";
 
 const TS_EXTENSIONS = [".ts", ".tsx", ".mts", ".cts"];
 
@@ -121,7 +122,7 @@ function transform(source: string, file: string): string {
     sourcefile: file,
     supported: { "dynamic-import": false },
   };
-  const cached = transformCache && path.join(transformCache, "js", `${sha256(`${esbuildVersion}\0${JSON.stringify(options)}\0${source}`)}.js`);
+  const cached = transformCache && cacheEntry(transformCache, "js", `${sha256(`${esbuildVersion}\0${JSON.stringify(options)}\0${source}`)}.js`);
   if (cached) {
     try {
       return fs.readFileSync(cached, "utf8");

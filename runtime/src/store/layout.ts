@@ -12,6 +12,9 @@
  *   tmp/                                 registrations being written (named by the writer's pid)
  *   locks/<key>.lock                     the lock of a cache key being computed
  *   cache/                               caches that only save work: anything in it may be deleted
+ *     js/<hash>.js                       flow modules as the loader transformed them
+ *     fingerprints/<hash of file>.json   code fingerprints of a flow file's tasks (engine/keys.ts)
+ *     checked/<hash>                     a clean `check` of the code a run loaded (cli/precheck.ts)
  *
  * Temp files of atomic writes sit next to the file they become: `<file>.<pid>.….tmp`.
  */
@@ -30,6 +33,14 @@ export function newRunId(now = new Date()): string {
   const p = (n: number, w = 2) => String(n).padStart(w, "0");
   const stamp = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
   return `${stamp}-${randomBytes(3).toString("hex")}`;
+}
+
+/** What the store's cache/ holds, each kind in its own folder. */
+export type CacheKind = "js" | "fingerprints" | "checked";
+
+/** A file in the cache: `cacheDir` is a store's `cacheDir`, `name` a hash (with its extension). */
+export function cacheEntry(cacheDir: string, kind: CacheKind, name: string): string {
+  return path.join(cacheDir, kind, path.basename(name));
 }
 
 export function isRunId(value: string): boolean {

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import { readJson, writeFileAtomic, writeJsonAtomic } from "./files.js";
 import { canonicalWithFields, sha256 } from "./hash.js";
 import type { StoreLayout } from "./layout.js";
-import { STORE_FORMAT, type OutputMeta } from "./records.js";
+import { STORE_FORMAT, type OutputMeta } from "@flowsmith/contract";
 import { ShardListings } from "./shardListing.js";
 import type { StoreWriter } from "./writer.js";
 

@@ -5,7 +5,7 @@
  */
 import { readText } from "./files.js";
 import { StoreLayout } from "./layout.js";
-import type { NodeRecord, RunRecord } from "./records.js";
+import type { NodeRecord, RunRecord } from "@flowsmith/contract";
 import { isRunRecord, withLiveness } from "./runs.js";
 
 export interface RunLog {

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import { isProcessAlive, readJson, writeFileAtomic, writeJsonAtomic } from "./files.js";
 import { isRunId, type StoreLayout } from "./layout.js";
-import type { RunRecord } from "./records.js";
+import type { RunRecord } from "@flowsmith/contract";
 
 export class RunRecords {
   constructor(

@@ -11,7 +11,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ensureDir, readText, writeFileAtomic } from "./files.js";
-import type { NodeState } from "./records.js";
+import type { NodeState } from "@flowsmith/contract";
 
 const NODE_STATUSES = new Set<unknown>(["pending", "complete", "stale", "running", "failed", "stopped", "skipped"]);
 const KEY = /^[0-9a-f]{16,64}$/;

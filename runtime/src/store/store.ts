@@ -14,7 +14,7 @@ import { StoreLayout, isRunId } from "./layout.js";
 import { KeyLocks } from "./locks.js";
 import { findWorkspaceRoot, resolveStoreDir } from "./location.js";
 import { Outputs, type OutputMetaInput, type PreparedOutput } from "./objects.js";
-import type { NodeState, OutputMeta, RunRecord } from "./records.js";
+import type { NodeState, OutputMeta, RunRecord } from "@flowsmith/contract";
 import { RunRegistry } from "./registry.js";
 import { readRunLog, type RunLogRead } from "./runLog.js";
 import { RunRecords } from "./runs.js";

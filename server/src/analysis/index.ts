@@ -8,7 +8,7 @@ import { ts } from "@ts-morph/common";
 import { FingerprintCache, TYPESCRIPT_VERSION, type FingerprintHost } from "../../../runtime/src/analysis/fingerprint.js";
 import type { StaticStatus } from "../../../runtime/src/engine/lastRunStatus.js";
 import { canonicalTarget } from "../../../runtime/src/engine/target.js";
-import { findWorkspaceRoot, resolveStoreDir, Store } from "../../../runtime/src/store/store.js";
+import { findWorkspaceRoot, Store } from "../../../runtime/src/store/store.js";
 import { storeStatuses, type StatusSource } from "./statusSource.js";
 import { sameNameTask } from "./checks/duplicateNode.js";
 import { declRangeOf, DefinitionIndex, nameRangeOf, optionString, taskInfo } from "./definitions.js";
@@ -57,7 +57,7 @@ export class FlowAnalysis {
   constructor(readonly root: string, options: AnalysisOptions = {}) {
     this.project = new FlowProject(root);
     this.storeRoot = findWorkspaceRoot(root);
-    this.store = options.statuses ?? storeStatuses(new Store(resolveStoreDir(this.storeRoot)));
+    this.store = options.statuses ?? storeStatuses(Store.forWorkspace(this.storeRoot));
     this.fingerprintHost = { readFile: (f) => this.project.readText(f) };
     // The program has parsed the flow files already: fingerprints use those trees (when they are
     // the same TypeScript's, as in the bundled server) instead of parsing every file twice.

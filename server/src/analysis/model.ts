@@ -1,6 +1,7 @@
 /** Plain data produced by the analysis: what crosses into the LSP adapter and the CLI. */
 
 import type { ParamInfo, Range } from "@flowsmith/contract";
+import type { StaticNode as StatusFacts } from "../../../runtime/src/engine/lastRunStatus.js";
 
 export type { ParamInfo, Position, Range } from "@flowsmith/contract";
 
@@ -39,23 +40,20 @@ export interface StaticEdge {
   inputRange?: { file: string; range: Range };
 }
 
-export interface StaticNode {
-  id: string;
+/**
+ * A node of a workflow as the analysis sees it: what the store's status computation needs
+ * (id, deps, fingerprint, inputs: the runtime's StaticNode) and where it is in the code.
+ */
+export interface StaticNode extends StatusFacts {
   task: string;
   taskFile: string;
   taskRange: Range;
-  fingerprint: string;
-  deps: string[];
   scope: string[];
   /** The call in the workflow body. */
   file: string;
   range: Range;
-  /** Inputs bound directly to an upstream output (for status checks against the store). */
-  refInputs: Record<string, { node: string; path: string[] }>;
   /** Inputs whose values are known without running (literals, params with defaults). */
   valueInputs: Record<string, unknown>;
-  /** Every input name the call passes (absent when it spreads an object we cannot see into). */
-  inputNames?: string[];
 }
 
 export interface WorkflowInfo {

@@ -21,7 +21,7 @@ export function registerPreview(program: Command): void {
       if (opts.format === "json") {
         const nodes = [...graph!.nodes.values()].map((n) => ({
           id: n.id,
-          task: n.taskName,
+          task: n.task,
           deps: n.deps,
           status: views.get(n.id)!.status,
           cacheKey: views.get(n.id)!.cacheKey,

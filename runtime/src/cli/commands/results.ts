@@ -2,8 +2,7 @@ import type { Command } from "commander";
 import { storeOption } from "../options.js";
 import { openStore, reportProblems } from "../common.js";
 import { nodeLabeller } from "../format.js";
-import { parseVariantAddress, selectVariants, targetLabel, variantLabel, variantNames } from "@flowsmith/contract";
-import type { NodeRecord, RunRecord } from "../../store/records.js";
+import { type NodeRecord, parseVariantAddress, type RunRecord, selectVariants, targetLabel, variantLabel, variantNames } from "@flowsmith/contract";
 import { FlowsmithError, hint } from "../../util/errors.js";
 
 /**

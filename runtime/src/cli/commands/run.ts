@@ -1,12 +1,10 @@
 import type { Command } from "commander";
 import { Option } from "commander";
 import { runWorkflow } from "../../engine/run.js";
-import type { RunEvent } from "../../engine/events.js";
+import { firstLine, formatDuration, type RunEvent, variantLabel, variantNames } from "@flowsmith/contract";
 import { collect, storeOption } from "../options.js";
 import { prepareTarget, reportProblems } from "../common.js";
-import { firstLine, formatDuration } from "@flowsmith/contract";
 import { executionSummary, matrixLine, paint, statusLabel } from "../format.js";
-import { variantLabel, variantNames } from "@flowsmith/contract";
 import { FlowsmithError } from "../../util/errors.js";
 import { refuseBrokenFlow } from "../precheck.js";
 

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { isProcessAlive } from "../../store/files.js";
 import { isRunId, type Store } from "../../store/store.js";
-import type { NodeState, RunRecord } from "../../store/records.js";
+import type { NodeState, RunRecord } from "@flowsmith/contract";
 import { storeOption } from "../options.js";
 import { openStore, reportProblems } from "../common.js";
 import { FlowsmithError } from "../../util/errors.js";

@@ -1,14 +1,17 @@
 /** The executor of a local run: each task runs in this process, from the code the loader loaded. */
 import type { TaskImpl } from "../../sdk/task.js";
 import type { TaskContext } from "../../sdk/types.js";
-import type { AttemptChannel, Executor, NodeAttempt } from "../executor.js";
+import type { AttemptChannel, Executor, NodeAttempt, TaskIdentity } from "../executor.js";
 
 export class InProcessExecutor implements Executor {
-  /** `tasks`: the loaded tasks by name (plan.ts tasksByName). */
-  constructor(private readonly tasks: ReadonlyMap<string, TaskImpl>) {}
+  /**
+   * `tasks`: the loaded tasks by name (plan.ts tasksByName), or how to find one (a worker process
+   * loads the code itself: worker/taskHost.ts).
+   */
+  constructor(private readonly tasks: ReadonlyMap<string, TaskImpl> | ((task: TaskIdentity) => TaskImpl)) {}
 
   execute(attempt: NodeAttempt, channel: AttemptChannel): Promise<unknown> {
-    const task = this.tasks.get(attempt.task.name);
+    const task = typeof this.tasks === "function" ? this.tasks(attempt.task) : this.tasks.get(attempt.task.name);
     if (!task) throw new Error(`task ${attempt.task.name} is not loaded in this process`);
     const ctx: TaskContext = {
       get signal() {

@@ -1,2 +1,0 @@
-// Transitional: variant naming lives in the contract (@flowsmith/contract). Importers move there.
-export { formatParamValue, parseVariantAddress, selectVariants, variantLabel, variantNames } from "@flowsmith/contract";
