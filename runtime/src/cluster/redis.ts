@@ -45,17 +45,24 @@ export function parseClusterUrl(url: string): ClusterAddress {
   };
 }
 
+/** Which server and database, and the credentials if the URL has them. */
+function serverOptions(address: ClusterAddress): RedisOptions {
+  return {
+    host: address.host,
+    port: address.port,
+    db: address.db,
+    ...(address.username ? { username: address.username } : {}),
+    ...(address.password ? { password: address.password } : {}),
+  };
+}
+
 /**
  * A connection for BullMQ (queues, workers, events need `maxRetriesPerRequest: null`). It keeps
  * reconnecting after a Redis restart; whether Redis is there at all is `probe`'s question.
  */
 export function connect(address: ClusterAddress, options: RedisOptions = {}): Redis {
   return new IORedis({
-    host: address.host,
-    port: address.port,
-    db: address.db,
-    ...(address.username ? { username: address.username } : {}),
-    ...(address.password ? { password: address.password } : {}),
+    ...serverOptions(address),
     maxRetriesPerRequest: null,
     enableReadyCheck: true,
     lazyConnect: false,
@@ -66,11 +73,7 @@ export function connect(address: ClusterAddress, options: RedisOptions = {}): Re
 /** Connect once, ping, disconnect: a FlowsmithError naming the URL if Redis cannot be reached within `timeoutMs`. */
 export async function probe(address: ClusterAddress, timeoutMs = 5000): Promise<void> {
   const client = new IORedis({
-    host: address.host,
-    port: address.port,
-    db: address.db,
-    ...(address.username ? { username: address.username } : {}),
-    ...(address.password ? { password: address.password } : {}),
+    ...serverOptions(address),
     lazyConnect: true,
     connectTimeout: timeoutMs,
     maxRetriesPerRequest: 0,

@@ -14,15 +14,9 @@
  * `||` and union types); `parseMarkers(src, { bareCursor: true })` also accepts a lone `|`.
  */
 
-export interface Position {
-  line: number;
-  character: number;
-}
+import type { Position, Range } from "@flowsmith/contract";
 
-export interface Range {
-  start: Position;
-  end: Position;
-}
+export type { Position, Range };
 
 export interface MarkedRange {
   /** `FS001` for `[|FS001:…|]`, `in` for `[|@in:…|]`, undefined when unlabelled. */
