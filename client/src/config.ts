@@ -19,6 +19,12 @@ export function storeDir(root: string | undefined): string | undefined {
   return root ? path.resolve(root, value) : value;
 }
 
+/** `flowsmith.cluster`: the cluster runs can go to (redis://HOST:PORT[/DB]); undefined when none. */
+export function clusterSetting(): string | undefined {
+  const value = section().get<string>("cluster")?.trim();
+  return value ? value : undefined;
+}
+
 export function concurrency(): number {
   const n = section().get<number>("concurrency") ?? 4;
   return Number.isInteger(n) && n > 0 ? n : 4;

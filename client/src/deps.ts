@@ -7,6 +7,7 @@ import type { RunHistory } from "./runs/history";
 import type { CliEnv } from "./runs/cli";
 import type { FlowDocuments } from "./documents/flowDocuments";
 import type { GraphPanels } from "./graph/graphPanels";
+import type { ClusterModel } from "./cluster/clusterModel";
 
 export interface Deps {
   context: vscode.ExtensionContext;
@@ -17,6 +18,8 @@ export interface Deps {
   documents: FlowDocuments;
   graphs: GraphPanels;
   cli: CliEnv;
+  /** The configured cluster, its workers, and where Run sends runs. */
+  cluster: ClusterModel;
   /** "Flowsmith Runs": the run-log language output channel. */
   runLog: vscode.OutputChannel;
   /** "Flowsmith": the extension's own log. */

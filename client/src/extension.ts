@@ -5,6 +5,9 @@
  */
 import * as vscode from "vscode";
 import { FlowsmithServer } from "./server";
+import { ClusterModel } from "./cluster/clusterModel";
+import { registerChooseDestination, registerClusterStatusBar } from "./cluster/clusterStatusBar";
+import { WorkersTreeProvider } from "./cluster/workersTree";
 import { FlowsModel } from "./flows/flowsModel";
 import { RunManager } from "./runs/runManager";
 import { RunHistory } from "./runs/history";
@@ -32,8 +35,10 @@ export interface FlowsmithApi {
   deps: Deps;
   flowsTree: FlowsTreeProvider;
   runsTree: RunsTreeProvider;
+  workersTree: WorkersTreeProvider;
   flowsView: vscode.TreeView<unknown>;
   runsView: vscode.TreeView<unknown>;
+  workersView: vscode.TreeView<unknown>;
   activationMs: number;
 }
 
@@ -60,12 +65,17 @@ export function activate(context: vscode.ExtensionContext): FlowsmithApi {
   };
   const documents = new FlowDocuments(cli, runs, { storeDir: storeOf });
   const graphs = new GraphPanels(context.extensionUri, server, flows, runs);
-  const deps: Deps = { context, server, flows, runs, history, documents, graphs, cli, runLog, log, storeDir: storeOf };
+  const cluster = new ClusterModel(cli, context.workspaceState);
+  const deps: Deps = { context, server, flows, runs, history, documents, graphs, cli, cluster, runLog, log, storeDir: storeOf };
 
   const flowsTree = new FlowsTreeProvider(flows);
   const runsTree = new RunsTreeProvider(runs, history);
   const flowsView = vscode.window.createTreeView("flowsmith.flows", { treeDataProvider: flowsTree, showCollapseAll: true });
   const runsView = vscode.window.createTreeView("flowsmith.runs", { treeDataProvider: runsTree, showCollapseAll: true });
+  const workersTree = new WorkersTreeProvider(cluster);
+  const workersView = vscode.window.createTreeView("flowsmith.workers", { treeDataProvider: workersTree });
+  const describeWorkers = () => (workersView.message = workersTree.message());
+  describeWorkers();
   const model = flows;
   // The view's progress bar while the server scans (a big repository takes a while), once.
   let scanProgress: (() => void) | undefined;
@@ -89,6 +99,9 @@ export function activate(context: vscode.ExtensionContext): FlowsmithApi {
 
   context.subscriptions.push(
     log, runLog, server, runs, flows, history, documents, graphs, flowsTree, runsTree, flowsView, runsView,
+    cluster, workersTree, workersView, cluster.onDidChange(describeWorkers),
+    runs.onDidFinish((run) => { if (run.request.cluster) void cluster.refresh(); }),
+    vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration("flowsmith.cluster")) server.refreshLenses(); }),
     documents.register(),
     flows.onDidChange(describeState),
     server.onDidChangeState(describeState),
@@ -110,6 +123,8 @@ export function activate(context: vscode.ExtensionContext): FlowsmithApi {
     }),
   );
   registerRunStatusBar(context, runs);
+  registerClusterStatusBar(context, cluster);
+  registerChooseDestination(context, cluster);
   registerRunCommands(context, deps);
   registerResetCommands(context, deps);
   registerStopCommand(context, deps);
@@ -125,7 +140,7 @@ export function activate(context: vscode.ExtensionContext): FlowsmithApi {
 
   const activationMs = Math.round(performance.now() - started);
   log.appendLine(`Flowsmith activated in ${activationMs} ms (VS Code ${vscode.version}, trusted: ${vscode.workspace.isTrusted})`);
-  return { deps, flowsTree, runsTree, flowsView: flowsView as vscode.TreeView<unknown>, runsView: runsView as vscode.TreeView<unknown>, activationMs };
+  return { deps, flowsTree, runsTree, workersTree, flowsView: flowsView as vscode.TreeView<unknown>, runsView: runsView as vscode.TreeView<unknown>, workersView: workersView as vscode.TreeView<unknown>, activationMs };
 }
 
 export function deactivate(): void {

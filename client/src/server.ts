@@ -5,10 +5,10 @@
  */
 import * as fs from "node:fs";
 import * as vscode from "vscode";
-import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
-import { type DidChangeStatusParams } from "@flowsmith/contract";
+import { CodeLensRequest, LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
+import { Commands, type DidChangeStatusParams } from "@flowsmith/contract";
 import { DidChangeStatus } from "@flowsmith/contract/lsp";
-import { storeDir, workspaceRoot } from "./config";
+import { clusterSetting, storeDir, workspaceRoot } from "./config";
 
 export type ServerState = "starting" | "running" | "missing" | "failed" | "stopped";
 
@@ -54,6 +54,13 @@ export class FlowsmithServer implements vscode.Disposable {
       synchronize: { configurationSection: "flowsmith" },
       initializationOptions: { store, clientName: "flowsmith-vscode" },
       outputChannelName: "Flowsmith Language Server",
+      middleware: {
+        // With a cluster configured, each Run lens gets a "Run on cluster" beside it.
+        provideCodeLenses: async (document, token, next) => {
+          const lenses = await next(document, token);
+          return lenses && clusterSetting() ? withClusterLenses(lenses) : lenses;
+        },
+      },
     };
     const client = new LanguageClient("flowsmith", "Flowsmith Language Server", serverOptions, clientOptions);
     this.client = client;
@@ -90,6 +97,13 @@ export class FlowsmithServer implements vscode.Disposable {
     this.setState("stopped");
   }
 
+  /** Ask the editor for the code lenses again (they depend on flowsmith.cluster too). */
+  refreshLenses(): void {
+    const feature = this.client?.getFeature(CodeLensRequest.method);
+    const doc = vscode.window.activeTextEditor?.document ?? vscode.workspace.textDocuments[0];
+    if (feature && doc) feature.getProvider(doc)?.onDidChangeCodeLensEmitter.fire();
+  }
+
   /** A request to the running server; rejects when it is not running. */
   async request<P, R>(type: { method: string }, params: P): Promise<R> {
     const client = this.client;
@@ -110,4 +124,17 @@ export class FlowsmithServer implements vscode.Disposable {
     this.stateChanged.dispose();
     this.statusChanged.dispose();
   }
+}
+
+/** A "Run on cluster" lens after each Run lens of the server, with the same arguments. */
+function withClusterLenses(lenses: vscode.CodeLens[]): vscode.CodeLens[] {
+  const out: vscode.CodeLens[] = [];
+  for (const lens of lenses) {
+    out.push(lens);
+    const command = lens.command?.command;
+    if (command === Commands.runWorkflow || command === Commands.runNode) {
+      out.push(new vscode.CodeLens(lens.range, { title: "$(cloud) Run on cluster", command: Commands.runOnCluster, arguments: lens.command!.arguments ?? [] }));
+    }
+  }
+  return out;
 }

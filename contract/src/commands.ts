@@ -5,6 +5,8 @@
 export const Commands = {
   runWorkflow: "flowsmith.runWorkflow",
   runNode: "flowsmith.runNode",
+  runOnCluster: "flowsmith.runOnCluster",
+  chooseRunDestination: "flowsmith.chooseRunDestination",
   forceRun: "flowsmith.forceRun",
   preview: "flowsmith.preview",
   resetNode: "flowsmith.resetNode",

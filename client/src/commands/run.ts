@@ -16,13 +16,15 @@ export interface RunOutcome {
   refused?: "untrusted" | "cancelled";
 }
 
-export async function startRun(deps: Deps, args: TargetArgs, force?: RunRequest["force"]): Promise<RunOutcome> {
-  const title = `Run ${targetLabel(args.target)}${args.node ? `:${args.node}` : ""}`;
+/** `onCluster`: true sends the run to the configured cluster, false keeps it here; else where Run sends runs. */
+export async function startRun(deps: Deps, args: TargetArgs, force?: RunRequest["force"], onCluster?: boolean): Promise<RunOutcome> {
+  const cluster = (onCluster ?? deps.cluster.destination() === "cluster") ? deps.cluster.url() : undefined;
+  const title = `Run ${targetLabel(args.target)}${args.node ? `:${args.node}` : ""}${cluster ? " on the cluster" : ""}`;
   const params = args.params ?? (await askParams(deps.context.workspaceState, deps.flows.find(args.target, args.root), args.target, title));
   if (!params) return { status: "cancelled", refused: "cancelled" };
   await saveFlowDocuments();
   const checked = checkedByServer(deps, args);
-  const run = deps.runs.start({ target: args.target, node: args.node, params, force, ...(args.root ? { root: args.root } : {}), ...(checked ? { checked } : {}) });
+  const run = deps.runs.start({ target: args.target, node: args.node, params, force, ...(args.root ? { root: args.root } : {}), ...(checked ? { checked } : {}), ...(cluster ? { cluster } : {}) });
   showRunProgress(run, deps.runs);
   const done = await run.done;
   return { runId: done.runId, status: done.status, error: done.error };
@@ -66,6 +68,14 @@ export function registerRunCommands(context: vscode.ExtensionContext, deps: Deps
     vscode.commands.registerCommand(Commands.runNode, guarded("Running a node", async (arg) => {
       const t = await resolveTarget(deps, arg, { node: true, title: "Run Node (with Upstream)" });
       return t && startRun(deps, t);
+    })),
+    vscode.commands.registerCommand(Commands.runOnCluster, guarded("Running on the cluster", async (arg) => {
+      if (!deps.cluster.url()) {
+        await vscode.commands.executeCommand(Commands.chooseRunDestination);
+        return { status: "cancelled", refused: "cancelled" } satisfies RunOutcome;
+      }
+      const t = await resolveTarget(deps, arg, { node: false, title: "Run on Cluster" });
+      return t && startRun(deps, t, undefined, true);
     })),
     vscode.commands.registerCommand(Commands.forceRun, guarded("Running a workflow", async (arg) => {
       const t = await resolveTarget(deps, arg, { node: false, title: "Force Run" });

@@ -18,6 +18,8 @@ export interface LiveNode {
   cached?: boolean;
   error?: string;
   attempt?: number;
+  /** The worker its last attempt ran on (cluster or worker processes). */
+  worker?: string;
   /** ISO time the node finished, from the node-finished event's arrival. */
   finishedAt?: string;
 }
@@ -34,6 +36,8 @@ export interface RunRequest {
   root?: string;
   /** The language server found no error in the flow file: the CLI need not check it again (--no-check). */
   checked?: boolean;
+  /** Run on this cluster (`--cluster URL`) rather than on this machine. */
+  cluster?: string;
 }
 
 export interface LiveRun {
@@ -84,6 +88,7 @@ export function applyRunEvent(run: LiveRun, event: RunEvent): boolean {
       if (!node) return false; // not in the run-started list: nothing counts it
       node.status = "running";
       node.attempt = event.attempt;
+      if (event.worker) node.worker = event.worker;
       node.fraction = undefined;
       return true;
     }

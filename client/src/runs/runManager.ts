@@ -47,6 +47,7 @@ export class RunManager implements vscode.Disposable {
     if (request.force === "node") args.push("--force");
     if (request.force === "all") args.push("--force-all");
     if (request.checked) args.push("--no-check");
+    if (request.cluster) args.push("--cluster", request.cluster);
 
     let settle!: (run: LiveRun) => void;
     const done = new Promise<LiveRun>((r) => (settle = r));

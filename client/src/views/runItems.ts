@@ -33,6 +33,8 @@ export interface NodeView {
   durationMs?: number;
   cached?: boolean;
   error?: string;
+  /** The worker it ran on, when not the runner's own process. */
+  worker?: string;
 }
 
 export function viewOfLive(run: LiveRun): RunView {
@@ -46,7 +48,7 @@ export function viewOfLive(run: LiveRun): RunView {
 }
 
 function nodeOfLive(n: LiveNode): NodeView {
-  return { id: n.id, variant: n.variant, task: n.task, status: n.status, fraction: n.fraction, durationMs: n.durationMs, cached: n.cached, error: n.error };
+  return { id: n.id, variant: n.variant, task: n.task, status: n.status, fraction: n.fraction, durationMs: n.durationMs, cached: n.cached, error: n.error, worker: n.worker };
 }
 
 export function viewOfRecord(r: RunRecord & { root?: string }): RunView {
@@ -58,7 +60,7 @@ export function viewOfRecord(r: RunRecord & { root?: string }): RunView {
 }
 
 function nodeOfRecord(n: NodeRecord): NodeView {
-  return { id: n.id, variant: n.variant, task: n.task, status: n.status, durationMs: n.durationMs, cached: n.cached, error: n.error };
+  return { id: n.id, variant: n.variant, task: n.task, status: n.status, durationMs: n.durationMs, cached: n.cached, error: n.error, worker: n.worker };
 }
 
 /**
@@ -117,9 +119,11 @@ export class RunNodeItem extends vscode.TreeItem {
     else if (node.status !== "complete") parts.push(node.status);
     const d = formatDuration(node.durationMs);
     if (d) parts.push(d);
+    if (node.worker) parts.push(`on ${node.worker}`);
     if (node.error && node.error !== node.status) parts.push(firstLine(node.error, 80)!);
     this.description = parts.join(" · ");
-    this.tooltip = node.error ? `${label}: ${statusWord(node.status)}\n\n${node.error}` : `${label} (task ${node.task}): ${statusWord(node.status)}`;
+    const where = node.worker ? `\nworker: ${node.worker}` : "";
+    this.tooltip = node.error ? `${label}: ${statusWord(node.status)}${where}\n\n${node.error}` : `${label} (task ${node.task}): ${statusWord(node.status)}${where}`;
     const tokens = ["runNode"];
     if (run.runId && node.status === "complete") tokens.push("hasResults");
     this.contextValue = tokens.join(" ");
