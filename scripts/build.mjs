@@ -47,6 +47,10 @@ const builds = [
     external: [],
     alias: { typescript: "@ts-morph/common/dist/typescript.js" },
   },
+  // worker / workers / run --cluster for the CLI (BullMQ and ioredis bundled in), loaded lazily by runtime/dist/cli.js.
+  { ...common, entryPoints: [path.join(root, "runtime/src/cluster/commands.ts")], outfile: path.join(root, "runtime/dist/cluster.js"), external: ["esbuild", "typescript", "zod"] },
+  // The deployment registry (deploy / deployments / undeploy / run deploy:NAME; ioredis bundled in), loaded lazily by runtime/dist/cli.js.
+  { ...common, entryPoints: [path.join(root, "runtime/src/deploy/registry.ts")], outfile: path.join(root, "runtime/dist/deployments.js"), external: ["esbuild", "typescript", "zod"] },
   // The VS Code extension (client/): vscode-languageclient bundled, `vscode` provided by the editor.
   { ...common, entryPoints: [path.join(root, "client/src/extension.ts")], outfile: path.join(root, "dist/extension.js"), external: ["vscode"], minify: true },
   // The graph webview's script, and the elkjs layout worker it starts (re-minified, not bundled).

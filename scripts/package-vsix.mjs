@@ -30,7 +30,7 @@ try {
   fs.writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   copy('client/README.md', 'README.md');
   copy('LICENSE');
-  for (const f of ['dist/extension.js', 'dist/server.js', 'dist/server-main.js', 'dist/webview', 'client/media', 'syntaxes', 'runtime/dist/cli.js', 'runtime/dist/analysis.js']) copy(f);
+  for (const f of ['dist/extension.js', 'dist/server.js', 'dist/server-main.js', 'dist/webview', 'client/media', 'syntaxes', 'runtime/dist/cli.js', 'runtime/dist/analysis.js', 'runtime/dist/cluster.js']) copy(f);
 
   // The CLI's run-time packages, as few files as they need.
   const nm = 'runtime/dist/node_modules';

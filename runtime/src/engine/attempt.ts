@@ -128,22 +128,30 @@ export class TaskAttempts {
     const { node } = run;
     const { stop, logs, speeds, recorder } = this.parts;
     const retries = node.impl.options.retries ?? 0;
+    // An executor that owns attempts (executor.ts) is handed the whole budget once, and times them.
+    const owns = this.parts.executor.ownsAttempts === true;
     let lastError: unknown;
-    for (let attempt = 1; attempt <= retries + 1; attempt++) {
+    for (let attempt = 1; attempt <= (owns ? 1 : retries + 1); attempt++) {
       if (stop.aborted) throw new StopRequested();
-      recorder.attemptStarted(run, attempt);
+      if (!owns) recorder.attemptStarted(run, attempt);
       const trial = new Attempt();
       this.live.add(trial);
       const timeoutMs = node.impl.options.timeoutMs;
-      const timer = timeoutMs ? setTimeout(() => trial.abort(new TimedOut(timeoutMs)), timeoutMs) : undefined;
+      const timer = timeoutMs && !owns ? setTimeout(() => trial.abort(new TimedOut(timeoutMs)), timeoutMs) : undefined;
       try {
         const request = this.request(run, key, input, attempt);
+        if (owns) request.retries = retries;
         const channel: AttemptChannel = {
           get signal() {
             return trial.signal;
           },
           log: (line: string) => logs.log(run, line),
           progress: (fraction: number) => recorder.progress(run, fraction),
+          ranOn: (worker: string, n?: number) => (n === undefined ? recorder.ranOn(run, worker) : recorder.attemptStarted(run, n, worker)),
+          attemptFailed: (n: number, error: string) => {
+            logs.log(run, `attempt ${n} failed: ${error}`);
+            logs.log(run, `retrying (${n}/${retries})`);
+          },
         };
         if (!speeds.knownFast(node.task)) this.parts.states.writer.flush();
         const attemptStarted = performance.now();
@@ -159,8 +167,8 @@ export class TaskAttempts {
       } catch (error) {
         if (stop.aborted) throw new StopRequested();
         lastError = error;
-        logs.log(run, `attempt ${attempt} failed: ${attemptError(error)}`);
-        if (attempt <= retries) logs.log(run, `retrying (${attempt}/${retries})`);
+        logs.log(run, `attempt ${owns ? Math.max(run.record.attempts, 1) : attempt} failed: ${attemptError(error)}`);
+        if (!owns && attempt <= retries) logs.log(run, `retrying (${attempt}/${retries})`);
       } finally {
         if (timer) clearTimeout(timer);
         this.live.delete(trial);

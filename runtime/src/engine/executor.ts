@@ -50,6 +50,11 @@ export interface NodeAttempt {
   attempt: number;
   /** The task's timeout; the engine enforces it (by aborting `signal`), an executor may use it too. */
   timeoutMs?: number;
+  /**
+   * Only for an executor that owns attempts (Executor.ownsAttempts): how many failed attempts it
+   * may retry (the task's `retries`); it then enforces `timeoutMs` per attempt itself.
+   */
+  retries?: number;
 }
 
 /** How an attempt talks back while it runs. */
@@ -63,6 +68,15 @@ export interface AttemptChannel {
   log(line: string): void;
   /** The task's progress as it reported it; the engine checks and clamps it. */
   progress(fraction: number): void;
+  /**
+   * Where the attempt runs, when not in the runner's process: a worker id (WorkerInfo.id), recorded
+   * as NodeRecord.worker. An executor that owns attempts calls it as each attempt starts, with its
+   * number (the engine's node-started event, with `worker`); any other executor may call it once
+   * the worker is known (without `attempt`: the engine already announced the attempt).
+   */
+  ranOn?(worker: string, attempt?: number): void;
+  /** (An executor that owns attempts.) Attempt `attempt` failed with `error` and is retried (the last failure rejects `execute`). */
+  attemptFailed?(attempt: number, error: string): void;
 }
 
 export interface Executor {
@@ -74,4 +88,12 @@ export interface Executor {
   execute(attempt: NodeAttempt, channel: AttemptChannel): Promise<unknown>;
   /** Release what the executor holds (worker processes, connections) when the run ends. */
   close?(): Promise<void>;
+  /**
+   * The executor makes a node's attempts itself (a queue with attempts, backoff and stalled-job
+   * recovery: the cluster): the engine calls `execute` once per node with the whole retry budget
+   * (NodeAttempt.retries), sets no timer of its own (the executor times each attempt), and
+   * announces attempts as the executor reports them (channel.ranOn, channel.attemptFailed).
+   * A stop still reaches the attempt through `signal`, with the engine's grace period.
+   */
+  readonly ownsAttempts?: boolean;
 }

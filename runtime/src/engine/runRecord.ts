@@ -101,11 +101,18 @@ export class RunRecorder {
     }
   }
 
-  /** An attempt of `n`'s task starts. */
-  attemptStarted(n: NodeRun, attempt: number): void {
+  /** An attempt of `n`'s task starts (on `worker`, when not in this process). */
+  attemptStarted(n: NodeRun, attempt: number, worker?: string): void {
     n.record.attempts = attempt;
     n.record.status = "running";
-    if (this.emitting) this.emit({ type: "node-started", runId: this.runId, node: n.node.id, ...(n.variant !== undefined ? { variant: n.variant } : {}), attempt });
+    if (worker !== undefined) n.record.worker = worker;
+    if (this.emitting) this.emit({ type: "node-started", runId: this.runId, node: n.node.id, ...(n.variant !== undefined ? { variant: n.variant } : {}), attempt, ...(worker !== undefined ? { worker } : {}) });
+    this.save();
+  }
+
+  /** `n`'s current attempt runs on `worker` (announced before the worker was known). */
+  ranOn(n: NodeRun, worker: string): void {
+    n.record.worker = worker;
     this.save();
   }
 

@@ -1,0 +1,258 @@
+/**
+ * `flowsmith worker --cluster URL`: a long-running BullMQ worker executing node attempts. It
+ * loads each attempt's flow file itself (worker/taskHost.ts) and hands back what the task returned
+ * as the job's return value; the runner checks it and commits it to the store. Its heartbeat
+ * (heartbeat.ts) says who it is and what it runs. Redis or the store out of reach is said in one
+ * line, and the worker waits for them to come back rather than exit; SIGTERM / SIGINT let its
+ * running nodes finish (a second one quits at once: their jobs are recovered elsewhere).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { UnrecoverableError, Worker, type Job } from "bullmq";
+import type { WorkerTask } from "@flowsmith/contract";
+import { describeUserError } from "../loader/load.js";
+import { checkTaskResult } from "../sdk/task.js";
+import type { AttemptChannel, NodeAttempt } from "../engine/executor.js";
+import { InProcessExecutor } from "../engine/executors/inProcess.js";
+import { errorMessage } from "../util/errors.js";
+import { TaskHost } from "../worker/taskHost.js";
+import { Heartbeat, newWorkerId } from "./heartbeat.js";
+import { CANCEL_CHANNEL, type CancelMessage, connection, GRACE_MS, type JobResult, lockMs, PREFIX, QUEUE, START_NOTICE_MS, STOPPED, type WorkerNotice } from "./protocol.js";
+import type { ClusterAddress } from "./redis.js";
+
+export interface WorkerOptions {
+  address: ClusterAddress;
+  concurrency: number;
+  /** The store directory (shared with the runners). */
+  store: string;
+  /** One line for people (stderr). */
+  say: (line: string) => void;
+  /** Aborted on SIGTERM / SIGINT: the worker finishes its running nodes and returns. */
+  stop: AbortSignal;
+  /** Aborted on a second signal: the worker returns at once. */
+  quit: AbortSignal;
+}
+
+/** How often a worker whose store is out of reach looks again. */
+const STORE_RETRY_MS = 2000;
+/** How long a cancel message applies to a job that starts after it arrived (it may have been picked up meanwhile). */
+const CANCEL_MEMORY_MS = 60_000;
+
+class Stopped extends Error {}
+class TimedOut extends Error {}
+
+/** Run a worker until `stop`; resolves once it is closed. */
+export async function runWorker(options: WorkerOptions): Promise<void> {
+  const { address, say } = options;
+  const id = newWorkerId();
+  const host = new TaskHost(path.join(options.store, "cache"));
+  const executor = new InProcessExecutor((t) => host.resolve(t));
+  const running = new Map<string, { task: WorkerTask; controller: AbortController; queuedAt: number }>();
+  const cancelled = new Map<string, CancelMessage>();
+  const heartbeat = new Heartbeat(address, {
+    id,
+    concurrency: options.concurrency,
+    store: options.store,
+    running: () => [...running.values()].map((r) => r.task),
+  });
+
+  const once = onceSayer(say);
+  const processor = async (job: Job<NodeAttempt, JobResult>, _token?: string, signal?: AbortSignal): Promise<JobResult> => {
+    const attempt: NodeAttempt = { ...job.data, attempt: job.attemptsMade + 1 };
+    const n = attempt.attempt;
+    const controller = new AbortController();
+    const jobId = job.id!;
+    const entry = { task: { runId: attempt.runId, node: attempt.node, task: attempt.task.name, startedAt: new Date().toISOString() }, controller, queuedAt: job.timestamp };
+    running.set(jobId, entry);
+    const stopMe = () => controller.abort(new Stopped(`${STOPPED}${attempt.runId}`));
+    signal?.addEventListener("abort", stopMe, { once: true });
+    const early = cancelled.get(jobId);
+    if (early && job.timestamp <= early.at) stopMe();
+    const send = (notice: WorkerNotice) => void job.updateProgress(notice as object).catch(() => {});
+    let announced = false;
+    const notice = setTimeout(() => {
+      announced = true;
+      send({ s: id, a: n });
+      heartbeat.soon();
+    }, START_NOTICE_MS);
+    const timer = attempt.timeoutMs ? setTimeout(() => controller.abort(new TimedOut(`timed out after ${attempt.timeoutMs} ms`)), attempt.timeoutMs) : undefined;
+    const channel: AttemptChannel = {
+      get signal() {
+        return controller.signal;
+      },
+      // (With who runs it: a quick task's lines come before its start notice would have.)
+      log: (line) => send({ l: line, s: id, a: n }),
+      progress: (fraction) => send({ p: fraction, s: id, a: n }),
+    };
+    try {
+      const output = await withGrace(() => executor.execute(attempt, channel), controller.signal);
+      checkTaskResult(attempt.task.name, output);
+      return { o: output ?? null, s: id, a: n };
+    } catch (error) {
+      const reason: unknown = controller.signal.aborted ? controller.signal.reason : error;
+      if (reason instanceof Stopped) throw new UnrecoverableError(reason.message);
+      const message = reason instanceof TimedOut ? reason.message : describeUserError(reason);
+      if (n < (attempt.retries ?? 0) + 1) send({ f: message, a: n, s: id });
+      throw new Error(message);
+    } finally {
+      clearTimeout(notice);
+      if (timer) clearTimeout(timer);
+      signal?.removeEventListener("abort", stopMe);
+      running.delete(jobId);
+      if (announced) heartbeat.soon();
+    }
+  };
+
+  // The store first: a worker that cannot read and write it takes no job.
+  await waitForStore(options.store, once, options.stop);
+  if (options.stop.aborted) return;
+
+  const worker = new Worker<NodeAttempt, JobResult>(QUEUE, processor, {
+    connection: connection(address),
+    prefix: PREFIX,
+    concurrency: options.concurrency,
+    lockDuration: lockMs(),
+    stalledInterval: Math.max(1000, Math.floor(lockMs() / 2)),
+    maxStalledCount: 3,
+    // A job moved back from a dead worker wakes no one: look for work at least every second.
+    drainDelay: 1,
+    autorun: false,
+  });
+  worker.on("error", (error) => once("redis", `cannot reach the cluster's Redis at ${address.url} (${errorCode(error)}); retrying`));
+
+  const subscriber = heartbeat.subscriber();
+  subscriber.on("message", (_channel: string, text: string) => {
+    let message: CancelMessage;
+    try {
+      message = JSON.parse(text) as CancelMessage;
+    } catch {
+      return;
+    }
+    const r = running.get(message.jobId);
+    if (r && r.queuedAt <= message.at) {
+      worker.cancelJob(message.jobId, `${STOPPED}${message.runId}`);
+      r.controller.abort(new Stopped(`${STOPPED}${message.runId}`));
+    } else {
+      cancelled.set(message.jobId, message);
+      setTimeout(() => cancelled.delete(message.jobId), CANCEL_MEMORY_MS).unref();
+    }
+  });
+  subscriber.subscribe(CANCEL_CHANNEL).catch(() => {});
+
+  // Redis and the store from time to time: without the store, the worker pauses until it is back.
+  let paused = false;
+  const storeWatch = setInterval(() => {
+    void worker.client.then((c) => c.status === "ready" && once.clear("redis", `connected to the cluster at ${address.url}`), () => {});
+    const problem = storeProblem(options.store);
+    if (problem && !paused) {
+      paused = true;
+      once("store", `cannot use the store at ${options.store} (${problem}); taking no nodes until it is back`);
+      void worker.pause(true);
+    } else if (!problem && paused) {
+      paused = false;
+      once.clear("store", `the store at ${options.store} is back: taking nodes again`);
+      worker.resume();
+    }
+  }, STORE_RETRY_MS);
+
+  heartbeat.start();
+  say(`worker ${id} · cluster ${address.url} · store ${options.store} · concurrency ${options.concurrency}`);
+  const runLoop = worker.run().catch((error) => say(`worker stopped: ${errorMessage(error)}`));
+  await new Promise<void>((resolve) => {
+    if (options.stop.aborted) resolve();
+    options.stop.addEventListener("abort", () => resolve(), { once: true });
+  });
+  clearInterval(storeWatch);
+  if (running.size) say(`finishing ${running.size} running node${running.size === 1 ? "" : "s"} (again to quit at once)`);
+  const closing = worker.close();
+  await Promise.race([closing, new Promise<void>((r) => options.quit.addEventListener("abort", () => r(), { once: true }))]);
+  if (options.quit.aborted) void worker.close(true);
+  await Promise.race([runLoop, new Promise((r) => setTimeout(r, 2000).unref())]);
+  await heartbeat.stop();
+  subscriber.disconnect();
+}
+
+/** Await the task; once its signal is aborted, give up after the grace period. */
+function withGrace<T>(start: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => (timer = setTimeout(() => reject(signal.reason), GRACE_MS));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    const done = () => {
+      signal.removeEventListener("abort", onAbort);
+      if (timer) clearTimeout(timer);
+    };
+    let p: Promise<T>;
+    try {
+      p = start();
+    } catch (e) {
+      done();
+      reject(e);
+      return;
+    }
+    p.then(
+      (v) => {
+        done();
+        resolve(v);
+      },
+      (e) => {
+        done();
+        reject(e);
+      },
+    );
+  });
+}
+
+/** What keeps the worker from reading and writing the store, if anything. */
+export function storeProblem(dir: string): string | undefined {
+  try {
+    const tmp = path.join(dir, "tmp");
+    fs.mkdirSync(tmp, { recursive: true });
+    const probe = path.join(tmp, `worker-probe.${process.pid}`);
+    fs.writeFileSync(probe, "");
+    fs.readFileSync(probe);
+    fs.rmSync(probe);
+    return undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? errorMessage(error);
+  }
+}
+
+async function waitForStore(dir: string, once: Sayer, stop: AbortSignal): Promise<void> {
+  for (;;) {
+    const problem = storeProblem(dir);
+    if (!problem) {
+      once.clear("store", undefined);
+      return;
+    }
+    once("store", `cannot use the store at ${dir} (${problem}); retrying every ${STORE_RETRY_MS / 1000} s`);
+    if (stop.aborted) return;
+    await new Promise((r) => setTimeout(r, STORE_RETRY_MS));
+  }
+}
+
+interface Sayer {
+  (topic: string, line: string): void;
+  /** The trouble about `topic` is over: `line` (if any) is said once if it had been said. */
+  clear(topic: string, line: string | undefined): void;
+}
+
+/** One line per trouble, not one per retry: said again only after it was cleared. */
+function onceSayer(say: (line: string) => void): Sayer {
+  const said = new Set<string>();
+  const fn = ((topic: string, line: string) => {
+    if (said.has(topic)) return;
+    said.add(topic);
+    say(line);
+  }) as Sayer;
+  fn.clear = (topic, line) => {
+    if (said.delete(topic) && line) say(line);
+  };
+  return fn;
+}
+
+function errorCode(error: unknown): string {
+  const e = error as NodeJS.ErrnoException & { errors?: NodeJS.ErrnoException[] };
+  return e?.code ?? e?.errors?.[0]?.code ?? errorMessage(error);
+}
