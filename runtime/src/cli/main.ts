@@ -11,6 +11,7 @@ import { registerStop } from "./commands/stop.js";
 import { registerRuns } from "./commands/runs.js";
 import { registerResults } from "./commands/results.js";
 import { registerInit } from "./commands/init.js";
+import { registerDeploy } from "./commands/deploy.js";
 import { extraCommands } from "./extra.js";
 
 declare const FLOWSMITH_VERSION: string;
@@ -32,6 +33,7 @@ function program(): Command {
   registerStop(cmd);
   registerRuns(cmd);
   registerResults(cmd);
+  registerDeploy(cmd);
   for (const register of extraCommands) register(cmd);
   for (const sub of cmd.commands) sub.exitOverride();
   return cmd;

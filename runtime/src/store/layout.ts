@@ -11,6 +11,8 @@
  *   active/<run id>.json                 a run computing now; <run id>.dead one whose process died
  *   tmp/                                 registrations being written (named by the writer's pid)
  *   locks/<key>.lock                     the lock of a cache key being computed
+ *   deployments/<sha256>.cjs             a deployed flow's bundle, named by the hash of its text (deploy/)
+ *   deployments/<sha256>.json            its manifest: the workflow, source target, code fingerprints
  *   cache/                               caches that only save work: anything in it may be deleted
  *     js/<hash>.js                       flow modules as the loader transformed them
  *     fingerprints/<hash of file>.json   code fingerprints of a flow file's tasks (engine/keys.ts)
@@ -209,6 +211,19 @@ export class StoreLayout {
 
   isLock(name: string): boolean {
     return name.endsWith(".lock");
+  }
+
+  // ---- deployments (deploy/) ---------------------------------------------------------------
+
+  /** A deployment's bundle (`hash`: the sha256 of its text; `.cjs` whatever the workspace's module type) and its manifest. */
+  deploymentArtifact(hash: string, kind: "js" | "json"): string {
+    if (!/^[0-9a-f]{64}$/.test(hash)) throw new Error(`invalid deployment hash ${JSON.stringify(hash)}`);
+    return path.join(this.dir, "deployments", `${hash}.${kind === "js" ? "cjs" : "json"}`);
+  }
+
+  /** The hash a bundle's path names when it is a deployment artifact (in any store), else undefined. */
+  static deploymentHashOf(file: string): string | undefined {
+    return /[\\/]deployments[\\/]([0-9a-f]{64})\.cjs$/.exec(file)?.[1];
   }
 
   // ---- watching ------------------------------------------------------------------------------

@@ -267,6 +267,13 @@ export class Store {
     this.locks.unlock(key);
   }
 
+  // ---- deployments (layout.ts; written by deploy/artifacts.ts) -------------------------------
+
+  /** A deployment's bundle (`js`) or manifest (`json`), by the sha256 of the bundle's text. */
+  deploymentArtifact(hash: string, kind: "js" | "json"): string {
+    return this.layout.deploymentArtifact(hash, kind);
+  }
+
   // ---- reporting -----------------------------------------------------------------------------
 
   private problem(message: string): void {

@@ -7,6 +7,7 @@ import { prepareTarget, reportProblems } from "../common.js";
 import { executionSummary, matrixLine, paint, statusLabel } from "../format.js";
 import { FlowsmithError } from "../../util/errors.js";
 import { refuseBrokenFlow } from "../precheck.js";
+import { isDeploymentTarget, prepareDeploymentTarget } from "./deploy.js";
 
 interface RunFlags {
   param: string[];
@@ -19,6 +20,8 @@ interface RunFlags {
   store?: string;
   /** false with --no-check */
   check: boolean;
+  /** The cluster's Redis (run deploy:NAME reads its registry there). */
+  cluster?: string;
 }
 
 /** The run's events for people: one line per node event, each node named by its variant's params. */
@@ -53,7 +56,7 @@ export function registerRun(program: Command): void {
   program
     .command("run")
     .description("run a workflow (or one node and its upstream); complete nodes are not run again")
-    .argument("<target>", "FILE#workflow or FILE#workflow:node")
+    .argument("<target>", "FILE#workflow or FILE#workflow:node, or deploy:NAME (a deployment: flowsmith deployments)")
     .option("-p, --param <key=value>", "a workflow param (repeatable)", collect, [])
     .option("--matrix <key=a,b,...>", "run every combination of these param values; identical nodes run once (repeatable)", collect, [])
     .option("--config <node.key=value>", "config for ctx.config of a node (`*.key=value` for all) (repeatable)", collect, [])
@@ -62,13 +65,17 @@ export function registerRun(program: Command): void {
     .option("--concurrency <n>", "nodes run at once", "4")
     .addOption(new Option("--events <format>", "stream events as one JSON object a line").choices(["ndjson"]))
     .option("--no-check", "run even when flowsmith check finds errors in the flow file")
+    // (One --cluster for every use of run: deploy:NAME targets read the cluster's deployments.)
+    .option("--cluster <url>", "the cluster's Redis: redis://HOST:PORT[/DB] (env FLOWSMITH_CLUSTER)")
     .addOption(storeOption())
     .action(async (target: string, opts: RunFlags) => {
       const concurrency = Number(opts.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new FlowsmithError(`--concurrency must be a whole number ≥ 1, got "${opts.concurrency}"`);
       const ndjson = opts.events === "ndjson";
-      const prepared = prepareTarget(target, opts);
-      if (opts.check) refuseBrokenFlow(prepared, opts);
+      // A deployment was checked when it was deployed; its code comes from the store.
+      const deployment = isDeploymentTarget(target);
+      const prepared = deployment ? await prepareDeploymentTarget(target, { ...opts, quiet: ndjson }) : prepareTarget(target, opts);
+      if (opts.check && !deployment) refuseBrokenFlow(prepared, opts);
       const controller = new AbortController();
       let signals = 0;
       const onSignal = (sig: NodeJS.Signals) => {
