@@ -107,6 +107,12 @@ describe("deploy, deployments, run deploy:NAME, undeploy", { skip: !redisAvailab
     assert.equal(d?.runs, 2);
     assert.ok(d?.lastRunAt);
     assert.deepEqual((await runTargets()).filter((r) => r.startsWith("deploy:report")), ["deploy:report complete", "deploy:report complete"]);
+    // On the worker, which has no checkout: it loaded the artifact by its hash from the store.
+    const workerId = /worker (\S+) · cluster/.exec(worker.stderr)![1];
+    const records = JSON.parse((await ws.cli(["runs", "--format", "json"])).stdout) as { target: string; nodes: { id: string; worker?: string; cached?: boolean }[] }[];
+    const ran = records.filter((r) => r.target === "deploy:report").flatMap((r) => r.nodes.filter((n) => !n.cached));
+    assert.equal(ran.length, 6);
+    assert.deepEqual([...new Set(ran.map((n) => n.worker))], [workerId]);
   });
 
   test("cache keys are the source's: a node complete from either is complete for the other", async () => {
@@ -138,19 +144,22 @@ describe("deploy, deployments, run deploy:NAME, undeploy", { skip: !redisAvailab
     assert.ok(fs.existsSync(artifact(firstHash)), "the old version's artifact stays in the store");
   });
 
-  test("a deployment unused for --suspend-after is suspended, and its next run re-activates it in one line", async () => {
-    const res = await ws.cli(["deploy", "flow.ts#report", "--name", "brief", "--suspend-after", "300ms", "--no-check", ...cluster()]);
+  test("a deployment unused for --suspend-after is suspended (workers drop its code), and its next run re-activates it in one line", async () => {
+    const res = await ws.cli(["deploy", "flow.ts#report", "--name", "brief", "--suspend-after", "1s", "--no-check", ...cluster()]);
     assertExit(res, 0, "deploy --suspend-after");
-    assert.match(res.stdout, /unused for 300 ms is suspended/);
+    assert.match(res.stdout, /unused for 1\.0 s is suspended/);
+    const loads = await ws.cli(["run", "deploy:brief", "--param", "n=13", ...cluster()]);
+    assertExit(loads, 0, "a run that has the worker load brief's code");
     await waitFor(async () => (await listed("brief"))?.state === "suspended" || undefined, "brief to be suspended", 15_000, 200);
+    await waitFor(() => /deployment brief is suspended: its code is unloaded/.test(worker.stderr) || undefined, "the worker to drop brief's code", 15_000);
     const run = await ws.cli(["run", "deploy:brief", "--param", "n=2", ...cluster()]);
     assertExit(run, 0, "run of a suspended deployment");
     assert.equal(run.stdout.split("\n").filter((l) => /re-activates/.test(l)).length, 1);
     assert.match(run.stdout, /^deployment brief was suspended \(unused for .+\); this run re-activates it/m);
     const d = await listed("brief");
-    assert.equal(d?.runs, 1);
-    // Active again (it may be suspended anew 300 ms later: a state read at once is active, or it was run).
-    assert.ok(d?.state === "active" || Date.now() - Date.parse(d!.lastRunAt!) >= 300);
+    assert.equal(d?.runs, 2);
+    // Active again (it may be suspended anew a second later: a state read at once is active, or it was run).
+    assert.ok(d?.state === "active" || Date.now() - Date.parse(d!.lastRunAt!) >= 1000);
   });
 
   test("a deployment whose code no longer loads is one line naming it, exit 2, and nothing runs", async () => {

@@ -16,6 +16,8 @@ import type { AttemptChannel, NodeAttempt } from "../engine/executor.js";
 import { InProcessExecutor } from "../engine/executors/inProcess.js";
 import { errorMessage } from "../util/errors.js";
 import { TaskHost } from "../worker/taskHost.js";
+import { watchSuspensions } from "../deploy/registry.js";
+import { StoreLayout } from "../store/layout.js";
 import { Heartbeat, newWorkerId } from "./heartbeat.js";
 import { CANCEL_CHANNEL, type CancelMessage, connection, GRACE_MS, type JobResult, lockMs, PREFIX, QUEUE, START_NOTICE_MS, STOPPED, type WorkerNotice } from "./protocol.js";
 import type { ClusterAddress } from "./redis.js";
@@ -155,6 +157,10 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     }
   }, STORE_RETRY_MS);
 
+  // A suspended deployment's code is dropped (deploy/registry.ts); its next run loads it again.
+  const stopWatchingDeployments = await watchSuspensions(address, ({ name, hash }) => {
+    if (host.forget((file) => StoreLayout.deploymentHashOf(file) === hash)) say(`deployment ${name} is suspended: its code is unloaded`);
+  }).catch(() => undefined);
   heartbeat.start();
   say(`worker ${id} · cluster ${address.url} · store ${options.store} · concurrency ${options.concurrency}`);
   const runLoop = worker.run().catch((error) => say(`worker stopped: ${errorMessage(error)}`));
@@ -169,6 +175,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   if (options.quit.aborted) void worker.close(true);
   await Promise.race([runLoop, new Promise((r) => setTimeout(r, 2000).unref())]);
   await heartbeat.stop();
+  await stopWatchingDeployments?.().catch(() => undefined);
   subscriber.disconnect();
 }
 

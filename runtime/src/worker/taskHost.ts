@@ -6,9 +6,11 @@
  * workflow) is found through the workflow's graph, which does not depend on param values.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { buildGraph } from "../graph/builder.js";
 import { loadFlowFile, type LoadedFlows } from "../loader/load.js";
 import type { TaskImpl } from "../sdk/impl.js";
+import { StoreLayout } from "../store/layout.js";
 import { FlowsmithError } from "../util/errors.js";
 import type { TaskIdentity } from "../engine/executor.js";
 
@@ -43,10 +45,35 @@ export class TaskHost {
     return found;
   }
 
+  /**
+   * Drop the code loaded for flow files, by predicate (a suspended deployment's artifact): loaded
+   * again when an attempt names one. How many were dropped.
+   */
+  forget(which: (flowFile: string) => boolean): number {
+    let n = 0;
+    for (const flowFile of [...this.loaded.keys()]) {
+      if (!which(flowFile)) continue;
+      this.loaded.delete(flowFile);
+      delete require.cache[flowFile];
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * A deployment's artifact is named by the runner's path to the shared store; a worker that mounts
+   * the store elsewhere (its --store) finds the same hash in its own.
+   */
+  private inThisStore(flowFile: string): string {
+    const hash = StoreLayout.deploymentHashOf(flowFile);
+    if (!hash || !this.cacheDir || fs.existsSync(flowFile)) return flowFile;
+    return new StoreLayout(path.dirname(this.cacheDir)).deploymentArtifact(hash, "js");
+  }
+
   private load(flowFile: string): Loaded {
     const before = this.loaded.get(flowFile);
     if (before && before.stamp === stampOf([flowFile, ...before.flows.modules])) return before;
-    const flows = loadFlowFile(flowFile, this.cacheDir);
+    const flows = loadFlowFile(this.inThisStore(flowFile), this.cacheDir);
     const loaded: Loaded = { flows, stamp: stampOf([flowFile, ...flows.modules]), viaGraph: new Map() };
     this.loaded.set(flowFile, loaded);
     return loaded;
