@@ -70,5 +70,6 @@ test("the Runs view lists runs of the workspace's flows: a store at the reposito
   assert.equal(inFolders("bench/work/flow.ts#main", "/repo", ["/repo/examples"]), false);
   assert.equal(inFolders("../other/flow.ts#w", "/repo/examples", ["/repo/examples"]), false);
   assert.equal(inFolders("flow.ts#w", "/b", ["/a", "/b"]), true, "any folder of a multi-root workspace");
+  assert.equal(inFolders("deploy:nightly", "/repo", ["/repo/examples"]), true, "a deployment's runs are the store's, listed");
   assert.equal(inFolders("flow.ts#w", undefined, ["/a"]), true, "no root known: nothing hidden");
 });
