@@ -4,7 +4,7 @@
  * `npm run bench:smoke`: a tiny version of every benchmark (seconds) that fails loudly (exit 1)
  * when a benchmark breaks; it prints the table but does not judge targets or write RESULTS.md.
  *
- *   node --import tsx bench/main.ts [--smoke] [--only lsp,engine,graph] [--out bench/RESULTS.md]
+ *   node --import tsx bench/main.ts [--smoke] [--only lsp,engine,graph,workers,cluster] [--out bench/RESULTS.md]
  *
  * Benchmarks print figures; they are not timed tests: a missed target is a FAIL row, not an error.
  */
@@ -17,10 +17,12 @@ import { graphBench, type GraphFigures } from "./graph.js";
 import { formatTable, ratio, writeResults, type Row } from "./lib/report.js";
 import { assert, CLI, machine, median, mib, ms, now, REPO, requireBuilt, run, SERVER, tempDir } from "./lib/util.js";
 import { lspBench, type LspFigures } from "./lsp.js";
+import { workersBench, workersRows } from "./workers.js";
+import { clusterBench, clusterRows } from "./cluster.js";
 
 const smoke = process.argv.includes("--smoke");
 const onlyArg = process.argv.indexOf("--only");
-const only = new Set(onlyArg > 0 ? process.argv[onlyArg + 1]!.split(",") : ["generator", "lsp", "engine", "graph"]);
+const only = new Set(onlyArg > 0 ? process.argv[onlyArg + 1]!.split(",") : ["generator", "lsp", "engine", "graph", "workers", "cluster"]);
 const outArg = process.argv.indexOf("--out");
 const RESULTS = outArg > 0 ? path.resolve(process.argv[outArg + 1]!) : path.join(REPO, "bench/RESULTS.md");
 
@@ -400,6 +402,9 @@ async function main(): Promise<void> {
     if (smoke && bad) throw new Error(`the graph webview did not paint ${bad.nodes} nodes (${bad.timedOut ? "timed out" : "page crashed"})`);
     rows.push(...graphRows(graph));
   });
+
+  await step("workers", async () => void rows.push(...workersRows(await workersBench({ smoke, log: say }), smoke)));
+  await step("cluster", async () => void rows.push(...clusterRows(await clusterBench({ smoke, log: say }), smoke)));
 
   say("");
   say(formatTable(rows));

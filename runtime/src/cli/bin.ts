@@ -2,6 +2,8 @@
 import { errorMessage } from "../util/errors.js";
 import { main } from "./main.js";
 import "./analysis-commands.js";
+import { runWorkerChild } from "../worker/child.js";
+import { WORKER_ARG } from "../worker/protocol.js";
 
 // A closed pipe (`flowsmith runs | head`, an editor window that went away) is not an error worth a
 // trace, and must not kill a run half-way: output is dropped and the run finishes and records itself.
@@ -22,7 +24,9 @@ function drained(): Promise<void> {
   return Promise.all([flush(process.stdout), flush(process.stderr)]).then(() => undefined);
 }
 
-main(process.argv.slice(2)).then(
+// `cli.js __flowsmith-worker`: a worker process of `flowsmith run --workers N` (worker/child.ts).
+if (process.argv[2] === WORKER_ARG) runWorkerChild();
+else main(process.argv.slice(2)).then(
   async (code) => {
     process.exitCode = code;
     // A slow reader of --events must still get run-finished: exit only once output is delivered.

@@ -8,6 +8,8 @@ import { executionSummary, matrixLine, paint, statusLabel } from "../format.js";
 import { FlowsmithError } from "../../util/errors.js";
 import { refuseBrokenFlow } from "../precheck.js";
 import { isDeploymentTarget, prepareDeploymentTarget } from "./deploy.js";
+import { parseWorkers, workerPool, workersOption } from "../workers.js";
+import { CLUSTER_CONCURRENCY, clusterExecutor, clusterUrl } from "../cluster-commands.js";
 
 interface RunFlags {
   param: string[];
@@ -16,6 +18,7 @@ interface RunFlags {
   force?: boolean;
   forceAll?: boolean;
   concurrency?: string;
+  workers?: string;
   events?: string;
   store?: string;
   /** false with --no-check */
@@ -63,15 +66,17 @@ export function registerRun(program: Command): void {
     .addOption(new Option("--force", "re-run the target node(s) even if complete").conflicts("forceAll"))
     .option("--force-all", "re-run the target and everything upstream")
     .option("--concurrency <n>", "nodes run at once", "4")
+    .addOption(workersOption())
     .addOption(new Option("--events <format>", "stream events as one JSON object a line").choices(["ndjson"]))
     .option("--no-check", "run even when flowsmith check finds errors in the flow file")
     // (One --cluster for every use of run: deploy:NAME targets read the cluster's deployments.)
     .option("--cluster <url>", "the cluster's Redis: redis://HOST:PORT[/DB] (env FLOWSMITH_CLUSTER)")
     .addOption(storeOption())
-    .action(async (target: string, opts: RunFlags) => {
+    .action(async (target: string, opts: RunFlags, cmd: Command) => {
       const concurrency = Number(opts.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new FlowsmithError(`--concurrency must be a whole number ≥ 1, got "${opts.concurrency}"`);
       const ndjson = opts.events === "ndjson";
+      const workers = parseWorkers(opts.workers);
       // A deployment was checked when it was deployed; its code comes from the store.
       const deployment = isDeploymentTarget(target);
       const prepared = deployment ? await prepareDeploymentTarget(target, { ...opts, quiet: ndjson }) : prepareTarget(target, opts);
@@ -89,6 +94,10 @@ export function registerRun(program: Command): void {
       };
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
+      if (workers !== undefined && opts.cluster !== undefined) throw new FlowsmithError("--workers and --cluster do not go together: nodes run in local processes or on the cluster");
+      // On a cluster (--cluster or FLOWSMITH_CLUSTER) nodes are queued for its workers: many at once unless --concurrency says.
+      const cluster = workers === undefined && clusterUrl(opts.cluster) ? await clusterExecutor(opts.cluster) : undefined;
+      const pool = workerPool(workers, prepared.store.cacheDir);
       try {
         const run = await runWorkflow(prepared, {
           params: opts.param,
@@ -96,7 +105,9 @@ export function registerRun(program: Command): void {
           config: opts.config,
           force: opts.force,
           forceAll: opts.forceAll,
-          concurrency,
+          concurrency: cluster && cmd.getOptionValueSource("concurrency") === "default" ? CLUSTER_CONCURRENCY : concurrency,
+          ...(pool ? { executor: pool } : {}),
+          ...(cluster ? { executor: cluster } : {}),
           stop: controller.signal,
           onEvent: ndjson ? (e) => process.stdout.write(`${JSON.stringify(e)}\n`) : humanEvents(),
           onRunId: (id) => {
@@ -110,6 +121,8 @@ export function registerRun(program: Command): void {
         reportProblems(prepared.store);
         process.exitCode = run.status === "complete" ? 0 : run.status === "stopped" ? 130 : 1;
       } finally {
+        await pool?.close();
+        await cluster?.close?.();
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
       }
