@@ -1,0 +1,216 @@
+/**
+ * Cluster benchmark (`flowsmith run --cluster`, issue 20), against bare BullMQ on the same Redis
+ * with the same workers, measured in the same benchmark run:
+ *   - N trivial nodes (the engine benchmark's wide graph) through the cluster: throughput from the
+ *     run's first event to its last (the flow file loaded; every output committed to the store);
+ *   - bare BullMQ: N empty jobs added with Queue.add and done by as many worker processes with the
+ *     same concurrency, from the first add to the last completed event;
+ *   - information: the whole `flowsmith run` command, start-up included.
+ * Goal: the cluster at least 0.7× bare BullMQ's throughput. A real redis-server on a free port of
+ * 127.0.0.1 (test/helpers/redis.ts), stopped afterwards; skipped when redis-server is missing.
+ *
+ *   node --import tsx bench/cluster.ts [--smoke]
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { redisAvailable, startRedis, type RedisServer } from "../test/helpers/redis.js";
+import { engineFlowText, writeScaffold } from "./generate.js";
+import { ratio, type Row } from "./lib/report.js";
+import { assert, CLI, ms, now, REPO, requireBuilt, tempDir } from "./lib/util.js";
+
+export interface ClusterFigures {
+  skipped?: string;
+  nodes: number;
+  workers: number;
+  concurrency: number;
+  /** Nodes (jobs) a second. */
+  clusterPerSec: number;
+  barePerSec: number;
+  clusterCommandMs: number;
+}
+
+const WORKERS = 2;
+const CONCURRENCY = 8;
+
+/** The bare BullMQ worker: empty jobs, nothing else. */
+const BARE_WORKER = `
+const { Worker } = require(${JSON.stringify(path.join(REPO, "node_modules/bullmq"))});
+const [url, queue, concurrency] = process.argv.slice(2);
+const u = new URL(url);
+const w = new Worker(queue, async () => ({}), { connection: { host: u.hostname, port: Number(u.port), maxRetriesPerRequest: null }, prefix: "bare", concurrency: Number(concurrency) });
+w.on("ready", () => process.stdout.write("ready\\n"));
+process.on("SIGTERM", () => w.close().then(() => process.exit(0)));
+`;
+
+/** The bare producer: adds N empty jobs and waits for every completed event; prints the ms. */
+const BARE_PRODUCER = `
+const { Queue, QueueEvents } = require(${JSON.stringify(path.join(REPO, "node_modules/bullmq"))});
+const [url, queue, count] = process.argv.slice(2);
+const u = new URL(url);
+const connection = { host: u.hostname, port: Number(u.port), maxRetriesPerRequest: null };
+(async () => {
+  const q = new Queue(queue, { connection, prefix: "bare" });
+  const events = new QueueEvents(queue, { connection, prefix: "bare" });
+  await Promise.all([q.waitUntilReady(), events.waitUntilReady()]);
+  await new Promise((r) => setTimeout(r, 200));
+  const n = Number(count);
+  let done = 0;
+  const all = new Promise((resolve) => events.on("completed", () => ++done === n && resolve()));
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: n }, (_, i) => q.add("empty", { i }, { removeOnComplete: true, removeOnFail: true })));
+  await all;
+  process.stdout.write(String(performance.now() - t0) + "\\n");
+  await events.close();
+  await q.close();
+})();
+`;
+
+function spawnLines(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): { child: ChildProcess; lines: string[]; wait(re: RegExp, ms: number): Promise<string>; done: Promise<number | null> } {
+  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, NODE_OPTIONS: "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const lines: string[] = [];
+  let buf = "";
+  const waiters = new Set<() => void>();
+  const feed = (d: Buffer) => {
+    buf += String(d);
+    const parts = buf.split("\n");
+    buf = parts.pop()!;
+    lines.push(...parts);
+    for (const w of [...waiters]) w();
+  };
+  child.stdout!.on("data", feed);
+  child.stderr!.on("data", feed);
+  const done = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
+  return {
+    child,
+    lines,
+    done,
+    wait: (re, timeoutMs) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const hit = lines.find((l) => re.test(l));
+          if (hit !== undefined) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(hit);
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no line matching ${re} within ${timeoutMs} ms:\n${lines.slice(-20).join("\n")}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      }),
+  };
+}
+
+async function stopAll(children: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          const kill = setTimeout(() => c.kill("SIGKILL"), 10_000);
+          c.once("exit", () => {
+            clearTimeout(kill);
+            resolve();
+          });
+          c.kill("SIGTERM");
+        }),
+    ),
+  );
+}
+
+export async function clusterBench(o: { smoke?: boolean; log?: (line: string) => void }): Promise<ClusterFigures> {
+  const log = o.log ?? (() => {});
+  const nodes = o.smoke ? 200 : 10_000;
+  const base = { nodes, workers: WORKERS, concurrency: CONCURRENCY, clusterPerSec: NaN, barePerSec: NaN, clusterCommandMs: NaN };
+  if (!redisAvailable()) return { ...base, skipped: "redis-server is not installed" };
+  requireBuilt([CLI, path.join(path.dirname(CLI), "cluster.js")]);
+  const dir = tempDir("cluster");
+  writeScaffold(dir);
+  if (!fs.existsSync(path.join(dir, "node_modules"))) fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"), "dir");
+  fs.writeFileSync(path.join(dir, "wide.ts"), engineFlowText("wide", "loop", nodes));
+  fs.writeFileSync(path.join(dir, "bare-worker.cjs"), BARE_WORKER);
+  fs.writeFileSync(path.join(dir, "bare-producer.cjs"), BARE_PRODUCER);
+  let redis: RedisServer | undefined;
+  const children: ChildProcess[] = [];
+  try {
+    redis = await startRedis();
+    // Bare BullMQ first (its own queue and prefix), then the cluster, on the same Redis.
+    const bare = Array.from({ length: WORKERS }, () => spawnLines([path.join(dir, "bare-worker.cjs"), redis!.url, "bare", String(CONCURRENCY)], dir));
+    children.push(...bare.map((b) => b.child));
+    await Promise.all(bare.map((b) => b.wait(/^ready$/, 30_000)));
+    const producer = spawnLines([path.join(dir, "bare-producer.cjs"), redis.url, "bare", String(nodes)], dir);
+    const code = await producer.done;
+    assert(code === 0, `the bare BullMQ producer failed:\n${producer.lines.join("\n")}`);
+    const bareMs = Number(producer.lines.find((l) => /^\d/.test(l)));
+    await stopAll(bare.map((b) => b.child));
+    log(`  bare BullMQ: ${nodes} empty jobs in ${bareMs.toFixed(0)} ms (${WORKERS} workers × ${CONCURRENCY})`);
+
+    const workers = Array.from({ length: WORKERS }, () => spawnLines([CLI, "worker", "--cluster", redis!.url, "--concurrency", String(CONCURRENCY)], dir));
+    children.push(...workers.map((w) => w.child));
+    await Promise.all(workers.map((w) => w.wait(/flowsmith worker: worker \S+ · cluster/, 30_000)));
+    const t0 = now();
+    const runner = spawnLines([CLI, "run", "wide.ts#wide_loop", "--cluster", redis.url, "--no-check", "--events", "ndjson"], dir);
+    let firstAt: number | undefined;
+    let lastAt: number | undefined;
+    runner.child.stdout!.on("data", (d: Buffer) => {
+      const t = now();
+      const text = String(d);
+      if (firstAt === undefined && text.includes('"type":"run-started"')) firstAt = t;
+      if (text.includes('"type":"run-finished"')) lastAt = t;
+    });
+    const runCode = await runner.done;
+    const commandMs = now() - t0;
+    assert(runCode === 0, `flowsmith run --cluster exited ${runCode}:\n${runner.lines.slice(-20).join("\n")}`);
+    assert(runner.lines.some((l) => l.includes(`"ranSuccessfully":${nodes}`)), `the cluster run did not run its ${nodes} nodes:\n${runner.lines.slice(-3).join("\n")}`);
+    assert(firstAt !== undefined && lastAt !== undefined, "the run's first and last events");
+    const clusterMs = lastAt - firstAt;
+    log(`  cluster: ${nodes} nodes in ${clusterMs.toFixed(0)} ms (first event to last); the whole command ${commandMs.toFixed(0)} ms`);
+    return { ...base, clusterPerSec: (nodes / clusterMs) * 1000, barePerSec: (nodes / bareMs) * 1000, clusterCommandMs: commandMs };
+  } finally {
+    await stopAll(children);
+    await redis?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function clusterRows(f: ClusterFigures, smoke: boolean): Row[] {
+  const at = `${f.nodes.toLocaleString("en-US")} trivial nodes, ${f.workers} workers × ${f.concurrency}`;
+  if (f.skipped) return [{ group: "cluster", figure: `cluster throughput, ${at}`, value: `skipped: ${f.skipped}`, baseline: "—", target: "—" }];
+  const r = ratio(f.clusterPerSec, f.barePerSec);
+  return [
+    {
+      group: "cluster",
+      figure: `cluster throughput (run --cluster, first event to last), ${at}`,
+      value: `${f.clusterPerSec.toFixed(0)} nodes/s`,
+      baseline: `bare BullMQ, empty jobs: ${f.barePerSec.toFixed(0)} jobs/s`,
+      ...(r !== undefined ? { ratio: r } : {}),
+      target: smoke ? "—" : "≥ 0.7×",
+      ...(smoke ? {} : { pass: (r ?? 0) >= 0.7 }),
+    },
+    {
+      group: "cluster",
+      figure: `the whole flowsmith run --cluster command (start-up and loading included), ${at}`,
+      value: ms(f.clusterCommandMs),
+      baseline: `bare BullMQ's jobs: ${ms((f.nodes / f.barePerSec) * 1000)}`,
+      ...(ratio(f.clusterCommandMs, (f.nodes / f.barePerSec) * 1000) !== undefined ? { ratio: ratio(f.clusterCommandMs, (f.nodes / f.barePerSec) * 1000)! } : {}),
+      target: "—",
+    },
+  ];
+}
+
+if (require.main === module) {
+  const smoke = process.argv.includes("--smoke");
+  clusterBench({ smoke, log: (l) => process.stdout.write(`${l}\n`) }).then(
+    (f) => {
+      for (const row of clusterRows(f, smoke)) process.stdout.write(`${row.figure}: ${row.value} · ${row.baseline}${row.ratio !== undefined ? ` · ${row.ratio.toFixed(2)}×` : ""}\n`);
+    },
+    (error) => {
+      process.stderr.write(`${(error as Error).stack ?? error}\n`);
+      process.exit(1);
+    },
+  );
+}
