@@ -39,6 +39,8 @@ export interface FlowsmithApi {
   flowsView: vscode.TreeView<unknown>;
   runsView: vscode.TreeView<unknown>;
   workersView: vscode.TreeView<unknown>;
+  /** The status-bar item saying where Run sends runs. */
+  clusterStatus: vscode.StatusBarItem;
   activationMs: number;
 }
 
@@ -123,7 +125,7 @@ export function activate(context: vscode.ExtensionContext): FlowsmithApi {
     }),
   );
   registerRunStatusBar(context, runs);
-  registerClusterStatusBar(context, cluster);
+  const clusterStatus = registerClusterStatusBar(context, cluster);
   registerChooseDestination(context, cluster);
   registerRunCommands(context, deps);
   registerResetCommands(context, deps);
@@ -140,7 +142,7 @@ export function activate(context: vscode.ExtensionContext): FlowsmithApi {
 
   const activationMs = Math.round(performance.now() - started);
   log.appendLine(`Flowsmith activated in ${activationMs} ms (VS Code ${vscode.version}, trusted: ${vscode.workspace.isTrusted})`);
-  return { deps, flowsTree, runsTree, workersTree, flowsView: flowsView as vscode.TreeView<unknown>, runsView: runsView as vscode.TreeView<unknown>, workersView: workersView as vscode.TreeView<unknown>, activationMs };
+  return { deps, flowsTree, runsTree, workersTree, flowsView: flowsView as vscode.TreeView<unknown>, runsView: runsView as vscode.TreeView<unknown>, workersView: workersView as vscode.TreeView<unknown>, clusterStatus, activationMs };
 }
 
 export function deactivate(): void {
