@@ -5,7 +5,8 @@
  *     one core) with --workers 2, against the same run in one process: on 2 cores the goal is at
  *     most 0.6× the time (the CPU-bound tasks of a run in one process hold one core);
  *   - the per-node cost of crossing a process boundary: 500 trivial nodes with --workers 2 against
- *     in one process, as milliseconds per node (the workers' start-up included: a whole run).
+ *     in one process, as milliseconds per node, apart from the workers' start-up (a one-node run with
+ *     --workers 2 against in one process).
  * Wall time of the whole CLI process, fresh store each time (--force-all), no static check.
  * And the machine's parallelism at the time (a shared box's other load takes cores away): the same
  * arithmetic in `workers` bare node processes at once against one bare process doing all of it,
@@ -29,6 +30,8 @@ export interface WorkersFigures {
   /** Bare node processes: all the tasks' arithmetic in one, and split over `workers` at once. */
   floor: { oneMs: number[]; parallelMs: number[] };
   trivial: { nodes: number; workers: number; inProcessMs: number[]; workersMs: number[] };
+  /** One trivial node: what starting the workers costs a run. */
+  single: { inProcessMs: number[]; workersMs: number[] };
 }
 
 /** The benchmark's flow file: `tasks` CPU-bound tasks of `iterations`, and `nodes` trivial ones (the graph is fixed by constants). */
@@ -45,6 +48,7 @@ export const cpu = workflow(() => ({ xs: Array.from({ length: ${tasks} }, (_, i)
 
 export const nothing = task({ name: "nothing" }, async ({ i }: { i: number }) => ({ i }));
 export const trivial = workflow(() => ({ n: Array.from({ length: ${nodes} }, (_, i) => nothing({ i }).i).length }));
+export const single = workflow(() => ({ n: nothing({ i: 0 }).i }));
 `;
 }
 
@@ -88,6 +92,7 @@ export async function workersBench(o: WorkersOptions = {}): Promise<WorkersFigur
     cpu: { tasks: cpuTasks, taskMs, workers, inProcessMs: [], workersMs: [] },
     trivial: { nodes, workers, inProcessMs: [], workersMs: [] },
     floor: { oneMs: [], parallelMs: [] },
+    single: { inProcessMs: [], workersMs: [] },
   };
   const bare = (count: number) => {
     const code = `let x = 1; for (let t = 0; t < ${count}; t++) for (let k = 0; k < ${iterations}; k++) x = (x * 1103515245 + 12345) % 2147483648; if (x === -1) console.log(x);`;
@@ -106,10 +111,13 @@ export async function workersBench(o: WorkersOptions = {}): Promise<WorkersFigur
     figures.floor.parallelMs.push(now() - t);
     figures.trivial.inProcessMs.push(await cli(trivialArgs, "trivial in one process"));
     figures.trivial.workersMs.push(await cli([...trivialArgs, "--workers", String(workers)], "trivial with --workers"));
+    figures.single.inProcessMs.push(await cli(["flow.ts#single"], "one node in one process"));
+    figures.single.workersMs.push(await cli(["flow.ts#single", "--workers", String(workers)], "one node with --workers"));
     log(
       `  round ${r + 1}: cpu ${ms(figures.cpu.inProcessMs.at(-1))} in one process, ${ms(figures.cpu.workersMs.at(-1))} with --workers ${workers}; ` +
         `bare ${ms(figures.floor.oneMs.at(-1))} / ${ms(figures.floor.parallelMs.at(-1))}; ` +
-        `${nodes} trivial nodes ${ms(figures.trivial.inProcessMs.at(-1))} / ${ms(figures.trivial.workersMs.at(-1))}`,
+        `${nodes} trivial nodes ${ms(figures.trivial.inProcessMs.at(-1))} / ${ms(figures.trivial.workersMs.at(-1))}; ` +
+        `one node ${ms(figures.single.inProcessMs.at(-1))} / ${ms(figures.single.workersMs.at(-1))}`,
     );
   }
   return figures;
@@ -120,7 +128,9 @@ export function workersRows(f: WorkersFigures, smoke: boolean): Row[] {
   const cpuThere = median(f.cpu.workersMs);
   const nodesHere = median(f.trivial.inProcessMs);
   const nodesThere = median(f.trivial.workersMs);
-  const perNode = (nodesThere - nodesHere) / f.trivial.nodes;
+  const startHere = median(f.single.inProcessMs);
+  const startThere = median(f.single.workersMs);
+  const perNode = (nodesThere - nodesHere - (startThere - startHere)) / (f.trivial.nodes - 1);
   const cpuRatio = ratio(cpuThere, cpuHere);
   return [
     {
@@ -143,9 +153,17 @@ export function workersRows(f: WorkersFigures, smoke: boolean): Row[] {
     {
       group: "workers",
       figure: `crossing a process boundary: ${f.trivial.nodes} trivial nodes, --workers ${f.trivial.workers} against one process (whole CLI runs, medians)`,
-      value: `${ms(nodesThere)} (${perNode.toFixed(2)} ms a node more)`,
+      value: `${ms(nodesThere)} (${perNode.toFixed(2)} ms a node more, start-up apart)`,
       baseline: `one process ${ms(nodesHere)}`,
       ratio: ratio(nodesThere, nodesHere),
+      target: "—",
+    },
+    {
+      group: "workers",
+      figure: `starting ${f.trivial.workers} worker processes: a one-node run, --workers ${f.trivial.workers} against one process (whole CLI runs, medians)`,
+      value: `${ms(startThere)} (${ms(startThere - startHere)} more)`,
+      baseline: `one process ${ms(startHere)}`,
+      ratio: ratio(startThere, startHere),
       target: "—",
     },
   ];

@@ -9,7 +9,7 @@
  *   flight than there are processes), and the N processes are started together on the first one.
  * - A process that is gone fails the attempt that ended it with one line (worker/process.ts
  *   describeEnding), which the engine retries like any failed attempt; the other attempts that were
- *   on it did nothing wrong and run again on another process (at most twice), saying so in their
+ *   on it did nothing wrong and run again on another process, saying so in their
  *   node's log. When it cannot tell which attempt ended it (out of memory, killed from outside
  *   while several ran there) they all fail with that line. It is replaced on the next attempt.
  * - A stop or timeout reaches the task's ctx.signal in its process; a task that ignores it for the
@@ -50,8 +50,12 @@ interface Job {
   graceTimer?: NodeJS.Timeout;
 }
 
-/** How many times an attempt whose process another task brought down runs again elsewhere. */
-const RERUNS = 2;
+/**
+ * How many times an attempt whose process another task brought down runs again elsewhere. Each such
+ * end fails its culprit's attempt, so they are as many as the attempts that crash: this only bounds
+ * the pathological.
+ */
+const RERUNS = 10;
 
 export class ProcessPoolExecutor implements Executor {
   private readonly procs = new Set<WorkerProcess>();
