@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import { test } from "node:test";
 import type { WorkerInfo } from "@flowsmith/contract";
 import { destinationText, parseWorkers, workerDescription } from "../../client/src/cluster/workers.ts";
-import { applyRunEvent, newLiveRun } from "../../client/src/runs/liveRun.ts";
+import { applyRunEvent, finishRun, newLiveRun } from "../../client/src/runs/liveRun.ts";
 import { installVscodeStub } from "./helpers/vscodeStub.ts";
 
 const worker = (id: string, running: number): WorkerInfo => ({
@@ -52,6 +52,11 @@ installVscodeStub(
       constructor(public label: string, public collapsibleState?: number) {}
     },
     TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
+    EventEmitter: class {
+      readonly event = () => ({ dispose() {} });
+      fire() {}
+      dispose() {}
+    },
     ThemeIcon: class {
       constructor(readonly id: string, readonly color?: unknown) {}
     },
@@ -85,4 +90,30 @@ test("the worker of node-started reaches the Runs view's node line", () => {
   const item = new RunNodeItem(view, view.nodes[0]!);
   assert.match(String(item.description), /on box:4242:ab12/);
   assert.match(String(item.tooltip), /worker: box:4242:ab12/);
+});
+
+test("a finished run is shown from its record only once the history read it finished (not a snapshot from mid-run)", () => {
+  const req = createRequire(import.meta.url);
+  const { RunsTreeProvider } = req("../../client/src/views/runsTree.ts") as typeof import("../../client/src/views/runsTree.ts");
+  const run = newLiveRun(1, { target: "p.ts#p" }, new Promise(() => {}), Date.now());
+  const runId = "20261206-101010-abcdef";
+  applyRunEvent(run, { runId, type: "run-started", target: "p.ts#p", pid: 1, paramSets: [{}], nodes: [{ id: "train", task: "train", deps: [], status: "pending" }] });
+  applyRunEvent(run, { runId, type: "node-started", node: "train", attempt: 1, worker: "box:1:aa" });
+  applyRunEvent(run, { runId, type: "node-finished", node: "train", status: "complete", attempts: 1, durationMs: 5 });
+  applyRunEvent(run, { runId, type: "run-finished", status: "complete", durationMs: 9, summary: { scheduled: 1, completeEncountered: 0, ranSuccessfully: 1, failed: 0, stopped: 0, skipped: 0, leftPending: 0 } });
+  finishRun(run, "complete");
+  const snapshot = { format: 1, id: runId, target: "p.ts#p", paramSets: [{}], config: {}, status: "running", pid: 1, startedAt: new Date().toISOString(),
+    nodes: [{ id: "train", task: "train", status: "pending", fingerprint: "f", deps: [], attempts: 0 }] };
+  const history = { records: [snapshot], find: (id: string) => history.records.find((r) => r.id === id), onDidChange: () => ({ dispose() {} }) };
+  const runs = { all: () => [run], onDidChange: () => ({ dispose() {} }) };
+  const tree = new RunsTreeProvider(runs as never, history as never, () => []);
+  let views = tree.views();
+  assert.equal(views.length, 1);
+  assert.equal(views[0]!.nodes[0]!.worker, "box:1:aa", "the live run, not the mid-run snapshot");
+  assert.equal(views[0]!.nodes[0]!.status, "complete");
+  history.records = [{ ...snapshot, status: "complete", nodes: [{ ...snapshot.nodes[0]!, status: "complete", worker: "box:1:aa" } as never] }];
+  views = tree.views();
+  assert.equal(views.length, 1);
+  assert.equal(views[0]!.live, undefined, "the finished record once the history has it");
+  assert.equal(views[0]!.nodes[0]!.worker, "box:1:aa");
 });

@@ -38,8 +38,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunTreeItem>, v
     const seen = new Set<string>();
     for (const live of this.runs.all()) {
       const running = live.status === "starting" || live.status === "running";
-      const recorded = live.runId && this.history.find(live.runId);
-      if (!running && recorded) continue;
+      const recorded = live.runId ? this.history.find(live.runId) : undefined;
+      // A finished run is shown from its record once the history has read it finished: a record
+      // read while the run went on is a stale snapshot (nodes pending that have since run).
+      if (!running && recorded && recorded.status !== "running") continue;
       if (!running && !live.runId && live.error === undefined) continue;
       out.push(viewOfLive(live));
       if (live.runId) seen.add(live.runId);

@@ -84,6 +84,16 @@ describe('cluster', function () {
       { timeout: 60_000, message: `two live workers of ${url} (workers: ${workers.map((w) => w.output).join(' | ')}; state ${JSON.stringify(api.deps.cluster.state)})` });
     assert.equal(api.deps.cluster.destination(), 'cluster');
     await waitFor(() => /Flowsmith: cluster · 2 workers/.test(api.clusterStatus.text), { message: `the status bar (${api.clusterStatus.text})` });
+    // Each Run lens has a "Run on cluster" beside it now, with the same arguments.
+    const uri = vscode.Uri.joinPath(vscode.workspace.workspaceFolders[0].uri, 'pipeline', 'flow.ts');
+    await vscode.workspace.openTextDocument(uri);
+    const lenses = await waitFor(async () => {
+      const all = await vscode.commands.executeCommand('vscode.executeCodeLensProvider', uri, 100);
+      return all && all.some((l) => l.command && l.command.command === 'flowsmith.runOnCluster') && all;
+    }, { timeout: 30_000, message: 'a Run on cluster lens in pipeline/flow.ts' });
+    const onCluster = lenses.filter((l) => l.command && l.command.command === 'flowsmith.runOnCluster');
+    const runs = lenses.filter((l) => l.command && /^flowsmith\.run(Workflow|Node)$/.test(l.command.command));
+    assert.equal(onCluster.length, runs.length, 'one Run on cluster lens per Run lens');
     const items = api.workersTree.getChildren();
     assert.equal(items.length, 2);
     assert.deepEqual(items.map((w) => w.description).sort(), ['0/2 running', '0/2 running']);
@@ -101,7 +111,7 @@ describe('cluster', function () {
     assert.equal(nodes.length, 3);
     for (const n of nodes) {
       assert.ok(!n.node.cached, `${n.node.id} ran (it was reset)`);
-      assert.ok(n.node.worker && ids.has(n.node.worker), `${n.node.id} ran on a live worker (${n.node.worker}; workers ${[...ids].join(', ')})`);
+      assert.ok(n.node.worker && ids.has(n.node.worker), `${n.node.id} ran on a live worker (${JSON.stringify(n.node)}; ${run.run.live ? 'live' : 'recorded'} run; workers ${[...ids].join(', ')}; log ${(run.run.live?.log ?? []).join(' | ').slice(0, 1500)})`);
       assert.match(String(n.description), /on \S+:\d+:/);
     }
   });
