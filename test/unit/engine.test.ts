@@ -197,10 +197,12 @@ describe("engine", { concurrency: 3 }, () => {
   test("timeouts: a task honouring ctx.signal and one ignoring it both fail with 'timed out'", async (t) => {
     const ws = makeWorkspace(t);
     ws.fixture("retry.ts");
-    // Both tasks would wait 60 s: a run that waited them out would be killed at 55 s (exit null).
+    // Both tasks would wait ten minutes: a run that waited them out is killed at five (exit null).
+    // (--no-check: this is about the engine's timeouts; two checks at once on a loaded machine took
+    // most of the old 55 s budget.)
     const [polite, rude] = await Promise.all([
-      ws.cli(["run", "retry.ts#timeoutPolite"], { timeoutMs: 55_000 }),
-      ws.cli(["run", "retry.ts#timeoutRude"], { timeoutMs: 55_000 }),
+      ws.cli(["run", "--no-check", "retry.ts#timeoutPolite"], { timeoutMs: 300_000 }),
+      ws.cli(["run", "--no-check", "retry.ts#timeoutRude"], { timeoutMs: 300_000 }),
     ]);
     for (const [res, node] of [[polite, "polite"], [rude, "rude"]] as const) {
       assertExit(res, 1, node);
