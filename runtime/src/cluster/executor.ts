@@ -10,12 +10,13 @@
  * loses them: they are queued again), and after `lostMs` without a connection the nodes waiting
  * fail with one line naming the cluster.
  */
-import { Queue, QueueEvents, type JobsOptions } from "bullmq";
+import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import type { AttemptChannel, Executor, NodeAttempt } from "../engine/executor.js";
 import { FlowsmithError, errorMessage } from "../util/errors.js";
 import { BACKOFF_MS, CANCEL_CHANNEL, type CancelMessage, connection, type JobResult, lostMs, PREFIX, QUEUE, STOPPED, type WorkerNotice } from "./protocol.js";
 import { connect, type ClusterAddress } from "./redis.js";
+import { EVENTS_KEY, EventReader } from "./events.js";
 
 /** How often the watchdog looks, and how long a job goes unheard of before its state is asked. */
 const WATCH_MS = 1000;
@@ -52,21 +53,28 @@ export class ClusterExecutor implements Executor {
   private downSince: number | undefined;
   private lost: FlowsmithError | undefined;
   private closed = false;
+  /** Jobs to add on the next flush (one addBulk). */
+  private readonly toAdd: Pending[] = [];
+  private flushing: NodeJS.Immediate | undefined;
+  private readonly events: EventReader;
 
   private constructor(
     private readonly address: ClusterAddress,
     private readonly queue: Queue,
-    private readonly events: QueueEvents,
     /** For what BullMQ does not do: the stream's end, stop messages, whether Redis is there. */
     private readonly control: Redis,
+    /** A connection of its own for the events stream (a blocking read), and where it starts. */
+    eventsConnection: Redis,
+    lastEventId: string,
     private readonly lostAfterMs: number,
   ) {
-    events.on("progress", ({ jobId, data }) => this.notice(jobId, data as WorkerNotice));
-    events.on("active", ({ jobId }) => this.heard(jobId));
-    events.on("completed", ({ jobId, returnvalue }) => this.completed(jobId, returnvalue as unknown as JobResult));
-    events.on("failed", ({ jobId, failedReason }) => this.failed(jobId, failedReason));
+    this.events = new EventReader(eventsConnection, lastEventId, {
+      progress: (jobId, data) => this.notice(jobId, data as WorkerNotice),
+      active: (jobId) => this.heard(jobId),
+      completed: (jobId, returnvalue) => this.completed(jobId, returnvalue as JobResult),
+      failed: (jobId, failedReason) => this.failed(jobId, failedReason),
+    });
     // Connection trouble is the watchdog's to judge; the events are not worth a line each.
-    events.on("error", () => {});
     queue.on("error", () => {});
     this.watchdog = setInterval(() => void this.watch(), WATCH_MS);
     this.watchdog.unref();
@@ -80,11 +88,11 @@ export class ClusterExecutor implements Executor {
     const queue = new Queue(QUEUE, { connection: conn, prefix: PREFIX, streams: { events: { maxLen: 100_000 } } });
     queue.on("error", () => {});
     // Read the events stream from its current end: nothing added from now on is missed.
-    const last = await bounded(control.xrevrange(`${PREFIX}:${QUEUE}:events`, "+", "-", "COUNT", 1), 10_000, address);
-    const events = new QueueEvents(QUEUE, { connection: conn, prefix: PREFIX, lastEventId: last[0]?.[0] ?? "0-0", blockingTimeout: 5000 });
+    const last = await bounded(control.xrevrange(EVENTS_KEY, "+", "-", "COUNT", 1), 10_000, address);
+    const events = connect(address, { retryStrategy: conn.retryStrategy! });
     events.on("error", () => {});
-    await bounded(Promise.all([queue.waitUntilReady(), events.waitUntilReady()]), 10_000, address);
-    return new ClusterExecutor(address, queue, events, control, options.lostMs ?? lostMs());
+    await bounded(queue.waitUntilReady(), 10_000, address);
+    return new ClusterExecutor(address, queue, control, events, last[0]?.[0] ?? "0-0", options.lostMs ?? lostMs());
   }
 
   execute(attempt: NodeAttempt, channel: AttemptChannel): Promise<unknown> {
@@ -109,28 +117,52 @@ export class ClusterExecutor implements Executor {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.watchdog);
+    if (this.flushing) clearImmediate(this.flushing);
     const all = Promise.allSettled([this.events.close(), this.queue.close()]);
     // Closing waits for Redis; without it, the connections are dropped.
     const timer = new Promise((r) => setTimeout(r, 3000).unref());
     await Promise.race([all, timer]);
-    this.events.disconnect().catch(() => {});
     this.queue.disconnect().catch(() => {});
     this.control.disconnect();
   }
 
+  /**
+   * Queue `p`'s job: jobs made ready together (a completion releasing its downstream, the engine
+   * filling its slots) go to Redis in one round trip (Queue.addBulk: one pipeline, the same script
+   * per job as Queue.add, so a job id already there is joined, not added twice).
+   */
   private add(p: Pending): void {
-    const retries = p.data.retries ?? 0;
-    const opts: JobsOptions = {
-      jobId: p.jobId,
-      attempts: retries + 1,
-      ...(retries > 0 ? { backoff: { type: "exponential", delay: BACKOFF_MS } } : {}),
-      removeOnComplete: true,
-      removeOnFail: true,
-    };
-    this.queue.add(p.data.task.name, p.data, opts).then(
-      () => (p.heardAt = Date.now()),
-      (error) => this.settle(p, (w) => w.reject(new FlowsmithError(`cannot queue ${p.data.node} on the cluster at ${this.address.url}: ${errorMessage(error)}`))),
-    );
+    this.toAdd.push(p);
+    this.flushing ??= setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushing = undefined;
+    const batch = this.toAdd.splice(0);
+    if (!batch.length) return;
+    this.queue
+      .addBulk(
+        batch.map((p) => {
+          const retries = p.data.retries ?? 0;
+          const opts: JobsOptions = {
+            jobId: p.jobId,
+            attempts: retries + 1,
+            ...(retries > 0 ? { backoff: { type: "exponential", delay: BACKOFF_MS } } : {}),
+            removeOnComplete: true,
+            removeOnFail: true,
+          };
+          return { name: p.data.task.name, data: p.data, opts };
+        }),
+      )
+      .then(
+        () => {
+          const now = Date.now();
+          for (const p of batch) p.heardAt = now;
+        },
+        (error) => {
+          for (const p of batch) this.settle(p, (w) => w.reject(new FlowsmithError(`cannot queue ${p.data.node} on the cluster at ${this.address.url}: ${errorMessage(error)}`)));
+        },
+      );
   }
 
   private heard(jobId: string): Pending | undefined {
@@ -166,6 +198,7 @@ export class ClusterExecutor implements Executor {
     if (!p) return;
     this.settle(p, (w) => {
       this.announce(w, result?.s, result?.a);
+      if (typeof result?.t === "number") w.channel.took?.(result.t);
       w.resolve(result?.o);
     });
   }
@@ -196,6 +229,13 @@ export class ClusterExecutor implements Executor {
   private async stop(p: Pending, w: Waiter, reason: unknown): Promise<void> {
     w.stopped = true;
     if (p.waiters.some((o) => !o.stopped)) return;
+    // Not sent to Redis yet: it never will be.
+    const unsent = this.toAdd.indexOf(p);
+    if (unsent >= 0) {
+      this.toAdd.splice(unsent, 1);
+      this.settle(p, (o) => o.reject(reason));
+      return;
+    }
     try {
       const removed = await this.queue.remove(p.jobId);
       if (removed === 1) {

@@ -69,11 +69,12 @@ export interface WorkerNotice {
   f?: string;
 }
 
-/** A job's return value: the task's output (`o`), and the worker (`s`) and attempt (`a`) that made it. */
+/** A job's return value: the task's output (`o`), the worker (`s`) and attempt (`a`) that made it, and how long it took there (`t`, ms). */
 export interface JobResult {
   o: unknown;
   s: string;
   a: number;
+  t?: number;
 }
 
 /** Connection options for BullMQ: it reconnects every ≤ 2 s (BullMQ's own default backs off to 20 s). */

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { UnrecoverableError, Worker, type Job } from "bullmq";
 import type { WorkerTask } from "@flowsmith/contract";
 import { describeUserError } from "../loader/load.js";
-import { checkTaskResult } from "../sdk/task.js";
+import { checkTaskResult, type TaskImpl } from "../sdk/task.js";
 import type { AttemptChannel, NodeAttempt } from "../engine/executor.js";
 import { InProcessExecutor } from "../engine/executors/inProcess.js";
 import { errorMessage } from "../util/errors.js";
@@ -39,6 +39,8 @@ export interface WorkerOptions {
 const STORE_RETRY_MS = 2000;
 /** How long a cancel message applies to a job that starts after it arrived (it may have been picked up meanwhile). */
 const CANCEL_MEMORY_MS = 60_000;
+/** How long a task looked up for a code fingerprint is used without asking the loader again. */
+const RESOLVED_MS = 1000;
 
 class Stopped extends Error {}
 class TimedOut extends Error {}
@@ -48,7 +50,20 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const { address, say } = options;
   const id = newWorkerId();
   const host = new TaskHost(path.join(options.store, "cache"));
-  const executor = new InProcessExecutor((t) => host.resolve(t));
+  // The task's code, looked up again (the loader's check for an edited file) when the attempt names
+  // another code fingerprint, or at most once a RESOLVED_MS: not a stat of every module per job.
+  const resolved = new Map<string, { impl: TaskImpl; at: number }>();
+  let fingerprint = "";
+  const executor = new InProcessExecutor((t) => {
+    const key = `${fingerprint}\0${t.flowFile}\0${t.workflow}\0${t.name}\0${t.file ?? ""}\0${t.exportName ?? ""}`;
+    const now = Date.now();
+    const hit = resolved.get(key);
+    if (hit && now - hit.at < RESOLVED_MS) return hit.impl;
+    if (resolved.size >= 1000) resolved.clear();
+    const impl = host.resolve(t);
+    resolved.set(key, { impl, at: now });
+    return impl;
+  });
   const running = new Map<string, { task: WorkerTask; controller: AbortController; queuedAt: number }>();
   const cancelled = new Map<string, CancelMessage>();
   const heartbeat = new Heartbeat(address, {
@@ -87,9 +102,11 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       progress: (fraction) => send({ p: fraction, s: id, a: n }),
     };
     try {
+      fingerprint = attempt.fingerprint;
+      const started = performance.now();
       const output = await withGrace(() => executor.execute(attempt, channel), controller.signal);
       checkTaskResult(attempt.task.name, output);
-      return { o: output ?? null, s: id, a: n };
+      return { o: output ?? null, s: id, a: n, t: Math.round((performance.now() - started) * 1000) / 1000 };
     } catch (error) {
       const reason: unknown = controller.signal.aborted ? controller.signal.reason : error;
       if (reason instanceof Stopped) throw new UnrecoverableError(reason.message);
@@ -159,6 +176,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
 
   // A suspended deployment's code is dropped (deploy/registry.ts); its next run loads it again.
   const stopWatchingDeployments = await watchSuspensions(address, ({ name, hash }) => {
+    resolved.clear();
     if (host.forget((file) => StoreLayout.deploymentHashOf(file) === hash)) say(`deployment ${name} is suspended: its code is unloaded`);
   }).catch(() => undefined);
   heartbeat.start();

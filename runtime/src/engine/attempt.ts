@@ -138,6 +138,7 @@ export class TaskAttempts {
       this.live.add(trial);
       const timeoutMs = node.impl.options.timeoutMs;
       const timer = timeoutMs && !owns ? setTimeout(() => trial.abort(new TimedOut(timeoutMs)), timeoutMs) : undefined;
+      let tookMs: number | undefined;
       try {
         const request = this.request(run, key, input, attempt);
         if (owns) request.retries = retries;
@@ -152,6 +153,7 @@ export class TaskAttempts {
             logs.log(run, `attempt ${n} failed: ${error}`);
             logs.log(run, `retrying (${n}/${retries})`);
           },
+          took: (ms: number) => (tookMs = ms),
         };
         if (!speeds.knownFast(node.task)) this.parts.states.writer.flush();
         const attemptStarted = performance.now();
@@ -159,7 +161,7 @@ export class TaskAttempts {
         try {
           output = await abortable(() => this.parts.executor.execute(request, channel), trial, this.parts.graceMs);
         } finally {
-          speeds.add(node.task, performance.now() - attemptStarted);
+          speeds.add(node.task, tookMs ?? performance.now() - attemptStarted);
         }
         // Not an object of named outputs: this attempt failed, like one that threw.
         checkTaskResult(node.task, output);

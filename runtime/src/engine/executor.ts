@@ -77,6 +77,11 @@ export interface AttemptChannel {
   ranOn?(worker: string, attempt?: number): void;
   /** (An executor that owns attempts.) Attempt `attempt` failed with `error` and is retried (the last failure rejects `execute`). */
   attemptFailed?(attempt: number, error: string): void;
+  /**
+   * (An executor whose attempts run elsewhere.) How long the attempt took where it ran, its time in
+   * a queue left out: the engine judges the task's speed (taskSpeed.ts) by it instead of by the wait.
+   */
+  took?(ms: number): void;
 }
 
 export interface Executor {
