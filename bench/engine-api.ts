@@ -285,7 +285,7 @@ export async function apiChild(dir: string, shape: EngineShape, nodes: number, s
     exec: async (outputs) => {
       const input: Record<string, unknown> = {};
       for (const [k, b] of Object.entries(n.inputs)) input[k] = resolveBinding(b, outputs);
-      return n.task.fn(input, ctx);
+      return n.impl.fn(input, ctx);
     },
   }));
   // Warm-up of the floor (tiny), then the measured runs. The machine is shared and its disk's
