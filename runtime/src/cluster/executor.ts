@@ -15,7 +15,7 @@ import type { Redis } from "ioredis";
 import type { AttemptChannel, Executor, NodeAttempt } from "../engine/executor.js";
 import { FlowsmithError, errorMessage } from "../util/errors.js";
 import { BACKOFF_MS, CANCEL_CHANNEL, type CancelMessage, connection, type JobResult, lostMs, PREFIX, QUEUE, STOPPED, type WorkerNotice } from "./protocol.js";
-import { connect, type ClusterAddress } from "./redis.js";
+import { connect, withTimeout, type ClusterAddress } from "./redis.js";
 import { EVENTS_KEY, EventReader } from "./events.js";
 
 /** How often the watchdog looks, and how long a job goes unheard of before its state is asked. */
@@ -299,17 +299,5 @@ function remoteError(reason: string): Error {
 }
 
 function bounded<T>(promise: Promise<T>, ms: number, address: ClusterAddress): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new FlowsmithError(`the cluster's Redis at ${address.url} did not answer within ${ms / 1000} s`)), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
+  return withTimeout(promise, ms, () => new FlowsmithError(`the cluster's Redis at ${address.url} did not answer within ${ms / 1000} s`));
 }

@@ -5,7 +5,7 @@
  * key twice at once); the job's data is the NodeAttempt, its flowFile naming the code to load.
  */
 import type { RedisOptions } from "ioredis";
-import type { ClusterAddress } from "./redis.js";
+import { serverOptions, type ClusterAddress } from "./redis.js";
 
 /** BullMQ's key prefix and the queue of node attempts: keys `flowsmith:nodes:*`. */
 export const PREFIX = "flowsmith";
@@ -80,11 +80,7 @@ export interface JobResult {
 /** Connection options for BullMQ: it reconnects every ≤ 2 s (BullMQ's own default backs off to 20 s). */
 export function connection(address: ClusterAddress, extra: RedisOptions = {}): RedisOptions {
   return {
-    host: address.host,
-    port: address.port,
-    db: address.db,
-    ...(address.username ? { username: address.username } : {}),
-    ...(address.password ? { password: address.password } : {}),
+    ...serverOptions(address),
     maxRetriesPerRequest: null,
     retryStrategy: (times: number) => Math.min(200 * times, 2000),
     ...extra,

@@ -46,7 +46,7 @@ export function parseClusterUrl(url: string): ClusterAddress {
 }
 
 /** Which server and database, and the credentials if the URL has them. */
-function serverOptions(address: ClusterAddress): RedisOptions {
+export function serverOptions(address: ClusterAddress): RedisOptions {
   return {
     host: address.host,
     port: address.port,
@@ -93,9 +93,10 @@ export async function probe(address: ClusterAddress, timeoutMs = 5000): Promise<
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+/** `promise`, or `timedOut()`'s error when it has not settled within `ms`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, timedOut: () => Error = () => Object.assign(new Error(`no answer within ${ms} ms`), { code: "ETIMEDOUT" })): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms} ms`), { code: "ETIMEDOUT" })), ms);
+    const timer = setTimeout(() => reject(timedOut()), ms);
     promise.then(
       (v) => {
         clearTimeout(timer);
