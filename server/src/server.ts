@@ -23,6 +23,7 @@ import type { StatusChange } from "../../runtime/src/store/store.js";
 import { pathToUri, rememberUri, toDiagnostic, toFlowInfo, toGraph, uriToPath } from "./convert.js";
 import { codeLenses, documentSymbols, hover } from "./features.js";
 import { DidChangeStatus, FlowsRequest, GraphRequest } from "@flowsmith/contract/lsp";
+import { editorCapabilities, registerEditorFeatures } from "./editor/index.js";
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -69,6 +70,7 @@ connection.onInitialize((params): InitializeResult => {
       codeLensProvider: { resolveProvider: false },
       hoverProvider: true,
       documentSymbolProvider: true,
+      ...editorCapabilities(),
     },
     serverInfo: { name: "flowsmith", version: "0.1.0" },
   };
@@ -383,6 +385,14 @@ connection.onRequest(GraphRequest.type, (params) => {
     }
     return null;
   });
+});
+
+registerEditorFeatures(connection, {
+  analysisOf,
+  analyses: () => folders?.all().map((f) => f.analysis) ?? [],
+  documents,
+  guard,
+  log,
 });
 
 connection.onShutdown(() => {

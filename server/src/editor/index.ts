@@ -1,0 +1,19 @@
+/**
+ * The editor features beyond diagnostics, lenses, hovers and symbols (DESIGN.md, "Editor
+ * features"). Each lives in its own module; this list is the one place that names them.
+ */
+import type { Connection, ServerCapabilities } from "vscode-languageserver/node";
+import type { EditorContext, EditorFeature } from "./context.js";
+
+const features: EditorFeature[] = [];
+
+/** Merged into the server's InitializeResult capabilities. */
+export function editorCapabilities(): ServerCapabilities {
+  return Object.assign({}, ...features.map((f) => f.capabilities)) as ServerCapabilities;
+}
+
+export function registerEditorFeatures(connection: Connection, context: EditorContext): void {
+  for (const feature of features) feature.register(connection, context);
+}
+
+export type { EditorContext, EditorFeature } from "./context.js";
