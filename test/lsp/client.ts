@@ -128,6 +128,16 @@ export class LspClient {
     return this.waitFor(`diagnostics of ${path.basename(file)}`, () => this.diagnostics.get(this.uri(file)));
   }
 
+  /** textDocument/completion at a position (`context`: how it was triggered, as an editor sends it). */
+  completion<R = { isIncomplete: boolean; items: { label: string; detail?: string; sortText?: string; preselect?: boolean; textEdit?: { newText: string } }[] } | null>(file: string, position: { line: number; character: number }, context?: { triggerKind: number; triggerCharacter?: string }): Promise<R> {
+    return this.request<R>("textDocument/completion", { textDocument: { uri: this.uri(file) }, position, ...(context ? { context } : {}) });
+  }
+
+  /** textDocument/codeAction over a range, with the diagnostics the editor shows there. */
+  codeActions<R = { title: string; kind?: string; isPreferred?: boolean; diagnostics?: Diagnostic[]; edit?: { changes?: Record<string, { range: Diagnostic["range"]; newText: string }[]> } }[] | null>(file: string, range: Diagnostic["range"], diagnostics: Diagnostic[], only?: string[]): Promise<R> {
+    return this.request<R>("textDocument/codeAction", { textDocument: { uri: this.uri(file) }, range, context: { diagnostics, ...(only ? { only } : {}) } });
+  }
+
   request<R>(method: string, params: unknown): Promise<R> {
     return this.connection.sendRequest(method, params) as Promise<R>;
   }

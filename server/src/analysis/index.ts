@@ -13,10 +13,11 @@ import { storeStatuses, type StatusSource } from "./statusSource.js";
 import { sameNameTask } from "./checks/duplicateNode.js";
 import { declRangeOf, DefinitionIndex, nameRangeOf, optionString, taskInfo } from "./definitions.js";
 import { workflowGraph, type GraphHost, type WorkflowGraph } from "./graph.js";
-import type { FileAnalysis, FlowDiagnostic, WorkflowInfo } from "./model.js";
+import type { FileAnalysis, FlowDiagnostic, Position, WorkflowInfo } from "./model.js";
 import { readParams } from "./params.js";
 import { FlowProject, isSettingsFile } from "./project.js";
 import { rangeOf } from "./ranges.js";
+import { workflowSiteAt, type WorkflowSite } from "./site.js";
 import { safe } from "./syntax.js";
 import { withSyntaxErrors } from "./syntaxErrors.js";
 
@@ -264,6 +265,12 @@ export class FlowAnalysis {
   /** `(input: { rows: Row[] }) => { model: Model }` for a task of a flow file: asked for by hovers and `list`. */
   signatureOf(file: string, taskName: string): string {
     return this.definitions.signatureOf(file, taskName);
+  }
+
+  /** The workflow whose body holds `position` in `file`, walked again: what completion and code actions ask about (site.ts). */
+  workflowSiteAt(file: string, position: Position): WorkflowSite | undefined {
+    const host = { typed: (f: string) => this.project.typed(f), definitions: (sf: ts.SourceFile, c: ts.TypeChecker) => this.definitions.of(sf, c), resolve: (callee: ts.Node, c: ts.TypeChecker) => this.definitions.resolve(callee, c) };
+    return workflowSiteAt(host, file, position);
   }
 
   // ---- workflows and statuses ----------------------------------------------------------------

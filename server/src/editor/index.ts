@@ -3,9 +3,10 @@
  * features"). Each lives in its own module; this list is the one place that names them.
  */
 import type { Connection, ServerCapabilities } from "vscode-languageserver/node";
+import { completion } from "./completion.js";
 import type { EditorContext, EditorFeature } from "./context.js";
 
-const features: EditorFeature[] = [];
+const features: EditorFeature[] = [completion];
 
 /** Merged into the server's InitializeResult capabilities. */
 export function editorCapabilities(): ServerCapabilities {

@@ -121,4 +121,6 @@ export interface WalkedWorkflow {
   usedSubflows: ReadonlySet<string>;
   /** Tasks and sub-flows the walk resolved, with the call in the top body that led to each. */
   usedDefinitions: UsedDefinition[];
+  /** What each declaration in the bodies walked is bound to (editor features ask what is in scope). */
+  bindings: ReadonlyMap<ts.Node, Value>;
 }

@@ -96,6 +96,7 @@ export abstract class WalkState {
       subflows: this.subflows,
       usedSubflows: this.usedSubflows,
       usedDefinitions: [...this.usedDefs.values()],
+      bindings: this.env,
     };
   }
 }
