@@ -35,6 +35,8 @@ export class LspClient {
   /** Every publishDiagnostics, in arrival order. */
   readonly published: { uri: string; diagnostics: Diagnostic[] }[] = [];
   readonly statusNotifications: { targets: string[] }[] = [];
+  /** How many workspace/inlayHint/refresh requests the server sent (the client announces refreshSupport). */
+  inlayHintRefreshes = 0;
   /** The server's window/logMessage lines, in arrival order. */
   readonly logs: string[] = [];
   private readonly waiters: (() => void)[] = [];
@@ -59,6 +61,11 @@ export class LspClient {
     });
     this.connection.onRequest("client/registerCapability", () => null);
     this.connection.onRequest("workspace/configuration", () => []);
+    this.connection.onRequest("workspace/inlayHint/refresh", () => {
+      this.inlayHintRefreshes++;
+      this.wake();
+      return null;
+    });
     this.connection.listen();
   }
 
@@ -74,7 +81,7 @@ export class LspClient {
       processId: process.pid,
       rootUri: pathToFileURL(root).href,
       workspaceFolders: folders.map((f) => ({ uri: pathToFileURL(f).href, name: path.basename(f) })),
-      capabilities: { workspace: { didChangeWatchedFiles: { dynamicRegistration: true } } },
+      capabilities: { workspace: { didChangeWatchedFiles: { dynamicRegistration: true }, inlayHint: { refreshSupport: true } } },
       initializationOptions,
     });
     await client.connection.sendNotification("initialized", {});
@@ -136,6 +143,26 @@ export class LspClient {
   /** textDocument/codeAction over a range, with the diagnostics the editor shows there. */
   codeActions<R = { title: string; kind?: string; isPreferred?: boolean; diagnostics?: Diagnostic[]; edit?: { changes?: Record<string, { range: Diagnostic["range"]; newText: string }[]> } }[] | null>(file: string, range: Diagnostic["range"], diagnostics: Diagnostic[], only?: string[]): Promise<R> {
     return this.request<R>("textDocument/codeAction", { textDocument: { uri: this.uri(file) }, range, context: { diagnostics, ...(only ? { only } : {}) } });
+  }
+
+  /** textDocument/prepareRename: the range and placeholder Flowsmith renames there, or null. */
+  prepareRename(file: string, position: { line: number; character: number }): Promise<{ range: Diagnostic["range"]; placeholder: string } | null> {
+    return this.request("textDocument/prepareRename", { textDocument: { uri: this.uri(file) }, position });
+  }
+
+  /** textDocument/rename: the workspace edit (a refused rename rejects with the server's message). */
+  rename(file: string, position: { line: number; character: number }, newName: string): Promise<{ changes?: Record<string, { range: Diagnostic["range"]; newText: string }[]> } | null> {
+    return this.request("textDocument/rename", { textDocument: { uri: this.uri(file) }, position, newName });
+  }
+
+  /** textDocument/references. */
+  references(file: string, position: { line: number; character: number }, includeDeclaration: boolean): Promise<{ uri: string; range: Diagnostic["range"] }[] | null> {
+    return this.request("textDocument/references", { textDocument: { uri: this.uri(file) }, position, context: { includeDeclaration } });
+  }
+
+  /** textDocument/inlayHint over a range (default: the first 10,000 lines). */
+  inlayHints(file: string, range: Diagnostic["range"] = { start: { line: 0, character: 0 }, end: { line: 10_000, character: 0 } }): Promise<{ position: { line: number; character: number }; label: string; kind?: number; tooltip?: string; paddingLeft?: boolean }[] | null> {
+    return this.request("textDocument/inlayHint", { textDocument: { uri: this.uri(file) }, range });
   }
 
   request<R>(method: string, params: unknown): Promise<R> {
