@@ -206,30 +206,11 @@ function publish(file: string, onlyIfChanged = false): void {
   if (diagnostics.length === 0 && !published.has(file) && !isFlow && !documents.get(pathToUri(file))) return;
   const json = JSON.stringify(diagnostics);
   if (onlyIfChanged && sentDiagnostics.get(file) === json) return;
-  send(file, diagnostics, json);
-}
-
-function send(file: string, diagnostics: ReturnType<typeof toDiagnostic>[], json: string): void {
   sentDiagnostics.set(file, json);
   published.add(file);
   const sent = connection.sendDiagnostics({ uri: pathToUri(file), diagnostics }).catch(() => undefined);
   sending.add(sent);
   void sent.finally(() => sending.delete(sent));
-}
-
-/**
- * Files just opened: their syntax pass is out, the typed pass waits until it is written (the
- * program build that follows holds the thread for seconds on a first open). Their change events
- * meanwhile are left to the open, which takes the document's latest text.
- */
-const opening = new Set<string>();
-
-/** The diagnostics a parse tells (analysis/syntaxPass.ts: a subset of the typed ones), at once. */
-function publishSyntaxPass(file: string, text: string): void {
-  const a = analysisOf(file);
-  if (!a) return;
-  const early = guard(`syntax pass of ${file}`, undefined, () => a.syntaxDiagnostics(file, text).filter((d) => d.file === file).map(toDiagnostic));
-  if (early) send(file, early, JSON.stringify(early));
 }
 
 /** Debounced, and superseded by newer edits of the same file (the old timer is dropped). */
@@ -262,25 +243,17 @@ documents.onDidOpen((e) => {
   const file = rememberUri(e.document.uri);
   const a = file && analysisOf(file);
   if (!file || !a) return;
-  // Fast first answer: what needs no types, then (once written) the typed pass replaces it.
-  publishSyntaxPass(file, e.document.getText());
-  opening.add(file);
-  void flushed().then(() => {
-    opening.delete(file);
-    const doc = documents.get(e.document.uri);
-    if (!doc) return; // closed meanwhile: the close publishes what the disk says
-    const changed = guard("open", true, () => a.setText(file, doc.getText()));
-    publish(file);
-    // What an edit does next (statuses, importers), as for any new text; the change event that
-    // follows every open carries the same text and is skipped.
-    if (changed) schedule(file);
-  });
+  const changed = guard("open", true, () => a.setText(file, e.document.getText()));
+  publish(file);
+  // What an edit does next (statuses, importers), as for any new text; the change event that
+  // follows every open carries the same text and is skipped.
+  if (changed) schedule(file);
 });
 
 documents.onDidChangeContent((e) => {
   const file = uriToPath(e.document.uri);
   const a = file && analysisOf(file);
-  if (!file || !a || opening.has(file)) return;
+  if (!file || !a) return;
   // Every open comes with a change event of the same text (TextDocuments): nothing to redo.
   if (!guard("change", true, () => a.setText(file, e.document.getText()))) return;
   schedule(file);
