@@ -5,8 +5,11 @@
 import type { Connection, ServerCapabilities } from "vscode-languageserver/node";
 import { completion } from "./completion.js";
 import type { EditorContext, EditorFeature } from "./context.js";
+import { inlayHintsFeature } from "./inlayHints.js";
+import { references } from "./references.js";
+import { rename } from "./rename.js";
 
-const features: EditorFeature[] = [completion];
+const features: EditorFeature[] = [completion, rename, references, inlayHintsFeature];
 
 /** Merged into the server's InitializeResult capabilities. */
 export function editorCapabilities(): ServerCapabilities {
