@@ -62,7 +62,7 @@ describe("completion on the pipeline example (Bundler, the examples' tsconfig)",
     file = ws.path("examples/pipeline/flow.ts");
     client = await LspClient.start(ws.dir);
     client.open(file, PIPELINE);
-    await client.diagnosticsOf(file);
+    await client.waitFor("the first scan", () => client.logs.some((l) => /analysed \d+ flow files/.test(l)), 60_000);
   });
 
   after(async () => {

@@ -9,7 +9,7 @@ import type { CompletionPlace, InputFacts, TaskCallFacts } from "../analysis/tas
 import { completionPlaceAt } from "../analysis/taskCalls.js";
 import type { RankedReference } from "../analysis/scope.js";
 import { uriToPath } from "../convert.js";
-import type { EditorContext, EditorFeature } from "./context.js";
+import { caughtUp, type EditorContext, type EditorFeature } from "./context.js";
 
 /**
  * `.` for outputs; `{` `,` for input names; `:` and space for a value (space also after `{`/`,`).
@@ -30,7 +30,7 @@ export const completion: EditorFeature = {
 function complete(context: EditorContext, params: CompletionParams): CompletionList | null {
   const file = uriToPath(params.textDocument.uri);
   const analysis = file ? context.analysisOf(file) : undefined;
-  if (!file || !analysis) return null;
+  if (!file || !analysis || !caughtUp(context, params.textDocument.uri, file)) return null;
   const site = analysis.workflowSiteAt(file, params.position);
   const place = site ? completionPlaceAt(site) : undefined;
   if (!place) return null;

@@ -23,3 +23,13 @@ export interface EditorFeature {
   capabilities: ServerCapabilities;
   register(connection: Connection, context: EditorContext): void;
 }
+
+/**
+ * Has the analysis the text the editor shows for this document? (An open's text reaches the
+ * analysis after its syntax pass is written; a request in between would read other offsets.)
+ * Documents not open are read from the disk by both.
+ */
+export function caughtUp(context: EditorContext, uri: string, file: string): boolean {
+  const doc = context.documents.get(uri);
+  return !doc || context.analysisOf(file)?.project.readText(file) === doc.getText();
+}

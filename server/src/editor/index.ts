@@ -3,13 +3,14 @@
  * features"). Each lives in its own module; this list is the one place that names them.
  */
 import type { Connection, ServerCapabilities } from "vscode-languageserver/node";
+import { codeActions } from "./codeActions.js";
 import { completion } from "./completion.js";
 import type { EditorContext, EditorFeature } from "./context.js";
 import { inlayHintsFeature } from "./inlayHints.js";
 import { references } from "./references.js";
 import { rename } from "./rename.js";
 
-const features: EditorFeature[] = [completion, rename, references, inlayHintsFeature];
+const features: EditorFeature[] = [completion, codeActions, rename, references, inlayHintsFeature];
 
 /** Merged into the server's InitializeResult capabilities. */
 export function editorCapabilities(): ServerCapabilities {

@@ -23,7 +23,8 @@ export const missingInput: CheckRule = {
   }),
 };
 
-function acceptsUndefined(type: ts.Type): boolean {
+/** Does an input of this type take undefined (so it need not be passed)? Quick fixes ask it too. */
+export function acceptsUndefined(type: ts.Type): boolean {
   if (type.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.Void)) return true;
   return type.isUnion() && type.types.some((t) => (t.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Void)) !== 0);
 }
