@@ -53,6 +53,9 @@ const builds = [
   { ...common, entryPoints: [path.join(root, "runtime/src/deploy/registry.ts")], outfile: path.join(root, "runtime/dist/deployments.js"), external: ["esbuild", "typescript", "zod"] },
   // The VS Code extension (client/): vscode-languageclient bundled, `vscode` provided by the editor.
   { ...common, entryPoints: [path.join(root, "client/src/extension.ts")], outfile: path.join(root, "dist/extension.js"), external: ["vscode"], minify: true },
+  // The TypeScript server plugin (one squiggle per mistake): its own dependency-free CommonJS package,
+  // resolved by tsserver as node_modules/flowsmith-ts-plugin (an npm workspace here, copied into the .vsix).
+  { ...common, entryPoints: [path.join(root, "tsplugin/src/index.ts")], outfile: path.join(root, "tsplugin/dist/index.js"), external: [], define: {}, sourcemap: false },
   // The graph webview's script, and the elkjs layout worker it starts (re-minified, not bundled).
   { ...common, platform: "browser", format: "iife", target: "es2022", external: [], define: {}, entryPoints: [path.join(root, "client/webview/graph.ts")], outfile: path.join(root, "dist/webview/graph.js") },
   { entryPoints: [path.join(root, "node_modules/elkjs/lib/elk-worker.min.js")], outfile: path.join(root, "dist/webview/elk-worker.js"), bundle: false, minify: true, platform: "browser", logLevel: "warning" },

@@ -3,9 +3,11 @@
 // only what the extension needs at run time: the bundles in dist/ (extension, language server,
 // graph webview), the CLI (runtime/dist/cli.js + analysis.js) with the two packages it loads at run
 // time (esbuild with this platform's binary, typescript), the media, the grammar and the manifest.
-// vsce skips node_modules/ at the root with --no-dependencies, so the CLI's packages go under
-// runtime/dist/node_modules/, where `require` from runtime/dist/cli.js finds them. The esbuild binary
+// vsce packs the root's node_modules/ only as the manifest's dependencies (npm list), so the CLI's
+// packages go under runtime/dist/node_modules/, where `require` from runtime/dist/cli.js finds them. The esbuild binary
 // makes the package platform-specific: it is built for this machine's platform (vsce --target).
+// The TypeScript server plugin (tsplugin/) is the one package at the root's node_modules/, where
+// tsserver looks for it: the staged manifest depends on it and vsce's npm dependency detection packs it.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,10 +29,18 @@ const copy = (from, to = from) => {
 try {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   for (const k of ['workspaces', 'scripts', 'devDependencies', 'dependencies']) delete pkg[k];
+  const plugin = JSON.parse(fs.readFileSync(path.join(root, 'tsplugin/package.json'), 'utf8'));
+  pkg.dependencies = { [plugin.name]: plugin.version };
   fs.writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   copy('client/README.md', 'README.md');
   copy('LICENSE');
   for (const f of ['dist/extension.js', 'dist/server.js', 'dist/server-main.js', 'dist/webview', 'client/media', 'syntaxes', 'runtime/dist/cli.js', 'runtime/dist/analysis.js', 'runtime/dist/cluster.js']) copy(f);
+
+  // The TypeScript server plugin, as tsserver requires it: node_modules/flowsmith-ts-plugin.
+  copy('tsplugin/dist/index.js', `node_modules/${plugin.name}/dist/index.js`);
+  copy('LICENSE', `node_modules/${plugin.name}/LICENSE`);
+  const { name, version, description, license } = plugin;
+  fs.writeFileSync(path.join(stage, `node_modules/${plugin.name}/package.json`), `${JSON.stringify({ name, version, description, license, main: './dist/index.js' }, null, 2)}\n`);
 
   // The CLI's run-time packages, as few files as they need.
   const nm = 'runtime/dist/node_modules';
@@ -47,7 +57,7 @@ try {
 
   const target = `${process.platform}-${process.arch}`;
   const vsce = path.join(root, 'node_modules/@vscode/vsce/vsce');
-  execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--target', target, '--out', out],
+  execFileSync(process.execPath, [vsce, 'package', '--dependencies', '--allow-missing-repository', '--target', target, '--out', out],
     { cwd: stage, stdio: 'inherit' });
   process.stdout.write(`packaged ${path.relative(process.cwd(), out)} (${(fs.statSync(out).size / 1024 / 1024).toFixed(1)} MiB, ${target})\n`);
 } finally {

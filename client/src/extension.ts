@@ -26,6 +26,7 @@ import { registerResultsCommand } from "./commands/results";
 import { registerRunLogCommand } from "./commands/runLog";
 import { registerRevealCommand } from "./commands/reveal";
 import { registerRefreshCommands } from "./commands/refresh";
+import { registerOneSquiggle } from "./squiggles/oneSquiggle";
 import { storeDir, workspaceRoot } from "./config";
 import { resolveStoreDir } from "../../runtime/src/store/location";
 import type { Deps } from "./deps";
@@ -136,6 +137,7 @@ export function activate(context: vscode.ExtensionContext): FlowsmithApi {
   registerRunLogCommand(context, deps);
   registerRevealCommand(context, deps);
   registerRefreshCommands(context, deps);
+  registerOneSquiggle(context, log);
 
   void server.start();
   history.scheduleRefresh(200);
