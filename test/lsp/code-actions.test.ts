@@ -149,6 +149,13 @@ describe("quick fixes on the pipeline example (Bundler, the examples' tsconfig)"
     assert.deepEqual(await client.codeActions(file, selection, [], ["quickfix"]), []);
   });
 
+  test("FS004 inside a callback: the callback goes with the computation, its parameter stays its own", async () => {
+    const text = body("train({ rows: clean.rows, epochs })", "", "return { model: model.model, big: data.rows.filter((r) => r.x > count) };");
+    const fixed = await fixAndCheck(client, file, text, "FS004", /^Extract into a task \(computeBig\)$/);
+    assert.match(fixed, /export const computeBig = task\(\(\{ rows, count \}: \{ rows: Row\[\]; count: number \}\) => \(\{ big: rows\.filter\(\(r\) => r\.x > count\) \}\)\);/);
+    assert.match(fixed, /big: computeBig\(\{ rows: data\.rows, count \}\)\.big/);
+  });
+
   test("FS004 on an if's condition offers no extraction (the condition chooses what is wired)", async () => {
     const { diagnostic } = await diagnosticOf(client, file, body("train({ rows: clean.rows, epochs })", "    if (doPreprocess) getData({ count }, { as: \"x\" });\n"), "FS004");
     const actions = (await client.codeActions(file, diagnostic.range, [diagnostic])) ?? [];

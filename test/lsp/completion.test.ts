@@ -205,4 +205,34 @@ export const sums = workflow({ params: z.object({ n: z.number() }) }, ({ n }) =>
     const again = await complete(client, flow, marked.replace("total({ ‸ })", "total({ rows: ‸ })"), ":");
     assert.equal(again[0]!.label, "l.rows");
   });
+
+  test("a sub-flow's outputs and a params object's fields are references too", async () => {
+    const nested = ws.path("src/nested.ts");
+    const marked = (value: string) => `import { task, workflow } from "flowsmith";
+import { z } from "zod";
+import { load } from "./tasks.js";
+
+export const size = task(async ({ rows, n }: { rows: number[]; n: number }) => ({ total: rows.length + n }));
+
+export const inner = workflow({ params: z.object({ n: z.number() }) }, ({ n }) => {
+  const l = load({ n });
+  return { rows: l.rows, first: l.label };
+});
+
+export const outer = workflow({ params: z.object({ n: z.number(), cfg: z.object({ k: z.number() }) }) }, (p) => {
+  const s = inner({ n: p.n });
+  const t = size({ rows: s.rows, n: ${value} });
+  return { t: t.total };
+});
+`;
+    ws.write("src/nested.ts", cursor(marked("‸")).text);
+    client.open(nested, cursor(marked("‸")).text);
+    const values = await complete(client, nested, marked("‸"), " ");
+    assert.deepEqual(values.filter((i) => i.detail === "number").map((i) => i.label), ["p.n", "p.cfg.k"]);
+    assert.ok(values.some((i) => i.label === "s.rows" && i.detail === "number[]"));
+    const sub = await complete(client, nested, marked("s.‸"), ".");
+    assert.deepEqual(sub.map((i) => `${i.label}: ${i.detail}`), ["rows: number[]", "first: string"]);
+    const params = await complete(client, nested, marked("p.cfg.‸"), ".");
+    assert.deepEqual(params.map((i) => `${i.label}: ${i.detail}`), ["k: number"]);
+  });
 });

@@ -9,7 +9,7 @@ import type { Position, Range } from "./model.js";
 import { offsetsToRange } from "./ranges.js";
 import { isPlainObject, valueOfExpression } from "./scope.js";
 import { rangeIn, type WorkflowSite } from "./site.js";
-import { hasModifier, isExpressionNode, isStringLike, safe, symbolAt } from "./syntax.js";
+import { ancestorOfKind, hasModifier, isExpressionNode, isFunctionLike, isStringLike, safe, symbolAt } from "./syntax.js";
 import { typeText } from "./types.js";
 
 export interface Extraction {
@@ -59,6 +59,24 @@ function intersects(a: Range, b: Range): boolean {
 function computationOf(site: WorkflowSite, at: ts.Node): ts.Expression | undefined {
   if (!isExpressionNode(at)) return undefined;
   let e: ts.Node = at;
+  for (;;) {
+    e = climb(site, e);
+    // Inside a callback of the body (`rows.filter((x) => x > n)`): the callback goes with it.
+    const callback = ancestorOfKind(e, isFunctionLike);
+    if (!callback || callback === site.workflow.fn || !callback.parent || callback.pos < site.workflow.fn!.pos) break;
+    e = callback;
+  }
+  const parent = e.parent;
+  if (!isExpressionNode(e) || ts.isSpreadElement(e) || isFunctionLike(e)) return undefined;
+  // A condition chooses what the body wires: moving it into a task would not help; an unused value is no computation.
+  if (ts.isIfStatement(parent) || ts.isWhileStatement(parent) || ts.isDoStatement(parent) || ts.isSwitchStatement(parent) || ts.isForStatement(parent)) return undefined;
+  if (ts.isForOfStatement(parent) || ts.isForInStatement(parent) || ts.isExpressionStatement(parent)) return undefined;
+  if (containsForbidden(site, e)) return undefined;
+  return e;
+}
+
+/** Up from `e` while the parent only computes with it. */
+function climb(site: WorkflowSite, e: ts.Node): ts.Node {
   for (let p = e.parent; p; p = e.parent) {
     const climbs =
       ts.isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isNonNullExpression(p) || ts.isSatisfiesExpression(p) || ts.isTypeOfExpression(p) ||
@@ -71,12 +89,6 @@ function computationOf(site: WorkflowSite, at: ts.Node): ts.Expression | undefin
     if (!climbs) break;
     e = p;
   }
-  const parent = e.parent;
-  if (!isExpressionNode(e) || ts.isSpreadElement(e)) return undefined;
-  // A condition chooses what the body wires: moving it into a task would not help; an unused value is no computation.
-  if (ts.isIfStatement(parent) || ts.isWhileStatement(parent) || ts.isDoStatement(parent) || ts.isSwitchStatement(parent) || ts.isForStatement(parent)) return undefined;
-  if (ts.isForOfStatement(parent) || ts.isForInStatement(parent) || ts.isExpressionStatement(parent)) return undefined;
-  if (containsForbidden(site, e)) return undefined;
   return e;
 }
 

@@ -173,7 +173,10 @@ export function valueOfExpression(site: WorkflowSite, e: ts.Node, depth = 0): { 
       const out = v.outputs.get(name);
       return out?.kind === "ref" ? { value: out, ...(out.type ? { type: out.type } : {}) } : { value: out };
     }
-    if (v.kind === "params") return { value: { kind: "param", name, workflow: v.workflow } };
+    if (v.kind === "params") {
+      const t = safe(() => referencedType(checker, checker.getTypeAtLocation(e)));
+      return { value: { kind: "param", name, workflow: v.workflow }, ...(t ? { type: t } : {}) };
+    }
     if ((v.kind === "ref" || v.kind === "param") && base.type) {
       const t = safe(() => fieldType(checker, base.type!, name, e));
       const value: Value = v.kind === "ref" ? { ...v, path: [...v.path, name], ...(t ? { type: t } : {}) } : { ...v, name: `${v.name}.${name}` };
