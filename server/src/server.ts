@@ -328,14 +328,13 @@ function storeChanged(folder: Folder, change: StatusChange): void {
   refreshLenses();
 }
 
-/** Lenses show statuses: ask the client to re-request them (LSP 3.16 refresh) when those change. */
+/** Lenses and inlay hints show statuses: ask the client to re-request them (LSP refresh) when those change. */
 let lensRefreshSupported = false;
+let inlayRefreshSupported = false;
 function refreshLenses(): void {
   if (lensRefreshSupported) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
-  // Inlay hints show last durations and edge types: they go stale with the lenses.
   if (inlayRefreshSupported) void connection.sendRequest(InlayHintRefreshRequest.type).catch(() => undefined);
 }
-let inlayRefreshSupported = false;
 
 /** Lens commands name the root of a flow outside the primary folder (the client runs there). */
 const lensRoot = (a: FlowAnalysis): string | undefined => (a === folders?.primary()?.analysis ? undefined : a.storeRoot);
