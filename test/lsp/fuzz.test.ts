@@ -115,6 +115,14 @@ test(`fuzz: ${DOCUMENTS} mutated flow documents through the server over stdio`, 
     if (n % 3 === 0) requests.push(client.request("textDocument/hover", { textDocument: { uri }, position: { line, character: Math.floor(rnd() * 40) } }));
     if (n % 5 === 0) requests.push(client.request("textDocument/documentSymbol", { textDocument: { uri } }));
     if (n % 50 === 0) requests.push(client.request("flowsmith/flows", {}));
+    // Completion and quick fixes (editor/completion.ts, codeActions.ts), at the place the mutation may have broken.
+    const character = Math.floor(rnd() * 60);
+    if (n % 3 === 1) requests.push(client.completion(files[i]!, { line, character }, rnd() < 0.5 ? { triggerKind: 2, triggerCharacter: ".:{, "[Math.floor(rnd() * 5)]! } : { triggerKind: 1 }));
+    if (n % 3 === 2) {
+      const range = { start: { line, character }, end: { line, character: character + 10 } };
+      const diagnostics = ["FS001", "FS002", "FS004", "FS005", "FS010"].map((code) => ({ range, code, source: "flowsmith", message: code }));
+      requests.push(client.codeActions(files[i]!, range, diagnostics));
+    }
     for (const r of requests) if (!(await answered(`document ${n}`, r))) unanswered++;
   }
   const crashes = logs.filter((l) => /uncaught exception|unhandled rejection/i.test(l)).length + (client.child.exitCode === null ? 0 : 1);
@@ -122,6 +130,8 @@ test(`fuzz: ${DOCUMENTS} mutated flow documents through the server over stdio`, 
   assert.equal(client.child.exitCode, null, "the server is still running");
   assert.equal(crashes, 0, logs.filter((l) => /uncaught|unhandled/i.test(l)).join("\n"));
   assert.equal(unanswered, 0);
+  // Their handlers answer through the server's guard; a failure there is a bug, not bad input.
+  assert.deepEqual(logs.filter((l) => /(completion|code actions) failed/.test(l)), []);
   for (const f of files) client.close(f);
 });
 
