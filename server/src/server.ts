@@ -25,6 +25,7 @@ import { pathToUri, rememberUri, toDiagnostic, toFlowInfo, toGraph, uriToPath } 
 import { codeLenses, documentSymbols, hover } from "./features.js";
 import { DidChangeStatus, FlowsRequest, GraphRequest } from "@flowsmith/contract/lsp";
 import { editorCapabilities, registerEditorFeatures } from "./editor/index.js";
+import { DiagnosticsWriter } from "./diagnosticsWriter.js";
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -184,13 +185,11 @@ async function analyzeWorkspace(folder: Folder): Promise<void> {
   connection.sendNotification(DidChangeStatus.type, { targets: [] });
 }
 
-/** Diagnostics being written (the writer queues each message behind a setImmediate). */
-const sending = new Set<Promise<void>>();
-
-/** Resolves when every diagnostics message sent so far has been written. */
-async function flushed(): Promise<void> {
-  while (sending.size) await Promise.allSettled([...sending]);
-}
+/** Diagnostics being written; `flushed()` resolves when all sent so far are (diagnosticsWriter.ts). */
+const writer = new DiagnosticsWriter(connection);
+const flushed = (): Promise<void> => writer.flushed();
+/** Opened files whose typed pass waits for their syntax pass to be written (their changes wait too). */
+const opening = new Set<string>();
 
 /** What was last sent per file (JSON), for `publish(file, true)`. */
 const sentDiagnostics = new Map<string, string>();
@@ -206,11 +205,13 @@ function publish(file: string, onlyIfChanged = false): void {
   if (diagnostics.length === 0 && !published.has(file) && !isFlow && !documents.get(pathToUri(file))) return;
   const json = JSON.stringify(diagnostics);
   if (onlyIfChanged && sentDiagnostics.get(file) === json) return;
+  send(file, diagnostics, json);
+}
+
+function send(file: string, diagnostics: ReturnType<typeof toDiagnostic>[], json: string): void {
   sentDiagnostics.set(file, json);
   published.add(file);
-  const sent = connection.sendDiagnostics({ uri: pathToUri(file), diagnostics }).catch(() => undefined);
-  sending.add(sent);
-  void sent.finally(() => sending.delete(sent));
+  writer.send(pathToUri(file), diagnostics);
 }
 
 /** Debounced, and superseded by newer edits of the same file (the old timer is dropped). */
@@ -243,17 +244,24 @@ documents.onDidOpen((e) => {
   const file = rememberUri(e.document.uri);
   const a = file && analysisOf(file);
   if (!file || !a) return;
-  const changed = guard("open", true, () => a.setText(file, e.document.getText()));
-  publish(file);
-  // What an edit does next (statuses, importers), as for any new text; the change event that
-  // follows every open carries the same text and is skipped.
-  if (changed) schedule(file);
+  // Fast first answer: what a parse tells (analysis/syntaxPass.ts), before the program build (unless the scan sent this text's typed diagnostics).
+  const text = e.document.getText(), early = published.has(file) && a.project.readText(file) === text ? undefined : guard("syntax pass", [], () => a.syntaxDiagnostics(file, text).filter((d) => d.file === file).map(toDiagnostic));
+  if (early) send(file, early, JSON.stringify(early));
+  opening.add(file);
+  void flushed().then(() => {
+    opening.delete(file);
+    const doc = documents.get(e.document.uri);
+    if (!doc) return; // closed meanwhile: the close publishes again
+    const changed = guard("open", true, () => a.setText(file, doc.getText()));
+    publish(file);
+    if (changed) schedule(file); // statuses, importers (the change event of every open is skipped)
+  });
 });
 
 documents.onDidChangeContent((e) => {
   const file = uriToPath(e.document.uri);
   const a = file && analysisOf(file);
-  if (!file || !a) return;
+  if (!file || !a || opening.has(file)) return;
   // Every open comes with a change event of the same text (TextDocuments): nothing to redo.
   if (!guard("change", true, () => a.setText(file, e.document.getText()))) return;
   schedule(file);

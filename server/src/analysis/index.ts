@@ -20,6 +20,7 @@ import { rangeOf } from "./ranges.js";
 import { workflowSiteAt, type WorkflowSite } from "./site.js";
 import { safe } from "./syntax.js";
 import { withSyntaxErrors } from "./syntaxErrors.js";
+import { syntaxPassDiagnostics } from "./syntaxPass.js";
 
 export * from "./model.js";
 
@@ -313,6 +314,23 @@ export class FlowAnalysis {
       }
     }
     return out;
+  }
+
+  /**
+   * The diagnostics of `file` (with `text`) that need no types, from a parse alone (syntaxPass.ts):
+   * what the server publishes before the program is built. A subset of `diagnostics(file)`.
+   */
+  syntaxDiagnostics(file: string, text: string): FlowDiagnostic[] {
+    const host = {
+      readText: (f: string) => (f === file ? text : this.project.readText(f)),
+      resolution: (f: string) => {
+        const options = this.project.configOf(f).options;
+        const kind = options.moduleResolution;
+        return { nodeNext: kind === ts.ModuleResolutionKind.NodeNext || kind === ts.ModuleResolutionKind.Node16, rootDirs: (options.rootDirs?.length ?? 0) > 0 };
+      },
+      packageOf: (f: string) => this.project.packageOf(f),
+    };
+    return syntaxPassDiagnostics(host, file, text);
   }
 
   /** All diagnostics of a file, store-dependent ones included. */

@@ -108,7 +108,7 @@ export function typeText(checker: ts.TypeChecker, type: ts.Type, at?: ts.Node): 
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
-const NON_JSON_CLASSES = new Set(["Date", "Map", "Set", "WeakMap", "WeakSet", "RegExp", "Promise", "Buffer", "Uint8Array", "ArrayBuffer", "Error", "URL"]);
+export const NON_JSON_CLASSES = new Set(["Date", "Map", "Set", "WeakMap", "WeakSet", "RegExp", "Promise", "Buffer", "Uint8Array", "ArrayBuffer", "Error", "URL"]);
 
 /** Why a value of this type cannot be stored as JSON, or undefined when it can (or we cannot tell). */
 export function nonJsonReason(checker: ts.TypeChecker, type: ts.Type, depth = 0, seen = new Set<ts.Type>()): string | undefined {

@@ -12,7 +12,7 @@ import type { CheckRule } from "./rule.js";
 const ID_PATTERN = /^[A-Za-z_][\w.-]*$/;
 
 export const duplicateNode: CheckRule = {
-  meta: { code: "FS007", name: "duplicate-node", severity: "error" },
+  meta: { code: "FS007", name: "duplicate-node", severity: "error", syntax: true },
   create: (context) => {
     /** The task definition each name was last seen for, sub-flows included. */
     const taskByName = new Map<string, ts.CallExpression>();

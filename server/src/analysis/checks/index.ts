@@ -35,6 +35,9 @@ export const CHECKS: readonly CheckRule[] = [
   unknownParam, // FS011
 ];
 
+/** The checks that need no types (`meta.syntax`): what the syntax pass runs. */
+export const SYNTAX_CHECKS: readonly CheckRule[] = CHECKS.filter((rule) => rule.meta.syntax);
+
 /** Run `rules` on a walked workflow: each fact goes to every rule that reads its kind, in walk order. */
 export function runChecks(walked: WalkedWorkflow, checker: ts.TypeChecker, rules: readonly CheckRule[] = CHECKS): FlowDiagnostic[] {
   const diagnostics: FlowDiagnostic[] = [];

@@ -7,7 +7,7 @@ import { nonJsonReason } from "../types.js";
 import type { CheckContext, CheckRule } from "./rule.js";
 
 export const nonJsonParam: CheckRule = {
-  meta: { code: "FS006", name: "non-json-param", severity: "error" },
+  meta: { code: "FS006", name: "non-json-param", severity: "error", syntax: true },
   create: (context) => ({
     taskInput(input) {
       // References (and literals with references nested) are wired, not written as values.

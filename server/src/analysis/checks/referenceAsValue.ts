@@ -6,7 +6,7 @@
 import type { CheckRule } from "./rule.js";
 
 export const referenceAsValue: CheckRule = {
-  meta: { code: "FS004", name: "reference-as-value", severity: "error" },
+  meta: { code: "FS004", name: "reference-as-value", severity: "error", syntax: true },
   create: (context) => ({
     asyncBody(body) {
       context.report(body.at, `workflow ${body.workflow}'s body is async: a body only wires tasks and runs before any of them — remove async/await`);

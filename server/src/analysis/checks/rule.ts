@@ -17,6 +17,13 @@ export interface CheckMeta {
   severity: Severity;
   /** Tag its diagnostics as unnecessary code (the editor fades it out). */
   unnecessary?: boolean;
+  /**
+   * Needs no types: it also runs in the syntax pass (../syntaxPass.ts), published when a file opens,
+   * before the program is built. There `context.checker` is the syntax checker (../syntaxScope.ts),
+   * which answers from syntax alone and throws where it cannot; the rule must then report only
+   * what the typed pass reports too (a subset, never a guess: docs/decisions.md).
+   */
+  syntax?: boolean;
 }
 
 export interface CheckContext {

@@ -16,7 +16,7 @@ const NODE_IO_MODULES = /[\\/]@types[\\/]node[\\/](fs|child_process|http|https|h
 const NODE_IO_SPECIFIERS = /^(node:)?(fs|fs\/promises|child_process|http|https|http2|net|dgram|dns|os|worker_threads|readline|tls|cluster)$/;
 
 export const sideEffect: CheckRule = {
-  meta: { code: "FS009", name: "side-effect-in-workflow", severity: "warning" },
+  meta: { code: "FS009", name: "side-effect-in-workflow", severity: "warning", syntax: true },
   create: (context) => ({
     plainCall(call) {
       if (!isSideEffect(context.checker, call.callee, call.calleeIsFlowValue)) return;

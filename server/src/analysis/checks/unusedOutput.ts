@@ -2,7 +2,7 @@
 import type { CheckRule } from "./rule.js";
 
 export const unusedOutput: CheckRule = {
-  meta: { code: "FS010", name: "unused-output", severity: "hint", unnecessary: true },
+  meta: { code: "FS010", name: "unused-output", severity: "hint", unnecessary: true, syntax: true },
   create: (context) => ({
     end() {
       const { nodes, used, effectOnly, callOf, subflows, usedSubflows } = context.walked;
