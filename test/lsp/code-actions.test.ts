@@ -231,6 +231,11 @@ ${body}
     const wired = await fixAndCheck(client, file, text, "FS002", /^Add missing input "rows" \(wired to l\.rows\)$/);
     assert.match(wired, /total\(\{ rows: l\.rows \}\)/);
 
+    // A sub-flow call without its required param: the param named like it is wired.
+    const caller = `\nexport const twice = workflow({ params: z.object({ n: z.number(), k: z.number() }) }, ({ n, k }) => {\n  const s = sums({});\n  return { sum: s.sum };\n});\n`;
+    const sub = await fixAndCheck(client, file, flow("  const t = total({ rows: l.rows });\n  return { sum: t.sum };") + caller, "FS002", /^Add missing param "n" \(wired to n\)$/);
+    assert.match(sub, /sums\(\{ n \}\)/);
+
     const computed = flow("  const t = total({ rows: l.rows });\n  return {\n    sum: t.sum,\n    label: `n=${n}`,\n  };");
     const extracted = await fixAndCheck(client, file, computed, "FS004", /^Extract into a task \(computeLabel\)$/);
     assert.match(extracted, /^import \{ workflow, task \} from "flowsmith";/);

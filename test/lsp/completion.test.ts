@@ -234,5 +234,8 @@ export const outer = workflow({ params: z.object({ n: z.number(), cfg: z.object(
     assert.deepEqual(sub.map((i) => `${i.label}: ${i.detail}`), ["rows: number[]", "first: string"]);
     const params = await complete(client, nested, marked("p.cfg.‸"), ".");
     assert.deepEqual(params.map((i) => `${i.label}: ${i.detail}`), ["k: number"]);
+    // A sub-flow call's input object: its params, with their types, and what fits each.
+    const subParams = await complete(client, nested, marked("1").replace("inner({ n: p.n })", "inner({ ‸ })"), "{");
+    assert.deepEqual(subParams.map((i) => `${i.label}: ${i.detail}`), ["n: number", "n: p.n: number", "n: p.cfg.k: number"]);
   });
 });

@@ -1,11 +1,11 @@
 /**
  * What a quick fix needs to know about a Flowsmith diagnostic, recomputed from the walk at the
  * diagnostic's range (so a fix never acts on a stale squiggle: no fact there, no fix): FS001's and
- * FS005's closest name, FS002's missing inputs with the value to wire into each, FS010's node with
+ * FS005's closest name, FS002's missing inputs (or a sub-flow's params) with the value to wire into each, FS010's node with
  * where it can be returned or removed. Plain data: names, types as text, ranges and positions.
  */
 import { ts } from "@ts-morph/common";
-import { acceptsUndefined } from "./checks/missingInput.js";
+import { callTarget } from "./callInputs.js";
 import type { Position, Range } from "./model.js";
 import { offsetsToRange } from "./ranges.js";
 import { rankFor, referencesInScope, soleFit } from "./scope.js";
@@ -28,6 +28,8 @@ export interface RenameFix {
 /** FS002: the inputs a call does not pass, each with what to pass. */
 export interface MissingInputsFix {
   code: "FS002";
+  /** A task's inputs, or a sub-flow's params. */
+  kind: "task" | "workflow";
   node: string;
   inputs: { name: string; type: string; value: string; wired: boolean }[];
   /** The call's input object, when it has one (else the inputs go after `(`). */
@@ -78,21 +80,23 @@ export function fixFactsFor(site: WorkflowSite, code: string, range: Range): Fix
   }
   if (code === "FS002") {
     for (const f of walked.facts) {
-      if (f.kind !== "taskInputs" || !f.declared || f.spread || !spans(sf, f.at, range)) continue;
-      const missing = [...f.declared.values()].filter((p) => !p.optional && !f.given.has(p.name) && !acceptsUndefined(p.type));
-      if (!missing.length) return undefined;
-      const refs = referencesInScope(site, f.at);
+      if ((f.kind !== "taskInputs" || f.spread) && f.kind !== "subflowParams") continue;
+      if (!spans(sf, f.at, range)) continue;
       const call = ts.isObjectLiteralExpression(f.at) ? f.at.parent : f.at;
-      if (!ts.isCallExpression(call)) return undefined;
+      const target = ts.isCallExpression(call) ? callTarget(site, call) : undefined;
+      const missing = target?.inputs.filter((p) => !p.optional && !f.given.has(p.name));
+      if (!target || !missing?.length || !ts.isCallExpression(call)) return undefined;
+      const refs = referencesInScope(site, f.at);
       const inputs = missing.map((p) => {
         const wire = soleFit(rankFor(site, refs, p.name, p.type), p.name);
-        return { name: p.name, type: typeText(checker, p.type, call), value: wire?.expression ?? placeholderFor(checker, p.type), wired: !!wire };
+        return { name: p.name, type: p.type ? typeText(checker, p.type, call) : "unknown", value: wire?.expression ?? (p.type ? placeholderFor(checker, p.type) : "undefined"), wired: !!wire };
       });
       const obj = ts.isObjectLiteralExpression(f.at) ? f.at : undefined;
       const paren = call.arguments.pos; // right after `(`
       return {
         code,
-        node: f.nodeId,
+        kind: target.kind,
+        node: target.node,
         inputs,
         ...(obj ? { object: { range: rangeIn(sf, obj), properties: obj.properties.map((p) => rangeIn(sf, p)) } } : {}),
         openParen: offsetsToRange(sf, paren, paren).start,

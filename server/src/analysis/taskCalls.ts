@@ -1,6 +1,7 @@
 /**
  * What can be written at a place in a workflow body (completion): in a task call's input object,
- * the task's inputs (at a name) or the references that fit the input (at a value); after `ref.`,
+ * the task's inputs (at a name) or the references that fit the input (at a value), and the same
+ * for a sub-flow call's params; after `ref.`,
  * the outputs of the node (or sub-flow, or params) it names. Plain data out: types as text, ranges.
  */
 import { ts } from "@ts-morph/common";
@@ -8,8 +9,9 @@ import type { Range } from "./model.js";
 import { offsetsToRange } from "./ranges.js";
 import { isPlainObject, rankFor, referencedType, referencesInScope, valueOfExpression, type RankedReference } from "./scope.js";
 import { nodeAt, type WorkflowSite } from "./site.js";
+import { callTarget } from "./callInputs.js";
 import { propertyKey, safe } from "./syntax.js";
-import { taskInputProps, typeText, type InputProp } from "./types.js";
+import { typeText } from "./types.js";
 
 /** One input of the task a call makes a node of. */
 export interface InputFacts {
@@ -25,8 +27,11 @@ export interface InputFacts {
 }
 
 export interface TaskCallFacts {
+  /** A task's node, or a sub-flow (whose inputs are its params). */
+  kind: "task" | "workflow";
   /** The node id the call makes. */
   node: string;
+  /** The task's (or sub-flow's workflow's) name. */
   task: string;
   inputs: InputFacts[];
 }
@@ -84,29 +89,21 @@ function inputObjectOf(node: ts.Node): ts.ObjectLiteralExpression | undefined {
   return undefined;
 }
 
-/** The inputs of the task a call in the body makes a node of, each with the references that fit it. */
+/** What a task or sub-flow call in the body takes, each input with the references that fit it. */
 export function taskCallFacts(site: WorkflowSite, call: ts.CallExpression, obj: ts.ObjectLiteralExpression | undefined): TaskCallFacts | undefined {
-  const { checker, walked } = site;
-  const node = [...walked.callOf].find(([, c]) => c === call)?.[0];
-  const def = node ? site.resolve(call.expression) : undefined;
-  if (!node || def?.kind !== "task" || !def.fn) return undefined;
-  const declared = safe(() => taskInputProps(checker, def.fn!));
-  if (!declared) return undefined;
+  const target = callTarget(site, call);
+  if (!target) return undefined;
   const given = new Set((obj?.properties ?? []).flatMap((p) => (ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p) ? [propertyKey(p)] : [])));
   const refs = referencesInScope(site, obj ?? call);
-  const paramType = safe(() => (def.fn!.parameters[0] ? checker.getTypeAtLocation(def.fn!.parameters[0]) : undefined));
-  const inputs = [...declared.values()].map((p: InputProp): InputFacts => {
-    const doc = paramType ? safe(() => ts.displayPartsToString(checker.getPropertyOfType(paramType, p.name)?.getDocumentationComment(checker))) : undefined;
-    return {
-      name: p.name,
-      type: typeText(checker, p.type, call),
-      optional: p.optional,
-      given: given.has(p.name),
-      ...(doc ? { documentation: doc } : {}),
-      references: rankFor(site, refs, p.name, p.type),
-    };
-  });
-  return { node, task: def.name, inputs };
+  const inputs = target.inputs.map((p): InputFacts => ({
+    name: p.name,
+    type: p.type ? typeText(site.checker, p.type, call) : "unknown",
+    optional: p.optional,
+    given: given.has(p.name),
+    ...(p.documentation ? { documentation: p.documentation } : {}),
+    references: rankFor(site, refs, p.name, p.type),
+  }));
+  return { kind: target.kind, node: target.node, task: target.name, inputs };
 }
 
 function outputPlace(site: WorkflowSite, node: ts.Node, replace: Range): CompletionPlace | undefined {

@@ -1,6 +1,6 @@
 /**
  * Quick fixes on Flowsmith's diagnostics (DESIGN.md, "Editor features"): did-you-mean for FS001 and
- * FS005, add the missing inputs for FS002 (wired to the one fitting reference when there is one),
+ * FS005, add the missing inputs (or a sub-flow's params) for FS002 (wired to the one fitting reference when there is one),
  * return or remove an unused node for FS010, and "Extract into a task" for the computation FS004
  * flags (a quick fix on the diagnostic, a refactor.extract on a selection). Each fix is recomputed
  * from the analysis at the diagnostic's range (analysis/fixFacts.ts, extraction.ts): a squiggle that
@@ -80,7 +80,7 @@ function missingInputs(facts: MissingInputsFix, d: Diagnostic, lines: string[], 
   const wired = facts.inputs.filter((i) => i.wired).map((i) => i.value);
   const names = facts.inputs.map((i) => `"${i.name}"`).join(", ");
   return {
-    title: `Add missing input${facts.inputs.length > 1 ? "s" : ""} ${names}${wired.length ? ` (wired to ${wired.join(", ")})` : ""}`,
+    title: `Add missing ${facts.kind === "task" ? "input" : "param"}${facts.inputs.length > 1 ? "s" : ""} ${names}${wired.length ? ` (wired to ${wired.join(", ")})` : ""}`,
     kind: CodeActionKind.QuickFix,
     diagnostics: [d],
     isPreferred: true,

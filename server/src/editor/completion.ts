@@ -1,7 +1,7 @@
 /**
  * Completion in workflow bodies (DESIGN.md, "Editor features"): in a task call's input object the
- * task's inputs, each with its type, and the references in scope that fit each one ranked first
- * (type-directed wiring); after `ref.`, the outputs of the node it names. A thin view over
+ * task's inputs (in a sub-flow call's, its params), each with its type, and the references in scope
+ * that fit each one ranked first (type-directed wiring); after `ref.`, the outputs of the node it names. A thin view over
  * analysis/taskCalls.ts; everywhere else it answers nothing and TypeScript's completion stands.
  */
 import { CompletionItemKind, CompletionTriggerKind, MarkupKind, type CompletionItem, type CompletionList, type CompletionParams } from "vscode-languageserver/node";
@@ -96,7 +96,7 @@ function referenceItem(call: TaskCallFacts, input: InputFacts, r: RankedReferenc
     label: r.expression,
     kind: r.kind === "param" ? CompletionItemKind.Variable : CompletionItemKind.Reference,
     ...(r.type ? { detail: r.type } : {}),
-    documentation: markdown([`${what}${r.type ? `: \`${r.type}\`` : ""}`, `${fit} of node \`${call.node}\` (task \`${call.task}\`)`]),
+    documentation: markdown([`${what}${r.type ? `: \`${r.type}\`` : ""}`, `${fit} of ${callee(call)}`]),
     // Fitting first (ranked by the analysis), the rest after; the first fitting one is selected.
     sortText: order(r.fit === "fits" ? 0 : r.fit === "unknown" ? 1 : 2, i),
     ...(i === 0 && r.fit === "fits" ? { preselect: true } : {}),
@@ -108,10 +108,15 @@ function referenceItem(call: TaskCallFacts, input: InputFacts, r: RankedReferenc
 function inputDoc(call: TaskCallFacts, input: InputFacts, wired?: RankedReference) {
   const fitting = input.references.filter((r) => r.fit === "fits").map((r) => `\`${r.expression}\``);
   return markdown([
-    `input \`${input.name}${input.optional ? "?" : ""}: ${input.type}\` of task \`${call.task}\` (node \`${call.node}\`)`,
+    `${call.kind === "task" ? "input" : "param"} \`${input.name}${input.optional ? "?" : ""}: ${input.type}\` of ${callee(call)}`,
     input.documentation,
     wired ? `wired to ${wired.kind === "param" ? "param" : `node \`${wired.node}\`'s output`} \`${wired.expression}\`${wired.type ? `: \`${wired.type}\`` : ""}` : fitting.length ? `fits: ${fitting.join(", ")}` : undefined,
   ]);
+}
+
+/** `node \`train\` (task \`train\`)`, or `sub-flow \`prep\` (workflow \`prepare\`)`. */
+function callee(call: TaskCallFacts): string {
+  return call.kind === "task" ? `node \`${call.node}\` (task \`${call.task}\`)` : `sub-flow \`${call.node}\` (workflow \`${call.task}\`)`;
 }
 
 function markdown(parts: (string | undefined)[]) {
