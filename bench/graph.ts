@@ -114,8 +114,9 @@ function page(mode: "webview" | "elk", origin: string): string {
 <button id="force-node" class="trusted needs-node" disabled>Force</button>
 <button id="reset-node" class="trusted needs-node" disabled>Reset</button>
 <button id="reset-downstream" class="trusted needs-node" disabled>Reset ↓</button>
-<button id="reveal-node" class="needs-node" disabled>Reveal</button><span class="grow"></span>
-<button id="fit">Fit</button><button id="refresh">Refresh</button></div>
+<button id="reveal-node" class="needs-node" disabled>Go to call</button>
+<button id="task-node" class="needs-node" disabled>Go to task</button><span class="grow"></span>
+<button id="zoom-out">−</button><button id="zoom-in">+</button><button id="fit">Fit</button><button id="refresh">Refresh</button></div>
 <div id="message" hidden></div>
 <svg id="canvas" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="bench"><defs>
 <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead"/></marker>

@@ -244,7 +244,7 @@ export function fastLayout(graph: GraphResult, laid: Layering = layering(graph))
     const u = index.get(e.from);
     const v = index.get(e.to);
     if (u === undefined || v === undefined) return;
-    const shape: EdgeShape = { from: e.from, to: e.to, label: edgeLabel(e.output, e.input), points: [] };
+    const shape: EdgeShape = { from: e.from, to: e.to, label: edgeLabel(e.output, e.input), ...(e.type ? { type: e.type } : {}), points: [] };
     edges.push(shape);
     shapes[k] = shape;
     if (u === v) return;
@@ -277,5 +277,5 @@ export function fastLayout(graph: GraphResult, laid: Layering = layering(graph))
     });
   }
   const width = layers ? colX[layers - 1]! + colWidth[layers - 1]! : 0;
-  return { nodes, edges, width, height: n ? maxY - minY + NODE_HEIGHT : 0, engine: "layered" };
+  return { nodes, edges, width, height: n ? maxY - minY + NODE_HEIGHT : 0, engine: "layered", direction: "RIGHT" };
 }

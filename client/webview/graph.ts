@@ -6,10 +6,11 @@
  */
 import type { FlowNode, GraphResult } from "@flowsmith/contract";
 import type { FromWebview, LiveStatus, ToWebview } from "../src/graph/messages";
-import { layoutGraph } from "./layout";
-import { PanZoom } from "./panzoom";
+import { layoutGraph, preferredDirection } from "./layout";
+import { MAX_FIT_K, PanZoom } from "./panzoom";
 import { DETAIL_ZOOM, GraphView } from "./render";
-import type { Layout } from "./shapes";
+import type { Direction, Layout } from "./shapes";
+import { Tooltip } from "./tooltip";
 
 declare function acquireVsCodeApi(): { postMessage(message: FromWebview): void; getState(): unknown; setState(state: unknown): void };
 
@@ -34,6 +35,7 @@ hint.hidden = true;
 const workerUrl = document.body.dataset.elkWorker ?? "";
 const panzoom = new PanZoom(svg, viewport);
 const view = new GraphView(svg, edgesLayer, nodesLayer, panzoom);
+const tooltip = new Tooltip(svg);
 panzoom.onChange = () => view.schedule();
 
 let graph: GraphResult | undefined;
@@ -138,16 +140,23 @@ function fitAll(): void {
   showHint(undefined);
 }
 
+/** Which way the graph should run in the panel as it is now (small graphs only; see layout.ts). */
+function direction(g: GraphResult): Direction {
+  const { width, height } = panzoom.size();
+  return preferredDirection(g, width, height, MAX_FIT_K);
+}
+
 async function setGraph(g: GraphResult, fit: boolean): Promise<void> {
   const mine = ++generation;
   graph = g;
   const s = shapeOf(g);
-  if (s !== shape || !layout) {
+  const dir = direction(g);
+  if (s !== shape || !layout || dir !== layout.direction) {
     const started = performance.now();
     let laid: Layout;
     try {
       // Large graphs are laid out synchronously, in milliseconds; small ones by elkjs in its worker.
-      const result = layoutGraph(g, workerUrl);
+      const result = layoutGraph(g, workerUrl, dir);
       laid = result instanceof Promise ? await result : result;
     } catch (e) {
       showMessage(`Layout failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -156,7 +165,7 @@ async function setGraph(g: GraphResult, fit: boolean): Promise<void> {
     }
     if (mine !== generation) return; // a newer graph arrived meanwhile
     layoutMs = Math.round(performance.now() - started);
-    const firstLayout = !layout;
+    const firstLayout = !layout || (layout.direction !== laid.direction && !panzoom.moved);
     layout = laid;
     shape = s;
     view.setLayout(laid, g.nodes);
@@ -180,9 +189,10 @@ function nodeIdOf(target: EventTarget | null): string | undefined {
   return (target as Element | null)?.closest?.(".node")?.getAttribute("data-id") ?? undefined;
 }
 
-function reveal(id: string): void {
+function reveal(id: string, what: "call" | "task" = "call"): void {
   select(id);
-  post({ type: "reveal", node: id });
+  tooltip.hide();
+  post({ type: "reveal", node: id, what });
 }
 
 nodesLayer.addEventListener("click", (e) => {
@@ -191,10 +201,25 @@ nodesLayer.addEventListener("click", (e) => {
 });
 nodesLayer.addEventListener("keydown", (e) => {
   const id = nodeIdOf(e.target);
-  if (id && (e.key === "Enter" || e.key === " ")) {
-    e.preventDefault();
-    reveal(id);
-  }
+  if (!id) return;
+  if (e.key === "Enter" || e.key === " ") reveal(id);
+  else if (e.key === "F12") reveal(id, "task");
+  else return;
+  e.preventDefault();
+  e.stopPropagation();
+});
+// The keyboard's zoom and pan, on the drawing or a node in it.
+svg.addEventListener("keydown", (e) => {
+  const step = 60;
+  const keys: Record<string, () => void> = {
+    "+": () => panzoom.zoomBy(1.25), "=": () => panzoom.zoomBy(1.25), "-": () => panzoom.zoomBy(0.8), "0": fitAll,
+    ArrowLeft: () => panzoom.panBy(step, 0), ArrowRight: () => panzoom.panBy(-step, 0),
+    ArrowUp: () => panzoom.panBy(0, step), ArrowDown: () => panzoom.panBy(0, -step),
+  };
+  const act = !e.ctrlKey && !e.metaKey && !e.altKey ? keys[e.key] : undefined;
+  if (!act) return;
+  e.preventDefault();
+  act();
 });
 // Zoomed out the nodes are blocks in one path per status: a click is hit-tested.
 svg.addEventListener("click", (e) => {
@@ -208,20 +233,28 @@ svg.addEventListener("pointerdown", (e) => {
   if (!nodeIdOf(e.target) && e.detail === 2) select(undefined);
 });
 
-const on = (id: string, f: () => void) => $<HTMLButtonElement>(id).addEventListener("click", f);
+const on = (id: string, f: () => void) => document.getElementById(id)?.addEventListener("click", f);
 on("run-workflow", () => post({ type: "run" }));
 on("run-node", () => selected && post({ type: "run", node: selected }));
 on("force-node", () => selected && post({ type: "run", node: selected, force: true }));
 on("reset-node", () => selected && post({ type: "reset", node: selected }));
 on("reset-downstream", () => selected && post({ type: "reset", node: selected, downstream: true }));
-on("reveal-node", () => selected && post({ type: "reveal", node: selected }));
+on("reveal-node", () => selected && reveal(selected));
+on("task-node", () => selected && reveal(selected, "task"));
+on("zoom-in", () => panzoom.zoomBy(1.25));
+on("zoom-out", () => panzoom.zoomBy(0.8));
 on("fit", fitAll);
-// The panel was resized (split, sidebar toggled): keep the graph fitted unless the user moved it.
+// The panel was resized (split, sidebar toggled): keep the graph fitted unless the user moved it,
+// and turn a small graph to run down a tall panel or across a wide one.
+let turning: ReturnType<typeof setTimeout> | undefined;
 new ResizeObserver(() => {
-  if (layout && !panzoom.moved) {
-    if (lastView === "fit") panzoom.fit(layout.width, layout.height);
-    else initialView();
-  }
+  if (!layout || panzoom.moved) return;
+  if (graph && direction(graph) !== layout.direction) {
+    clearTimeout(turning);
+    const g = graph;
+    turning = setTimeout(() => void setGraph(g, true), 150);
+  } else if (lastView === "fit") panzoom.fit(layout.width, layout.height);
+  else initialView();
 }).observe(svg);
 on("refresh", () => post({ type: "refresh" }));
 

@@ -9,7 +9,7 @@ import ELK from "elkjs/lib/elk-api.js";
 import type { ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api.js";
 import type { GraphResult } from "@flowsmith/contract";
 import { fastLayout, layering } from "./fastLayout";
-import { edgeLabel, NODE_HEIGHT, nodeWidth, type Box, type EdgeShape, type Layout } from "./shapes";
+import { edgeLabel, NODE_HEIGHT, nodeWidth, type Box, type Direction, type EdgeShape, type Layout } from "./shapes";
 
 /**
  * Which graphs elkjs lays out. Its layered algorithm's cost grows faster than linearly with what it
@@ -48,10 +48,34 @@ async function engine(workerUrl: string): Promise<InstanceType<typeof ELK>> {
 }
 
 /**
- * Lays a graph out: elkjs in its worker for small graphs (it draws them best), the built-in layered
- * layout (synchronous, milliseconds) for large ones.
+ * Which way a small graph reads best in a width × height panel: the direction whose drawing,
+ * estimated from its layers (how many, how many nodes across), fits at the larger zoom — a chain of
+ * three runs down a tall side panel and across a wide one. Large graphs always run rightwards.
  */
-export function layoutGraph(graph: GraphResult, workerUrl: string): Layout | Promise<Layout> {
+export function preferredDirection(graph: GraphResult, width: number, height: number, maxZoom: number): Direction {
+  if (!graph.nodes.length || graph.nodes.length + graph.edges.length > ELK_MAX_WORK) return "RIGHT";
+  const laid = layering(graph);
+  if (graph.nodes.length + laid.dummies + graph.edges.length > ELK_MAX_WORK) return "RIGHT";
+  const across = new Array<number>(laid.layers).fill(0);
+  let nodeW = 0;
+  graph.nodes.forEach((n, i) => {
+    across[laid.layer[i]!]!++;
+    nodeW = Math.max(nodeW, nodeWidth(n.id, n.task));
+  });
+  const wide = Math.max(...across);
+  const deep = laid.layers;
+  const label = Math.max(0, ...graph.edges.map((e) => edgeLabel(e.output, e.input).length * 6.8 + 10));
+  const zoom = (w: number, h: number) => Math.min(maxZoom, (width - 56) / w, (height - 56) / h);
+  const right = zoom(deep * nodeW + (deep - 1) * (100 + label), wide * NODE_HEIGHT + (wide - 1) * 28);
+  const down = zoom(wide * nodeW + (wide - 1) * 28, deep * NODE_HEIGHT + (deep - 1) * 90);
+  return down > right * 1.1 ? "DOWN" : "RIGHT";
+}
+
+/**
+ * Lays a graph out: elkjs in its worker for small graphs (it draws them best), edges pointing
+ * `direction`; the built-in layered layout (synchronous, milliseconds, always rightwards) for large ones.
+ */
+export function layoutGraph(graph: GraphResult, workerUrl: string, direction: Direction = "RIGHT"): Layout | Promise<Layout> {
   const laid = layering(graph);
   const work = graph.nodes.length + laid.dummies + graph.edges.length;
   if (work > ELK_MAX_WORK) return fastLayout(graph, laid);
@@ -60,7 +84,7 @@ export function layoutGraph(graph: GraphResult, workerUrl: string): Layout | Pro
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer in ${ELK_TIMEOUT_MS / 1000} s`)), ELK_TIMEOUT_MS);
   });
-  return Promise.race([elkLayout(graph, workerUrl, work <= SIMPLEX_MAX_WORK ? "NETWORK_SIMPLEX" : "BRANDES_KOEPF"), timeout])
+  return Promise.race([elkLayout(graph, workerUrl, work <= SIMPLEX_MAX_WORK ? "NETWORK_SIMPLEX" : "BRANDES_KOEPF", direction), timeout])
     .catch((e: unknown) => {
       console.warn(`elkjs layout failed, using the built-in layout: ${e instanceof Error ? e.message : String(e)}`);
       elk?.terminateWorker();
@@ -70,16 +94,16 @@ export function layoutGraph(graph: GraphResult, workerUrl: string): Layout | Pro
     .finally(() => clearTimeout(timer));
 }
 
-async function elkLayout(graph: GraphResult, workerUrl: string, placement: string): Promise<Layout> {
+async function elkLayout(graph: GraphResult, workerUrl: string, placement: string, direction: Direction): Promise<Layout> {
   const ids = new Set(graph.nodes.map((n) => n.id));
   const root: ElkNode = {
     id: "__root",
     layoutOptions: {
       "elk.algorithm": "layered",
-      "elk.direction": "RIGHT",
+      "elk.direction": direction,
       "elk.edgeRouting": "POLYLINE",
-      "elk.layered.spacing.nodeNodeBetweenLayers": "70",
-      "elk.spacing.nodeNode": "22",
+      "elk.layered.spacing.nodeNodeBetweenLayers": direction === "DOWN" ? "36" : "50",
+      "elk.spacing.nodeNode": "28",
       "elk.spacing.edgeLabel": "4",
       "elk.edgeLabels.placement": "CENTER",
       "elk.layered.nodePlacement.strategy": placement,
@@ -93,7 +117,7 @@ async function elkLayout(graph: GraphResult, workerUrl: string, placement: strin
           id: `e${i}`,
           sources: [e.from],
           targets: [e.to],
-          labels: [{ id: `l${i}`, text, width: text.length * 6.2 + 6, height: 14 }],
+          labels: [{ id: `l${i}`, text, width: text.length * 6.8 + 10, height: 16 }],
         };
       }),
   };
@@ -110,9 +134,9 @@ async function elkLayout(graph: GraphResult, workerUrl: string, placement: strin
     }
     const label = laidEdge?.labels?.[0];
     edges.push({
-      from: e.from, to: e.to, label: edgeLabel(e.output, e.input), points,
+      from: e.from, to: e.to, label: edgeLabel(e.output, e.input), ...(e.type ? { type: e.type } : {}), points,
       labelAt: label && label.x !== undefined ? { x: label.x + (label.width ?? 0) / 2, y: (label.y ?? 0) + (label.height ?? 0) / 2 } : undefined,
     });
   });
-  return { nodes, edges, width: laid.width ?? 0, height: laid.height ?? 0, engine: "elk" };
+  return { nodes, edges, width: laid.width ?? 0, height: laid.height ?? 0, engine: "elk", direction };
 }

@@ -7,6 +7,13 @@ export interface View {
 
 /** Zoom limits: never further in than MAX_K; out as far as fitting the whole drawing needs. */
 const MAX_K = 4;
+/**
+ * Fitting never zooms in past this: a three-node graph in a big panel reads at about 1.4 × its
+ * 13px ids, not as giant boxes.
+ */
+export const MAX_FIT_K = 1.4;
+/** Room left around a fitted drawing (pixels). */
+const FIT_MARGIN = 28;
 const MIN_K = 0.02;
 /** A pointer that moved less than this (pixels) between down and up clicked rather than dragged. */
 const CLICK_SLOP = 4;
@@ -66,21 +73,35 @@ export class PanZoom {
     this.onChange?.();
   }
 
-  /** The zoom at which a width × height drawing fits the SVG (never more than 1.25). */
-  fitScale(width: number, height: number, margin = 24): number {
+  /** The zoom at which a width × height drawing fits the SVG (never more than MAX_FIT_K). */
+  fitScale(width: number, height: number, margin = FIT_MARGIN): number {
     const r = this.svg.getBoundingClientRect();
-    const k = Math.min(1.25, (r.width - 2 * margin) / Math.max(1, width), (r.height - 2 * margin) / Math.max(1, height));
+    const k = Math.min(MAX_FIT_K, (r.width - 2 * margin) / Math.max(1, width), (r.height - 2 * margin) / Math.max(1, height));
     // Zooming out must always be able to show the whole drawing.
     this.minK = Math.max(1e-4, Math.min(MIN_K, k));
     return Math.max(this.minK, k);
   }
 
-  /** Fits a width × height drawing into the SVG (never zooming in past 1.25). */
-  fit(width: number, height: number, margin = 24): void {
+  /** Fits a width × height drawing into the SVG, centred (never zooming in past MAX_FIT_K). */
+  fit(width: number, height: number, margin = FIT_MARGIN): void {
     const r = this.svg.getBoundingClientRect();
     const kk = this.fitScale(width, height, margin);
     this.moved = false;
     this.set({ k: kk, x: (r.width - width * kk) / 2, y: Math.max(margin, (r.height - height * kk) / 2) });
+  }
+
+  /** Zooms by a factor around the SVG's centre (the +/- buttons and keys). */
+  zoomBy(factor: number): void {
+    const { width, height } = this.size();
+    const k = Math.min(MAX_K, Math.max(this.minK, this.view.k * factor));
+    this.moved = true;
+    this.set({ k, x: width / 2 - ((width / 2 - this.view.x) * k) / this.view.k, y: height / 2 - ((height / 2 - this.view.y) * k) / this.view.k });
+  }
+
+  /** Pans by (dx, dy) screen pixels (the arrow keys). */
+  panBy(dx: number, dy: number): void {
+    this.moved = true;
+    this.set({ k: this.view.k, x: this.view.x + dx, y: this.view.y + dy });
   }
 
   /** Centres a point of the drawing, at zoom `k` (default: the current one). */

@@ -5,19 +5,19 @@
  * the CSP stays strict.
  *
  *  - zoomed in (nodes readable): every node in the drawn region is a `.node` group (box, stripe,
- *    id, task, progress bar, tooltip; `data-id`, `status-*` classes, focusable) and every edge a
- *    `.edge` group (path with an arrow, label when zoomed in further, tooltip);
+ *    id, task, status icon and word, last duration, progress bar; `data-id`, `status-*` classes,
+ *    `data-tip` for the hover, focusable, a context menu) and every edge an `.edge` group (path with
+ *    an arrow, label when zoomed in further, `data-tip`);
  *  - zoomed out: one path per status holds all the nodes of the region as plain blocks, one path all
  *    the edges; a click is hit-tested against the geometry.
  *
  * The drawn region is the window plus a margin, so a pan inside it only moves the transform; a pan
- * or zoom out of it redraws on the next animation frame, adding and removing only the difference.
- * Status changes touch only the drawn elements.
+ * or zoom out of it redraws on the next frame, adding and removing only the difference.
  */
 import type { FlowNode } from "@flowsmith/contract";
 import type { PanZoom } from "./panzoom";
 import type { EdgeShape, Layout } from "./shapes";
-import { edgeElement, el, f1, nodeElements, nodeTooltip, type NodeElements } from "./elements";
+import { compact, edgeElement, el, f1, nodeElements, nodeTooltip, paintState, type NodeElements } from "./elements";
 
 /** From this zoom nodes are drawn in full (their 12px text is legible); below it, as blocks. */
 export const DETAIL_ZOOM = 0.45;
@@ -29,16 +29,14 @@ const DETAIL_BUDGET = 800;
 const SMALL = 300;
 /** The drawn region is the window grown by this fraction of its size on every side. */
 const OVERSCAN = 0.3;
-/** A click this close (screen pixels) to a block picks it. */
+/** A click this close (screen pixels) to a block picks it (zoomed out). */
 const HIT_SLOP = 3;
-
 interface Rect {
   x0: number;
   y0: number;
   x1: number;
   y1: number;
 }
-
 type Mode = "none" | "detail" | "overview";
 
 export class GraphView {
@@ -94,9 +92,7 @@ export class GraphView {
     return this.ids.length;
   }
 
-  has(id: string): boolean {
-    return this.index.has(id);
-  }
+  has = (id: string): boolean => this.index.has(id);
 
   /** A node's box, for centring on it. */
   box(id: string): { x: number; y: number; width: number; height: number } | undefined {
@@ -246,6 +242,7 @@ export class GraphView {
     const w = this.windowRect();
     const wanted: Mode = k >= DETAIL_ZOOM ? "detail" : "overview";
     this.edgesLayer.classList.toggle("no-labels", k < LABEL_ZOOM);
+    compact(this.nodesLayer, k);
     const r = this.region;
     const inside = w.x0 >= r.x0 && w.y0 >= r.y0 && w.x1 <= r.x1 && w.y1 <= r.y1;
     // Zoomed far into what was drawn for a wider window: draw less.
@@ -328,12 +325,13 @@ export class GraphView {
   }
 
   private makeNode(i: number): NodeElements {
-    const e = nodeElements(this.nodes[i]!, { x: this.nx[i]!, y: this.ny[i]!, width: this.nw[i]!, height: this.nh[i]! });
+    const context = JSON.stringify({ webviewSection: "node", node: this.ids[i], preventDefaultContextMenuItems: true });
+    const e = nodeElements(this.nodes[i]!, { x: this.nx[i]!, y: this.ny[i]!, width: this.nw[i]!, height: this.nh[i]! }, context);
     this.paintNode(i, e);
     return e;
   }
 
-  /** A node's status class, selection, progress bar and tooltip. */
+  /** A node's status class, icon and line, selection, progress bar and hover text. */
   private paintNode(i: number, e: NodeElements): void {
     const status = this.status[i]!;
     const fraction = this.fraction[i];
@@ -344,7 +342,10 @@ export class GraphView {
     e.painted = key;
     e.group.setAttribute("class", `node status-${status}${selected ? " selected" : ""}`);
     e.bar.setAttribute("width", ((this.nw[i]! - 5) * f).toFixed(1));
-    e.title.textContent = nodeTooltip(this.nodes[i]!, status, f);
+    paintState(e, this.nodes[i]!, status, f);
+    const tip = nodeTooltip(this.nodes[i]!, status, f);
+    e.group.setAttribute("data-tip", tip);
+    e.group.setAttribute("aria-label", tip.split("\n").slice(0, 3).join(", "));
   }
 
   private drawOverview(region: Rect): void {

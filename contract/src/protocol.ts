@@ -111,6 +111,8 @@ export interface GraphEdge {
   output: string;
   /** The downstream input name. */
   input: string;
+  /** The input's declared type as TypeScript writes it (`Row[]`), when the analysis could read it. */
+  type?: string;
   /** Where the reference is read (`data.rows`) and where the input is given (`rows:`). */
   outputRange?: SourceLocation;
   inputRange?: SourceLocation;

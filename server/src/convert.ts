@@ -85,7 +85,52 @@ export function toFlowInfo(analysis: FlowAnalysis, wf: WorkflowInfo): FlowInfo {
   };
 }
 
+/** At most this many tasks' signatures are read for edge types (each asks the type checker). */
+const EDGE_TYPE_TASKS = 400;
+
+/** Each input's declared type, read from `(input: { rows: Row[]; n?: number }) => …` (brackets respected). */
+function inputTypes(signature: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const body = /^\(input: \{ (.*) \}\) => /.exec(signature)?.[1];
+  if (!body) return out;
+  let depth = 0;
+  let start = 0;
+  const take = (part: string) => {
+    const m = /^\s*([\w$]+)\??: ([\s\S]+?)\s*$/.exec(part);
+    if (m) out.set(m[1]!, m[2]!);
+  };
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if ("{[(<".includes(c)) depth++;
+    else if ("}])>".includes(c) && body[i - 1] !== "=") depth--;
+    else if (c === ";" && depth === 0) {
+      take(body.slice(start, i));
+      start = i + 1;
+    }
+  }
+  take(body.slice(start));
+  return out;
+}
+
+/** The edges' input types for the graph's hovers, one signature per task (none past EDGE_TYPE_TASKS tasks). */
+function edgeTypes(analysis: FlowAnalysis, wf: WorkflowInfo): (input: string, to: string) => string | undefined {
+  const byTask = new Map<string, Map<string, string>>();
+  const nodes = new Map(wf.nodes.map((n) => [n.id, n]));
+  return (input, to) => {
+    const n = nodes.get(to);
+    if (!n) return undefined;
+    const key = `${n.taskFile}\0${n.task}`;
+    let types = byTask.get(key);
+    if (!types) {
+      if (byTask.size >= EDGE_TYPE_TASKS) return undefined;
+      byTask.set(key, (types = inputTypes(analysis.signatureOf(n.taskFile, n.task))));
+    }
+    return types.get(input);
+  };
+}
+
 export function toGraph(analysis: FlowAnalysis, wf: WorkflowInfo): GraphResult {
+  const typeOf = edgeTypes(analysis, wf);
   return {
     target: analysis.targetOf(wf),
     name: wf.name,
@@ -95,6 +140,7 @@ export function toGraph(analysis: FlowAnalysis, wf: WorkflowInfo): GraphResult {
       to: e.to,
       output: e.output,
       input: e.input,
+      ...((t) => (t ? { type: t } : {}))(typeOf(e.input, e.to)),
       ...(e.outputRange ? { outputRange: { uri: pathToUri(e.outputRange.file), range: e.outputRange.range } } : {}),
       ...(e.inputRange ? { inputRange: { uri: pathToUri(e.inputRange.file), range: e.inputRange.range } } : {}),
     })),

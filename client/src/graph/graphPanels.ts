@@ -1,7 +1,8 @@
 /**
  * Graph webviews, one per workflow: fed by `flowsmith/graph`, re-requested on didChangeStatus (the
  * viewport is kept), with live statuses from runs in between. Clicks in the webview come back as
- * messages: reveal a node's code, run or reset from a node.
+ * messages: reveal a node's call or its task's definition, run or reset from a node. A node's context
+ * menu (package.json `webview/context`, `webviewSection == node`) calls the commands registered here.
  */
 import * as vscode from "vscode";
 import { Commands, targetLabel, type GraphParams, type GraphResult } from "@flowsmith/contract";
@@ -115,7 +116,8 @@ export class GraphPanel implements vscode.Disposable {
     if (!this.disposed) void this.panel.webview.postMessage(message);
   }
 
-  private async onMessage(m: FromWebview): Promise<void> {
+  /** Handles what the webview (or a node's context menu, through GraphPanels' commands) asks for. */
+  async onMessage(m: FromWebview): Promise<void> {
     switch (m.type) {
       case "ready":
         this.ready = true;
@@ -126,7 +128,7 @@ export class GraphPanel implements vscode.Disposable {
         return;
       case "reveal": {
         const node = this.graph?.nodes.find((n) => n.id === m.node);
-        const location = node?.location ?? node?.taskLocation;
+        const location = m.what === "task" ? (node?.taskLocation ?? node?.location) : (node?.location ?? node?.taskLocation);
         if (location) await revealLocation(location, this.otherColumn());
         return;
       }
@@ -166,15 +168,32 @@ export class GraphPanel implements vscode.Disposable {
   }
 }
 
+/** A node's context menu in the graph: the command and what it asks the panel for. */
+const NODE_MENU: Record<string, (node: string) => FromWebview> = {
+  "flowsmith.graph.goToCall": (node) => ({ type: "reveal", node, what: "call" }),
+  "flowsmith.graph.goToTask": (node) => ({ type: "reveal", node, what: "task" }),
+  "flowsmith.graph.runNode": (node) => ({ type: "run", node }),
+  "flowsmith.graph.resetNode": (node) => ({ type: "reset", node }),
+};
+
 export class GraphPanels implements vscode.Disposable {
   readonly panels = new Map<string, GraphPanel>();
+  private readonly commands: vscode.Disposable[];
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly server: FlowsmithServer,
     private readonly flows: FlowsModel,
     private readonly runs: RunManager,
-  ) {}
+  ) {
+    // VS Code passes the node's `data-vscode-context` (render.ts); the panel is the active graph.
+    this.commands = Object.entries(NODE_MENU).map(([id, message]) =>
+      vscode.commands.registerCommand(id, async (context?: { node?: string }) => {
+        const panels = [...this.panels.values()];
+        const panel = panels.find((p) => p.panel.active) ?? panels.find((p) => p.graph?.nodes.some((n) => n.id === context?.node));
+        if (panel && context?.node) await panel.onMessage(message(context.node));
+      }));
+  }
 
   /** Opens (or brings forward) the graph of a workflow. Resolves with the panel. */
   show(target: string, node?: string, root?: string): GraphPanel {
@@ -193,5 +212,6 @@ export class GraphPanels implements vscode.Disposable {
   dispose(): void {
     for (const p of this.panels.values()) p.dispose();
     this.panels.clear();
+    for (const c of this.commands) c.dispose();
   }
 }

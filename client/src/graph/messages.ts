@@ -16,7 +16,8 @@ export type ToWebview =
 
 export type FromWebview =
   | { type: "ready" }
-  | { type: "reveal"; node: string }
+  /** Show the node's call in the workflow body (`call`, the default) or its task's definition (`task`). */
+  | { type: "reveal"; node: string; what?: "call" | "task" }
   | { type: "run"; node?: string; force?: boolean }
   | { type: "reset"; node?: string; downstream?: boolean }
   | { type: "refresh" }

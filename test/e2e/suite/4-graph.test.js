@@ -33,6 +33,26 @@ describe('graph webview', () => {
     if (png) console.log(`      screenshot: ${png}`);
   });
 
+  it('sends each edge\'s input type, and goes to a node\'s call or its task (the node\'s context menu)', async () => {
+    const edge = panel.graph.edges.find((e) => e.to === 'train');
+    assert.equal(edge.type, 'Row[]', JSON.stringify(edge));
+    const lineOf = () => {
+      const ed = vscode.window.activeTextEditor;
+      return ed ? ed.document.lineAt(ed.selection.start.line).text : '';
+    };
+    // The commands a right-click on a node offers; VS Code passes the node's data-vscode-context.
+    const context = { webview: 'flowsmith.graph', webviewSection: 'node', node: 'train' };
+    await vscode.commands.executeCommand('flowsmith.graph.goToCall', context);
+    await waitFor(() => lineOf().includes('const model = train('), { timeout: 15_000, message: 'the editor on train\'s call' });
+    await vscode.commands.executeCommand('flowsmith.graph.goToTask', context);
+    await waitFor(() => lineOf().includes('export const train = task('), { timeout: 15_000, message: 'the editor on train\'s task' });
+    // What Enter / double-click (call) and F12 (task) post from the webview.
+    await panel.onMessage({ type: 'reveal', node: 'get-data', what: 'task' });
+    await waitFor(() => lineOf().includes('export const getData = task('), { timeout: 15_000, message: 'the editor on get-data\'s task' });
+    await panel.onMessage({ type: 'reveal', node: 'get-data' });
+    await waitFor(() => lineOf().includes('const data = getData('), { timeout: 15_000, message: 'the editor on get-data\'s call' });
+  });
+
   it('turns a reset node pending without a new layout', async () => {
     const layoutBefore = panel.rendered.layoutMs;
     const result = await vscode.commands.executeCommand('flowsmith.resetNode', { target: PIPELINE, node: 'preprocess', params: {} });

@@ -5,6 +5,7 @@ import {
   cursorLine, goToLine, graphFrame, graphLegend, graphNodes, locate, openFile, see, visibleLines,
   waitForGraphStatuses, waitForWorkbench, waitUntil,
 } from './lib.mjs';
+import { assertFittedAndReadable, graphGeometry } from './graph-lib.mjs';
 
 const FILE = 'pipeline/flow.ts';
 
@@ -45,6 +46,12 @@ export default {
     const legend = await waitUntil('the graph legend "3 complete"', async () => { const l = await graphLegend(page); return l.includes('3 complete') && l; },
       { timeout: 10_000, describe: () => graphLegend(page) });
     log(`graph: ${nodes.map((n) => `${n.id} [${n.status}]`).join(', ')}; ${edges} edges; legend "${legend}"`);
+    // Opened fitted and readable: every node inside the panel, most of its height or width used, ids ≥ 12 px.
+    const g = await waitUntil('the pipeline graph fitted and readable', async () => {
+      const m = await graphGeometry(page);
+      try { assertFittedAndReadable(m, 'pipeline', { minText: 12, share: 0.6 }); return m; } catch { return undefined; }
+    }, { timeout: 10_000, describe: async () => { try { assertFittedAndReadable(await graphGeometry(page), 'pipeline', { minText: 12, share: 0.6 }); return 'fine'; } catch (e) { return e.message; } } });
+    log(`fitted: ${g.nodes} nodes inside ${Math.round(g.panel.width)}×${Math.round(g.panel.height)}, using ${Math.round(g.widthShare * 100)}% × ${Math.round(g.heightShare * 100)}%, ids ${g.minText.toFixed(1)} px; states ${g.states.join(' | ')}`);
     await page.mouse.move(640, 700);
     await shot('graph');
 
