@@ -47,8 +47,10 @@ const COMPACT_MAX = 22;
  */
 export function compact(layer: SVGGElement, k: number): void {
   const on = k < COMPACT_ZOOM;
-  layer.classList.toggle("compact", on);
-  if (on) layer.style.setProperty("--compact-size", `${Math.min(COMPACT_MAX, COMPACT_PX / k).toFixed(1)}px`);
+  if (layer.classList.contains("compact") !== on) layer.classList.toggle("compact", on);
+  const size = on ? `${Math.min(COMPACT_MAX, COMPACT_PX / k).toFixed(1)}px` : "";
+  // Only a change restyles the drawn nodes (a zoom of a large graph calls this every frame).
+  if (on && layer.style.getPropertyValue("--compact-size") !== size) layer.style.setProperty("--compact-size", size);
 }
 
 /** A drawn node's elements that change with its status. */
@@ -76,9 +78,9 @@ export function nodeElements(node: FlowNode, box: { x: number; y: number; width:
   label.textContent = node.id;
   g.appendChild(label);
   // Zoomed out (compact): the id alone, larger, never wider than the box (--fit, set through the CSSOM).
-  const short = el("text", { x: 36, y: h / 2 }, "short");
+  const short = el("text", { x: 32, y: h / 2 }, "short");
   short.textContent = node.id;
-  short.style.setProperty("--fit", `${Math.min(COMPACT_MAX, (w - 44) / (0.62 * Math.max(1, node.id.length))).toFixed(1)}px`);
+  short.style.setProperty("--fit", `${Math.min(COMPACT_MAX, (w - 38) / (0.62 * Math.max(1, node.id.length))).toFixed(1)}px`);
   g.appendChild(short);
   const sub = el("text", { x: 14, y: 37 }, "sub");
   const key = el("tspan", {}, "key");

@@ -65,9 +65,9 @@ export function preferredDirection(graph: GraphResult, width: number, height: nu
   const wide = Math.max(...across);
   const deep = laid.layers;
   const label = Math.max(0, ...graph.edges.map((e) => edgeLabel(e.output, e.input).length * 6.8 + 10));
-  const zoom = (w: number, h: number) => Math.min(maxZoom, (width - 56) / w, (height - 56) / h);
+  const zoom = (w: number, h: number) => Math.min(maxZoom, (width - 48) / w, (height - 48) / h);
   const right = zoom(deep * nodeW + (deep - 1) * (100 + label), wide * NODE_HEIGHT + (wide - 1) * 28);
-  const down = zoom(wide * nodeW + (wide - 1) * 28, deep * NODE_HEIGHT + (deep - 1) * 90);
+  const down = zoom(wide * nodeW + (wide - 1) * 22, deep * NODE_HEIGHT + (deep - 1) * 90);
   return down > right * 1.1 ? "DOWN" : "RIGHT";
 }
 
@@ -103,7 +103,7 @@ async function elkLayout(graph: GraphResult, workerUrl: string, placement: strin
       "elk.direction": direction,
       "elk.edgeRouting": "POLYLINE",
       "elk.layered.spacing.nodeNodeBetweenLayers": direction === "DOWN" ? "36" : "50",
-      "elk.spacing.nodeNode": "28",
+      "elk.spacing.nodeNode": direction === "DOWN" ? "22" : "28",
       "elk.spacing.edgeLabel": "4",
       "elk.edgeLabels.placement": "CENTER",
       "elk.layered.nodePlacement.strategy": placement,

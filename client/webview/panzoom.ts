@@ -13,7 +13,7 @@ const MAX_K = 4;
  */
 export const MAX_FIT_K = 1.4;
 /** Room left around a fitted drawing (pixels). */
-const FIT_MARGIN = 28;
+const FIT_MARGIN = 24;
 const MIN_K = 0.02;
 /** A pointer that moved less than this (pixels) between down and up clicked rather than dragged. */
 const CLICK_SLOP = 4;
