@@ -150,7 +150,8 @@ async function setGraph(g: GraphResult, fit: boolean): Promise<void> {
   const mine = ++generation;
   graph = g;
   const s = shapeOf(g);
-  const dir = direction(g);
+  // A graph the user has panned or zoomed keeps its direction; only a fitted one turns with the panel.
+  const dir = layout && panzoom.moved ? layout.direction : direction(g);
   if (s !== shape || !layout || dir !== layout.direction) {
     const started = performance.now();
     let laid: Layout;

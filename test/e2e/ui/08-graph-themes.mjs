@@ -2,6 +2,7 @@
 // and for a 31-node workflow: each time it opens fitted (every node inside the panel, a fair share of
 // it used), node ids at a readable size, every status as a word beside its icon, and the webview
 // follows the theme.
+import { runCommand } from '../launch.mjs';
 import { graphFrame, waitForWorkbench, waitUntil } from './lib.mjs';
 import { assertFittedAndReadable, BIG, graphGeometry, openGraphFromLens, switchTheme, writeBigFlow } from './graph-lib.mjs';
 
@@ -42,6 +43,17 @@ export default {
         await shot(`${name}-${theme.step}`);
       }
       await switchTheme(page, THEMES[0].name, THEMES[0].cls);
+      if (name === 'pipeline') {
+        // One editor group, the graph in front: a wide panel, so the chain turns to run rightwards, fitted again.
+        await runCommand(page, 'View: Join All Editor Groups');
+        const wide = await waitUntil('the pipeline graph running rightwards, fitted, in the full-width panel', async () => {
+          const m = await graphGeometry(page);
+          try { assertFittedAndReadable(m, name, readable); } catch { return undefined; }
+          return m.panel.width > 1000 && m.drawn.width > 2 * m.drawn.height && m;
+        }, { timeout: 15_000, describe: async () => JSON.stringify(await graphGeometry(page)) });
+        log(`full width: ${Math.round(wide.panel.width)}×${Math.round(wide.panel.height)}, drawing ${Math.round(wide.drawn.width)}×${Math.round(wide.drawn.height)} (rightwards), ids ${wide.minText.toFixed(1)} px`);
+        await shot(`${name}-wide`);
+      }
       await page.keyboard.press('Control+K');
       await page.keyboard.press('Control+W');   // close all editors: one graph webview at a time
       await waitUntil('no graph webview left', async () => (await graphFrame(page).locator('svg').count().catch(() => 0)) === 0, { timeout: 10_000 });
