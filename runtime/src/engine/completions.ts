@@ -17,6 +17,13 @@ import type { RunRecorder } from "./runRecord.js";
  */
 const MAX_OUTPUT_WRITES = 4096;
 const MAX_OUTPUT_CHARS = 256 * 1024 * 1024;
+/**
+ * The count when tasks execute elsewhere (a cluster): there, holding new nodes leaves every worker
+ * idle while one sync runs (a sync of a loaded disk takes seconds; 4,096 outputs came back in two),
+ * and the runner's own cost of a waiting output is its bookkeeping (~1 KB; the text is counted
+ * in MAX_OUTPUT_CHARS): 64 MB at most.
+ */
+export const MAX_REMOTE_OUTPUT_WRITES = 65_536;
 
 export class Completions {
   /** Completions waiting for an output or an upstream node. */
@@ -31,11 +38,13 @@ export class Completions {
   constructor(
     private readonly recorder: RunRecorder,
     private readonly states: NodeStates,
+    /** How many outputs may wait to be made durable before no new task starts. */
+    private readonly maxWaiting = MAX_OUTPUT_WRITES,
   ) {}
 
   /** Too much waits to be made durable: no new task starts. */
   get full(): boolean {
-    return this.waiting >= MAX_OUTPUT_WRITES || this.states.writer.charsInFlight >= MAX_OUTPUT_CHARS;
+    return this.waiting >= this.maxWaiting || this.states.writer.charsInFlight >= MAX_OUTPUT_CHARS;
   }
 
   /**

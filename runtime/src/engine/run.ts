@@ -13,7 +13,7 @@ import { type EventSink, type RunRecord, variantNames } from "@flowsmith/contrac
 import { newRunId } from "../store/store.js";
 import { FlowsmithError } from "../util/errors.js";
 import { StopRequested, TaskAttempts } from "./attempt.js";
-import { Completions } from "./completions.js";
+import { Completions, MAX_REMOTE_OUTPUT_WRITES } from "./completions.js";
 import type { Executor } from "./executor.js";
 import { InProcessExecutor } from "./executors/inProcess.js";
 import { NodeLogs } from "./nodeLogs.js";
@@ -80,7 +80,8 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
   const speeds = new TaskSpeeds();
   const executor: Executor = options.executor ?? new InProcessExecutor(tasksByName(graphs));
   const attempts = new TaskAttempts({ runId, flowFile: prepared.flows.file, workflow: prepared.name, executor, config, graceMs, stop, recorder, logs, states, speeds });
-  const completions = new Completions(recorder, states);
+  // (Attempts owned by the executor run elsewhere: see MAX_REMOTE_OUTPUT_WRITES.)
+  const completions = new Completions(recorder, states, executor.ownsAttempts ? MAX_REMOTE_OUTPUT_WRITES : undefined);
   const runner = new NodeRunner({ store, runId, stop, recorder, states, logs, sharing, completions, attempts, speeds });
   const scheduler = new Scheduler(nodes, {
     concurrency,

@@ -38,14 +38,13 @@ function writeAll(fd, bytes) {
 function tempFor(file) {
   return file + "." + process.pid + "." + threadId + "." + (counter++).toString(36) + ".tmp";
 }
-/** Write text to a new temp file for file; fdatasync it when durable. Returns the temp's name. */
-function writeTemp(file, text, durable) {
+/** Write text to a new temp file for file (made durable later: commitGroup). Returns the temp's name. */
+function writeTemp(file, text) {
   ensureDir(path.dirname(file));
   const tmp = tempFor(file);
   const fd = fs.openSync(tmp, "w");
   try {
     writeAll(fd, text);
-    if (durable) timedDatasync(fd);
   } catch (error) {
     fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });
@@ -70,8 +69,8 @@ function moveIntoPlace(tmp, file) {
  * the outputs that arrive make the next group. Outputs are grouped only where that is cheaper: the
  * thread keeps the average time of an fdatasync and of a sync (starting a process costs a few ms,
  * an fdatasync in memory next to nothing), and fdatasyncs file by file when the outputs at hand
- * would take less than a sync — and everywhere \`sync -f\` is missing or fails (not Linux, a
- * system without coreutils).
+ * would take less than a sync (until they have taken as long as one: commitGroup) — and everywhere
+ * \`sync -f\` is missing or fails (not Linux, a system without coreutils).
  */
 /** The median of the last samples of a duration (a thread descheduled mid-call skews a mean). */
 function recent(initial) {
@@ -138,7 +137,6 @@ const OPS = ["object", "state", "close"];
 function drain() {
   const batches = queue;
   queue = [];
-  let objects = 0;
   // Requests as enqueue() below lays them out: kind, four lengths, then the four fields' UTF-8.
   const parsed = batches.map(({ seq, data }) => {
     const b = Buffer.from(data);
@@ -151,28 +149,20 @@ function drain() {
       const journal = b.toString("utf8", o, (o += jl));
       const line = b.subarray(o, (o += ll));
       const text = b.subarray(o, (o += tl));
-      if (op === "object") objects++;
       requests.push({ op, file, journal, line, text });
     }
     return { seq, requests, errors: [], waiting: 0 };
   });
-  // Into a group (no fdatasync now) when a sync is running or when these are worth one.
-  const group = syncCommand !== undefined && (syncing || worthGrouping(unsynced.length + objects));
+  // Every output goes to its temp file now; commitGroup makes them durable (one by one, or together).
   for (const batch of parsed) {
     open.add(batch);
     batch.requests.forEach((r, i) => {
       try {
         if (r.op === "close") closeAsked = batch.close = true;
         if (r.op !== "object") return addLine(r.journal, r.line);
-        const tmp = writeTemp(r.file, r.text, !group);
-        if (group) {
-          batch.waiting++;
-          unsynced.push({ batch, i, tmp, r });
-          return;
-        }
-        moveIntoPlace(tmp, r.file);
-        // A journal line goes after the output it comes with: a "complete" state never before it.
-        addLine(r.journal, r.line);
+        const tmp = writeTemp(r.file, r.text);
+        batch.waiting++;
+        unsynced.push({ batch, i, tmp, r });
       } catch (error) {
         fail(batch, i, error);
       }
@@ -181,25 +171,23 @@ function drain() {
   if (!syncing) commitGroup();
   settle();
 }
-/** Make the outputs waiting durable (a sync of their file system, or fdatasync each), then move them into place. */
+/**
+ * Make the outputs waiting durable, then move them into place (and their journal lines after
+ * them). One by one (fdatasync) when the timings say that is cheaper than a sync, but only while it
+ * proves so: once the files synced one by one have taken as long as a sync, the rest go in one (on
+ * a loaded disk every fdatasync waits for the file system's journal, and a few hundred of them in a
+ * row took 20 s where one sync took 2).
+ */
 function commitGroup() {
   const members = unsynced;
   if (!members.length) return;
   unsynced = [];
-  const done = () => {
-    for (const m of members) {
-      m.batch.waiting--;
-      if (m.tmp === undefined) continue;
-      try {
-        moveIntoPlace(m.tmp, m.r.file);
-        addLine(m.r.journal, m.r.line);
-      } catch (error) {
-        fail(m.batch, m.i, error);
-      }
-    }
-  };
-  const eachFile = () => {
-    for (const m of members) {
+  let durable = 0; // members fdatasynced one by one (or failed), in order
+  const eachFile = (budgetMs) => {
+    const t = performance.now();
+    for (; durable < members.length; durable++) {
+      if (performance.now() - t > budgetMs) return false;
+      const m = members[durable];
       try {
         const fd = fs.openSync(m.tmp, "r+");
         try {
@@ -213,9 +201,22 @@ function commitGroup() {
         m.tmp = undefined;
       }
     }
-    done();
+    return true;
   };
-  if (syncCommand === undefined || !worthGrouping(members.length)) return eachFile();
+  const done = () => {
+    for (const m of members) {
+      m.batch.waiting--;
+      if (m.tmp === undefined) continue;
+      try {
+        moveIntoPlace(m.tmp, m.r.file);
+        addLine(m.r.journal, m.r.line);
+      } catch (error) {
+        fail(m.batch, m.i, error);
+      }
+    }
+  };
+  if (syncCommand === undefined) return eachFile(Infinity), done();
+  if (!worthGrouping(members.length) && eachFile(syncMs.get())) return done();
   syncing = true;
   let finished = false;
   const started = performance.now();
@@ -224,15 +225,15 @@ function commitGroup() {
     finished = true;
     syncing = false;
     if (ok) syncMs.add(performance.now() - started);
-    if (ok) done();
-    else {
+    if (!ok) {
       syncCommand = undefined; // this system's sync cannot do it: fdatasync per file from now on
-      eachFile();
+      eachFile(Infinity);
     }
+    done();
     commitGroup(); // what arrived meanwhile
     settle();
   };
-  const dir = path.dirname(path.dirname(members[0].r.file)); // objects/, above its shards
+  const dir = path.dirname(path.dirname(members[durable].r.file)); // objects/, above its shards
   const child = require("node:child_process").spawn(syncCommand, ["-f", dir], { stdio: "ignore" });
   child.on("error", () => after(false));
   child.on("exit", (code) => after(code === 0));
