@@ -67,6 +67,12 @@ export interface LspFigures {
   initializeMs: number;
   /** initialize sent → first diagnostics of the opened file. */
   firstDiagnosticsMs: number;
+  /** didOpen sent → its first diagnostics (the syntax pass: what needs no types), and → its typed ones; first server. */
+  openSyntaxMs: number;
+  openTypedMs: number;
+  /** The same from the second server (its code cache written by the first). */
+  openSyntaxWarmMs: number;
+  openTypedWarmMs: number;
   /** initialize sent → "analysed N flow files" logged. */
   workspaceMs: number;
   /** The X of the server's "analysed N flow files in X ms". */
@@ -119,6 +125,15 @@ async function typescriptFloor(dir: string, opened: string, cacheDir: string, ti
   return best!;
 }
 
+/**
+ * The typed diagnostics of a file opened at `since`: the publish after its syntax pass (the server
+ * sends what needs no types first, then the typed set — server/src/analysis/syntaxPass.ts).
+ */
+async function typedAfter(client: BenchLspClient, file: string, since: number, timeoutMs: number): Promise<{ at: number }> {
+  const uri = client.uri(file);
+  return client.waitFor("the typed diagnostics of the opened file", () => client.published.filter((p) => p.uri === uri && p.at >= since)[1], timeoutMs);
+}
+
 export async function lspBench(o: LspOptions): Promise<LspFigures> {
   requireBuilt([SERVER, TSC, FLOOR_TYPESCRIPT]);
   const log = o.log ?? (() => {});
@@ -156,7 +171,10 @@ export async function lspBench(o: LspOptions): Promise<LspFigures> {
     const openedAt = client.open(target.file, base);
     const first = await client.diagnosticsAfter(target.file, openedAt, () => true, timeout);
     const firstDiagnosticsMs = first.at - initSent;
-    log(`  initialize → first diagnostics of ${path.relative(dir, target.file)}: ${firstDiagnosticsMs.toFixed(0)} ms`);
+    const typed = await typedAfter(client, target.file, openedAt, timeout);
+    const openSyntaxMs = first.at - openedAt;
+    const openTypedMs = typed.at - openedAt;
+    log(`  initialize → first diagnostics of ${path.relative(dir, target.file)}: ${firstDiagnosticsMs.toFixed(0)} ms; open → syntax pass ${openSyntaxMs.toFixed(0)} ms, → typed ${openTypedMs.toFixed(0)} ms`);
 
     const analysed = await client.waitFor(
       "the workspace analysis",
@@ -227,17 +245,22 @@ export async function lspBench(o: LspOptions): Promise<LspFigures> {
     // Every later start: a second server, its code cache written by the first.
     const second = startServer();
     let firstDiagnosticsWarmMs: number;
+    let openSyntaxWarmMs: number;
+    let openTypedWarmMs: number;
     let secondCache: string;
     try {
       const sent = now();
       await second.initialize();
       const opened = second.open(target.file, base);
-      firstDiagnosticsWarmMs = (await second.diagnosticsAfter(target.file, opened, () => true, timeout)).at - sent;
+      const firstWarm = await second.diagnosticsAfter(target.file, opened, () => true, timeout);
+      firstDiagnosticsWarmMs = firstWarm.at - sent;
+      openSyntaxWarmMs = firstWarm.at - opened;
+      openTypedWarmMs = (await typedAfter(second, target.file, opened, timeout)).at - opened;
       secondCache = cacheState(second);
     } finally {
       await second.stop();
     }
-    log(`  a second server (code cache ${secondCache}; the first's: ${firstCache}): initialize → first diagnostics ${firstDiagnosticsWarmMs.toFixed(0)} ms`);
+    log(`  a second server (code cache ${secondCache}; the first's: ${firstCache}): initialize → first diagnostics ${firstDiagnosticsWarmMs.toFixed(0)} ms; open → syntax pass ${openSyntaxWarmMs.toFixed(0)} ms, → typed ${openTypedWarmMs.toFixed(0)} ms`);
     const floor = await typescriptFloor(dir, target.file, cacheDir, 3);
     log(
       `  TypeScript alone typing ${path.relative(dir, target.file)} (${floor.phases.files} files): ${floor.ms.toFixed(0)} ms — load ${floor.phases.loadMs.toFixed(0)}, ` +
@@ -261,6 +284,10 @@ export async function lspBench(o: LspOptions): Promise<LspFigures> {
       debounceMs,
       initializeMs,
       firstDiagnosticsMs,
+      openSyntaxMs,
+      openTypedMs,
+      openSyntaxWarmMs,
+      openTypedWarmMs,
       workspaceMs,
       workspaceServerMs: analysed.ms,
       analysedFiles: analysed.files,

@@ -47,6 +47,9 @@ const builds = [
     external: [],
     alias: { typescript: "@ts-morph/common/dist/typescript.js" },
   },
+  // `check` answered from the results an earlier check kept, without the analysis (no TypeScript inside),
+  // loaded by runtime/dist/cli.js before analysis.js (server/src/cli/checkFast.ts).
+  { ...common, entryPoints: [path.join(root, "server/src/cli/checkFast.ts")], outfile: path.join(root, "runtime/dist/check-fast.js"), external: [] },
   // worker / workers / run --cluster for the CLI (BullMQ and ioredis bundled in), loaded lazily by runtime/dist/cli.js.
   { ...common, entryPoints: [path.join(root, "runtime/src/cluster/commands.ts")], outfile: path.join(root, "runtime/dist/cluster.js"), external: ["esbuild", "typescript", "zod"] },
   // The deployment registry (deploy / deployments / undeploy / run deploy:NAME; ioredis bundled in), loaded lazily by runtime/dist/cli.js.

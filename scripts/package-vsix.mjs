@@ -34,7 +34,7 @@ try {
   fs.writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   copy('client/README.md', 'README.md');
   copy('LICENSE');
-  for (const f of ['dist/extension.js', 'dist/server.js', 'dist/server-main.js', 'dist/webview', 'client/media', 'syntaxes', 'runtime/dist/cli.js', 'runtime/dist/analysis.js', 'runtime/dist/cluster.js']) copy(f);
+  for (const f of ['dist/extension.js', 'dist/server.js', 'dist/server-main.js', 'dist/webview', 'client/media', 'syntaxes', 'runtime/dist/cli.js', 'runtime/dist/analysis.js', 'runtime/dist/check-fast.js', 'runtime/dist/cluster.js']) copy(f);
 
   // The TypeScript server plugin, as tsserver requires it: node_modules/flowsmith-ts-plugin.
   copy('tsplugin/dist/index.js', `node_modules/${plugin.name}/dist/index.js`);

@@ -21,6 +21,7 @@ import { workflowSiteAt, type WorkflowSite } from "./site.js";
 import { safe } from "./syntax.js";
 import { withSyntaxErrors } from "./syntaxErrors.js";
 import { syntaxPassDiagnostics } from "./syntaxPass.js";
+import { staleDiagnosticsOf } from "./stale.js";
 
 export * from "./model.js";
 
@@ -293,27 +294,9 @@ export class FlowAnalysis {
     return this.store.statuses(this.targetOf(workflow), workflow.nodes);
   }
 
-  /** FS012 for stale nodes of a file's workflows (informational). */
+  /** FS012 for stale nodes of a file's workflows (informational; stale.ts). */
   staleDiagnostics(analysis: FileAnalysis): FlowDiagnostic[] {
-    const out: FlowDiagnostic[] = [];
-    for (const wf of analysis.workflows) {
-      const statuses = this.statuses(wf);
-      for (const node of wf.nodes) {
-        if (node.file !== analysis.file || statuses.get(node.id)?.status !== "stale") continue;
-        const state = statuses.get(node.id)?.state;
-        const own = state && state.fingerprint !== node.fingerprint;
-        out.push({
-          file: analysis.file,
-          range: node.range,
-          severity: "information",
-          code: "FS012",
-          message: own
-            ? `node ${node.id} is stale: task ${node.task}'s code changed since its output was made${state?.finishedAt ? ` (${state.finishedAt})` : ""}; it will run again`
-            : `node ${node.id} is stale: code upstream of it changed since its output was made; it will run again`,
-        });
-      }
-    }
-    return out;
+    return staleDiagnosticsOf(analysis, (wf) => this.statuses(wf));
   }
 
   /**

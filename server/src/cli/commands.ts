@@ -11,11 +11,9 @@ import { FlowsmithError, hint } from "../../../runtime/src/util/errors.js";
 import { parseTarget } from "../../../runtime/src/engine/target.js";
 import { findWorkspaceRoot, Store } from "../../../runtime/src/store/store.js";
 import { defaultExportAlias } from "../analysis/discover.js";
+import { cachedCheck } from "./checkCache.js";
+import { diagnosticLine, rel, reportCheck } from "./checkOutput.js";
 
-function rel(file: string): string {
-  const r = path.relative(process.cwd(), file);
-  return r && !r.startsWith("..") ? r : file;
-}
 
 /**
  * The analysis for a directory's or a file's flow files, as the language server has it: rooted at
@@ -34,12 +32,6 @@ function analysisFor(dirOrFile: string, store?: string): { analysis: FlowAnalysi
   return { analysis, files };
 }
 
-const ORDER: FlowDiagnostic["severity"][] = ["error", "warning", "information", "hint"];
-
-/** `flows/a.ts:7:19 error FS001 task sum has no input "rowz"…`: one diagnostic as `check` prints it. */
-function diagnosticLine(d: FlowDiagnostic): string {
-  return `${rel(d.file)}:${d.range.start.line + 1}:${d.range.start.character + 1} ${d.severity} ${d.code} ${d.message}`;
-}
 
 const within = (inner: FlowDiagnostic["range"], outer: FlowDiagnostic["range"]): boolean =>
   (inner.start.line > outer.start.line || (inner.start.line === outer.start.line && inner.start.character >= outer.start.character)) &&
@@ -61,33 +53,22 @@ export function runBlockers(file: string, workflow: string, opts: { store?: stri
 }
 
 export function check(target: string, opts: { format?: string; store?: string }): number {
-  const { analysis, files } = analysisFor(target, opts.store);
-  const all: FlowDiagnostic[] = [];
-  for (const file of files) all.push(...analysis.diagnostics(file).filter((d) => d.file === file));
-  all.sort((a, b) => a.file.localeCompare(b.file) || a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-  const errors = all.filter((d) => d.severity === "error").length;
-  if (opts.format === "json") {
-    const out = all.map((d) => ({
-      file: rel(d.file),
-      line: d.range.start.line + 1,
-      column: d.range.start.character + 1,
-      endLine: d.range.end.line + 1,
-      endColumn: d.range.end.character + 1,
-      severity: d.severity,
-      code: d.code,
-      message: d.message,
-    }));
-    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-  } else {
-    for (const d of all) {
-      process.stdout.write(`${diagnosticLine(d)}\n`);
-    }
-    const counts = ORDER.map((s) => [s, all.filter((d) => d.severity === s).length] as const).filter(([, n]) => n > 0);
-    process.stdout.write(
-      `${counts.length ? counts.map(([s, n]) => `${n} ${s}${n === 1 ? "" : s === "information" ? "" : "s"}`).join(", ") : "no problems"} in ${files.length} flow file${files.length === 1 ? "" : "s"}\n`,
-    );
-  }
-  return errors > 0 ? 1 : 0;
+  const abs = path.resolve(target);
+  if (!fs.existsSync(abs)) throw new FlowsmithError(`no such file or directory: ${target}`);
+  const root = fs.statSync(abs).isDirectory() ? findWorkspaceRoot(abs) : process.cwd();
+  // What the code says is kept between checks (checkCache.ts); FS012 comes from the store each time.
+  const { files, results } = cachedCheck(abs, [Store.forWorkspace(root, opts.store).dir], () => {
+    const { analysis, files } = analysisFor(target, opts.store);
+    return {
+      files,
+      results: files.map((file) => ({
+        file,
+        diagnostics: analysis.diagnostics(file).filter((d) => d.file === file && d.code !== "FS012"),
+        workflows: analysis.analyzeFile(file).workflows,
+      })),
+    };
+  });
+  return reportCheck(root, opts, files, results);
 }
 
 function findWorkflow(targetText: string, store?: string): { analysis: FlowAnalysis; wf: WorkflowInfo } {
