@@ -112,7 +112,9 @@ export function paintState(e: NodeElements, node: FlowNode, status: string, frac
   e.mark.setAttribute("d", icon.mark ?? "");
   e.word.textContent = status === "running" && fraction ? `running ${percent(fraction)}` : status;
   const duration = status === "running" ? undefined : formatDuration(node.lastRun?.durationMs);
-  e.duration.textContent = duration ? ` · ${duration}` : "";
+  // A pending, stale or skipped node's duration is an earlier run's: say so.
+  const earlier = status === "pending" || status === "stale" || status === "skipped";
+  e.duration.textContent = duration ? ` · ${earlier ? "last " : ""}${duration}` : "";
 }
 
 /** What hovering (or focusing) a node says: its task, status, last duration, cache key, the error. */
