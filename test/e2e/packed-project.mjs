@@ -30,7 +30,8 @@ const suite = path.join(repo, 'test/e2e/packed/index.js');
 const shots = path.join(repo, 'test-results/e2e');
 const INSTALL_TIMEOUT_MS = 120_000;
 const COMMAND_TIMEOUT_MS = 60_000;
-const SUITE_TIMEOUT_MS = 150_000;
+// TypeScript's first diagnostics for the project (waited for by the one-squiggle check) take up to a minute on a loaded machine.
+const SUITE_TIMEOUT_MS = 330_000;
 const SABOTAGE = process.env.FLOWSMITH_PACKED_SABOTAGE || '';
 
 const { values: opts } = parseArgs({ options: {

@@ -75,6 +75,18 @@ function expected(text) {
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
+/** Waits until `probe()` returns [true, state]; a timeout's error names the last state seen. */
+async function until(what, timeout, probe) {
+  let seen;
+  try {
+    await waitFor(() => { const [ok, state] = probe(); seen = state; return ok; }, { timeout, message: what });
+  } catch (e) {
+    e.message += `; last seen: ${JSON.stringify(seen)}`;
+    throw e;
+  }
+  return seen;
+}
+
 describe('one squiggle per mistake', () => {
   const dir = path.join(workspaceRoot(), 'squiggle_e2e');
   const flowFile = path.join(dir, 'flow.ts');
@@ -101,8 +113,7 @@ describe('one squiggle per mistake', () => {
     doc = await vscode.workspace.openTextDocument(flowFile);
     await vscode.window.showTextDocument(doc);
     const want = expected(FLOW);
-    const got = await waitFor(() => { const p = problems(doc.uri); return same(p, want) && p; },
-      { timeout: 170_000, message: `exactly ${JSON.stringify(want)} (now ${JSON.stringify(problems(doc.uri))})` });
+    const got = await until(`exactly ${JSON.stringify(want)}`, 170_000, () => { const p = problems(doc.uri); return [same(p, want), p]; });
     assert.deepEqual(got, want);
     const messages = vscode.languages.getDiagnostics(doc.uri).map((d) => d.message).join('\n');
     assert.doesNotMatch(messages, /InputOf<|Ref<|Reference</, 'no problem speaks in the SDK\'s type names');
@@ -113,7 +124,7 @@ describe('one squiggle per mistake', () => {
     const plain = await vscode.workspace.openTextDocument(plainFile);
     await vscode.window.showTextDocument(plain, { preview: false });
     const want = [{ line: 0, source: 'ts', code: '2353' }, { line: 1, source: 'ts', code: '2322' }, { line: 2, source: 'ts', code: '2551' }];
-    await waitFor(() => same(problems(plain.uri), want), { timeout: 60_000, message: `TypeScript's three errors in plain.ts (now ${JSON.stringify(problems(plain.uri))})` });
+    await until('TypeScript\'s three errors in plain.ts', 60_000, () => { const p = problems(plain.uri); return [same(p, want), p]; });
     // Still one squiggle per mistake in the flow file meanwhile.
     assert.deepEqual(problems(doc.uri), expected(FLOW));
   });
@@ -125,19 +136,18 @@ describe('one squiggle per mistake', () => {
     assert.ok(await vscode.workspace.applyEdit(edit));
     const want = expected(doc.getText());
     assert.equal(want[0].line, lineOf(FLOW, 'FS001') + 1);
-    await waitFor(() => same(problems(doc.uri), want), { timeout: 60_000, message: `the moved problems ${JSON.stringify(want)} (now ${JSON.stringify(problems(doc.uri))})` });
+    await until(`the moved problems ${JSON.stringify(want)}`, 60_000, () => { const p = problems(doc.uri); return [same(p, want), p]; });
   });
 
   it('shows TypeScript\'s errors again while the Flowsmith server is stopped, and one squiggle once it is back', async () => {
     await api.deps.server.stop();
     const text = doc.getText();
     const tsLines = MISTAKES.map((code) => lineOf(text, code));
-    await waitFor(() => {
+    await until('TypeScript\'s errors on every mistake without Flowsmith', 60_000, () => {
       const p = problems(doc.uri);
-      return !p.some((x) => x.source === 'flowsmith') && tsLines.every((line) => p.some((x) => x.source === 'ts' && x.line === line));
-    }, { timeout: 60_000, message: `TypeScript's errors on every mistake without Flowsmith (now ${JSON.stringify(problems(doc.uri))})` });
+      return [!p.some((x) => x.source === 'flowsmith') && tsLines.every((line) => p.some((x) => x.source === 'ts' && x.line === line)), p];
+    });
     await api.deps.server.start();
-    await waitFor(() => same(problems(doc.uri), expected(doc.getText())),
-      { timeout: 80_000, message: `one squiggle per mistake after the restart (now ${JSON.stringify(problems(doc.uri))})` });
+    await until('one squiggle per mistake after the restart', 80_000, () => { const p = problems(doc.uri); return [same(p, expected(doc.getText())), p]; });
   });
 });
