@@ -580,6 +580,13 @@ describe("store writer: group commit", { concurrency: 1 }, () => {
     await assert.rejects(pending, /store writer stopped/);
     assert.equal(writer.charsInFlight, 0, "the engine would otherwise hold new tasks back for good");
     assert.equal(store.readOutput(key(1)), undefined, "nothing incomplete looks complete");
+    // What is asked afterwards is written by a new thread, not left waiting on the dead one.
+    const again = store.prepareOutput(key(3), { i: 3 }, meta0("c"));
+    const stored = store.commitOutput(again, writer);
+    writer.flush();
+    await Promise.race([stored, new Promise((_, reject) => setTimeout(() => reject(new Error("never answered")), 30_000).unref())]);
+    await writer.close();
+    assert.deepEqual(store.readOutput(key(3))?.value, { i: 3 });
   });
   const meta0 = (node: string) => ({ task: "t", fingerprint: "f", createdAt: new Date(0).toISOString(), runId: "r", node, durationMs: 0 });
 });

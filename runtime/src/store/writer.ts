@@ -248,7 +248,11 @@ export class StoreWriter {
       });
     });
     worker.on("error", (error) => this.failAll(error));
-    worker.on("exit", () => this.failAll(new Error("the store writer stopped")));
+    worker.on("exit", () => {
+      this.failAll(new Error("the store writer stopped"));
+      // What is asked from now on goes to a new thread (posted to this one, it would never be answered).
+      if (this.workers[i] === worker) this.workers[i] = undefined;
+    });
     this.workers[i] = worker;
     return worker;
   }
