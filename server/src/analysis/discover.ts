@@ -117,7 +117,7 @@ function outerExpression(node: ts.Expression): ts.Expression {
 }
 
 /** An expression without the parentheses and type assertions around it. */
-function innerExpression(e: ts.Expression): ts.Expression {
+export function innerExpression(e: ts.Expression): ts.Expression {
   while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e)) e = e.expression;
   return e;
 }
@@ -129,7 +129,7 @@ function innerExpression(e: ts.Expression): ts.Expression {
  * FILE#main and FILE#default), as in the loader and the code fingerprints; a definition exported
  * only as default is `default`, the name the loader gives it.
  */
-function exportNames(sf: ts.SourceFile): Map<string, string> {
+export function exportNames(sf: ts.SourceFile): Map<string, string> {
   const out = new Map<string, string>();
   const defaults = new Set<string>();
   for (const stmt of sf.statements) {

@@ -21,6 +21,7 @@ import { sameNameTask } from "./checks/duplicateNode.js";
 import type { TaskDef, WorkflowDef } from "./definitions.js";
 import type { FlowDiagnostic } from "./model.js";
 import { isFunctionLike, isStringLike, propertyNamed } from "./syntax.js";
+import { exportNames, innerExpression } from "./discover.js";
 import { gateOnSyntax, withSyntaxErrors } from "./syntaxErrors.js";
 import { bindingOf, importOf, NeedsTypes, syntaxChecker } from "./syntaxScope.js";
 import { walkWorkflow } from "./walk/calls.js";
@@ -156,7 +157,7 @@ class SyntaxPass {
       }
       if (ts.isImportEqualsDeclaration(decl)) return "unknown";
       if (ts.isVariableDeclaration(decl)) {
-        const init = decl.initializer && unwrap(decl.initializer);
+        const init = decl.initializer && innerExpression(decl.initializer);
         if (init && (ts.isIdentifier(init) || ts.isPropertyAccessExpression(init)) && depth < 5) return this.kindOf(init, depth + 1);
       }
       return "none";
@@ -194,7 +195,7 @@ class SyntaxPass {
   private bound(decl: ts.Node | undefined, sf: ts.SourceFile, depth: number): Def | undefined {
     if (!decl || depth > 8) return undefined;
     if (ts.isVariableDeclaration(decl)) {
-      const init = decl.initializer && unwrap(decl.initializer);
+      const init = decl.initializer && innerExpression(decl.initializer);
       if (!init || !ts.isCallExpression(init)) return undefined;
       return this.definitionAt(init);
     }
@@ -227,7 +228,7 @@ class SyntaxPass {
       } else if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && st.name?.text === name && st.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) {
         return undefined;
       } else if (ts.isExportAssignment(st) && !st.isExportEquals && name === "default") {
-        const e = unwrap(st.expression);
+        const e = innerExpression(st.expression);
         if (ts.isCallExpression(e)) return this.definitionAt(e);
         if (ts.isIdentifier(e)) return this.bound(bindingOf(e), tree, depth);
         return undefined;
@@ -284,10 +285,6 @@ function leftmost(e: ts.Expression): ts.Identifier | undefined {
   return ts.isIdentifier(x) ? x : undefined;
 }
 
-function unwrap(e: ts.Expression): ts.Expression {
-  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e)) e = e.expression;
-  return e;
-}
 
 function outer(node: ts.Expression): ts.Expression {
   let e = node;
@@ -318,26 +315,3 @@ function declaredAtTop(sf: ts.SourceFile, name: string): ts.Node | undefined {
   return undefined;
 }
 
-/** Local → export name, as discover.ts reads a file's exports (a named export wins over default). */
-function exportNames(sf: ts.SourceFile): Map<string, string> {
-  const out = new Map<string, string>();
-  const defaults = new Set<string>();
-  for (const stmt of sf.statements) {
-    if (ts.isVariableStatement(stmt) && stmt.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) {
-      for (const d of stmt.declarationList.declarations) if (ts.isIdentifier(d.name)) out.set(d.name.text, d.name.text);
-    } else if (ts.isExportDeclaration(stmt) && !stmt.moduleSpecifier && !stmt.isTypeOnly && stmt.exportClause && ts.isNamedExports(stmt.exportClause)) {
-      for (const spec of stmt.exportClause.elements) {
-        if (spec.isTypeOnly) continue;
-        const local = (spec.propertyName ?? spec.name).getText();
-        const name = spec.name.getText();
-        if (name === "default") defaults.add(local);
-        else if (!out.has(local)) out.set(local, name);
-      }
-    } else if (ts.isExportAssignment(stmt) && !stmt.isExportEquals) {
-      const e = unwrap(stmt.expression);
-      if (ts.isIdentifier(e)) defaults.add(e.text);
-    }
-  }
-  for (const local of defaults) if (!out.has(local)) out.set(local, "default");
-  return out;
-}
