@@ -19,6 +19,11 @@ export const Commands = {
   revealNode: "flowsmith.revealNode",
   refresh: "flowsmith.refresh",
   restartServer: "flowsmith.restartServer",
+  /** A graph node's context menu (webview/context): hidden from the Command Palette. */
+  graphGoToCall: "flowsmith.graph.goToCall",
+  graphGoToTask: "flowsmith.graph.goToTask",
+  graphRunNode: "flowsmith.graph.runNode",
+  graphResetNode: "flowsmith.graph.resetNode",
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

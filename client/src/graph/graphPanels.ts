@@ -170,10 +170,10 @@ export class GraphPanel implements vscode.Disposable {
 
 /** A node's context menu in the graph: the command and what it asks the panel for. */
 const NODE_MENU: Record<string, (node: string) => FromWebview> = {
-  "flowsmith.graph.goToCall": (node) => ({ type: "reveal", node, what: "call" }),
-  "flowsmith.graph.goToTask": (node) => ({ type: "reveal", node, what: "task" }),
-  "flowsmith.graph.runNode": (node) => ({ type: "run", node }),
-  "flowsmith.graph.resetNode": (node) => ({ type: "reset", node }),
+  [Commands.graphGoToCall]: (node) => ({ type: "reveal", node, what: "call" }),
+  [Commands.graphGoToTask]: (node) => ({ type: "reveal", node, what: "task" }),
+  [Commands.graphRunNode]: (node) => ({ type: "run", node }),
+  [Commands.graphResetNode]: (node) => ({ type: "reset", node }),
 };
 
 export class GraphPanels implements vscode.Disposable {
