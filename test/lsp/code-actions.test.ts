@@ -45,9 +45,14 @@ function applyEdits(text: string, edits: Edit[]): string {
  * for an earlier text may arrive first: the server's typed pass follows its syntax pass).
  */
 async function diagnosticOf(client: LspClient, file: string, text: string, code: string): Promise<{ diagnostic: Diagnostic; all: Diagnostic[] }> {
+  // Published after this change: the map may still hold an earlier text's diagnostics of the same code.
+  const before = client.published.length;
   client.change(file, text);
   const uri = client.uri(file);
-  const all = await client.waitFor(() => `${code} in ${JSON.stringify(client.diagnostics.get(uri)?.map((d) => `${d.code} ${d.message}`))}`, () => (client.diagnostics.get(uri)?.some((d) => d.code === code) ? client.diagnostics.get(uri) : undefined));
+  const all = await client.waitFor(() => `${code} in ${JSON.stringify(client.diagnostics.get(uri)?.map((d) => `${d.code} ${d.message}`))}`, () => {
+    const since = client.published.slice(before).filter((p) => p.uri === uri);
+    return since.length && since.at(-1)!.diagnostics.some((d) => d.code === code) ? since.at(-1)!.diagnostics : undefined;
+  });
   return { diagnostic: all.find((d) => d.code === code)!, all };
 }
 
