@@ -45,7 +45,9 @@ export default {
 
     // The picture for the README: the side bar after the run, with the flow file open next to it.
     await row(page, 'Flows', 'train').click();   // Reveal in Code: opens the file at train's call
-    await see(page.locator('.editor-group-container .tab.active', { hasText: 'flow.ts' }), 'pipeline/flow.ts opened by clicking the train row');
+    // Bounds a hang only: under load, opening the first TypeScript file (tsserver starting with its
+    // plugins) has taken over 30 s.
+    await see(page.locator('.editor-group-container .tab.active', { hasText: 'flow.ts' }), 'pipeline/flow.ts opened by clicking the train row', 90_000);
     await see(page.locator('.codelens-decoration a', { hasText: /complete/ }), 'the status code lenses in pipeline/flow.ts');
     await page.mouse.move(700, 600);
     await page.waitForTimeout(300);   // let the last paint land

@@ -99,6 +99,9 @@ async function runScenario(file, variant) {
     if (scenario.prepare) await scenario.prepare({ workspace, cli: (...a) => cli(workspace, ...a), log });
     vscode = await launchVSCode({
       extensionDevelopmentPath: repo, workspace, trusted: scenario.trusted !== false, verbose: opts.verbose,
+      // The stories read a line's rendered text, and inlay hints (`: Row[]` after a reference) are
+      // drawn into it; suite/9b checks the hints through the provider.
+      settings: { 'editor.inlayHints.enabled': 'offUnlessPressed' },
       onLog: opts.verbose ? undefined : () => {},
     });
     await vscode.page.setViewportSize(VIEWPORT);
