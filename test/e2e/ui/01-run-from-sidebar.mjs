@@ -2,7 +2,7 @@
 // last node (train): a progress notification appears, the nodes' icons turn complete and the Runs
 // view lists the run.
 import {
-  acceptRunParams, clickInlineAction, describeRows, nodesOf, openFlowsmith, recordNotifications, row, see,
+  acceptRunParams, clickInlineAction, describeRows, NotSeen, nodesOf, openFlowsmith, recordNotifications, row, see,
   treeRows, waitForNodeStatuses, waitForNotification, waitForWorkbench, waitUntil,
 } from './lib.mjs';
 
@@ -44,10 +44,19 @@ export default {
       async () => (await page.locator('.statusbar').innerText()).includes('pipeline:train complete'), { timeout: 10_000 });
 
     // The picture for the README: the side bar after the run, with the flow file open next to it.
-    await row(page, 'Flows', 'train').click();   // Reveal in Code: opens the file at train's call
-    // Bounds a hang only: under load, opening the first TypeScript file (tsserver starting with its
-    // plugins) has taken over 30 s.
-    await see(page.locator('.editor-group-container .tab.active', { hasText: 'flow.ts' }), 'pipeline/flow.ts opened by clicking the train row', 90_000);
+    // Reveal in Code: opens the file at train's call. The Flows view re-renders its rows as the
+    // finished run's statuses arrive; a click that lands on a row being replaced only selects it
+    // (seen twice on a loaded machine), so a row that opened nothing is clicked once more.
+    const tab = page.locator('.editor-group-container .tab.active', { hasText: 'flow.ts' });
+    await row(page, 'Flows', 'train').click();
+    try {
+      await see(tab, 'pipeline/flow.ts opened by clicking the train row', 20_000);
+    } catch (e) {
+      if (!(e instanceof NotSeen)) throw e;
+      log('the train row opened nothing within 20 s: clicked again');
+      await row(page, 'Flows', 'train').click();
+      await see(tab, 'pipeline/flow.ts opened by clicking the train row a second time', 60_000);
+    }
     await see(page.locator('.codelens-decoration a', { hasText: /complete/ }), 'the status code lenses in pipeline/flow.ts');
     await page.mouse.move(700, 600);
     await page.waitForTimeout(300);   // let the last paint land
