@@ -63,6 +63,16 @@ export interface FlowNode {
   scope: string[];
   /** From the store: the last run that touched this node. */
   lastRun?: LastRun;
+  /** What the node is (absent: a task call). `map`: one node per list element (DESIGN "Dynamic shapes"); `when`: a conditional. */
+  kind?: "task" | "map" | "when";
+  /** A map node's elements as the store last recorded them: how many are complete of how many (absent before any run). */
+  map?: { done: number; total: number };
+  /** A node inside a `when()` branch: the when node's id and the branch's label (`"linear"`, `> 0.5`, `otherwise`). */
+  branch?: { when: string; label: string };
+  /** Workspace-relative paths of the `asset()`s this node reads. */
+  assets?: string[];
+  /** In a composition: the composing flow this node belongs to (its id is `GROUP/NODE`). */
+  group?: string;
 }
 
 /** One workflow, as the Flows view and code lenses show it. */
@@ -80,6 +90,20 @@ export interface FlowInfo {
   params: ParamInfo[];
   nodes: FlowNode[];
   description?: string;
+  /** `composition`: a `*.flows.yaml` composition (its target is `FILE#NAME`); absent: a workflow. */
+  kind?: "workflow" | "composition";
+  /** A composition's composing flows, in file order: the id its nodes are prefixed with, and the workflow target it names. */
+  groups?: CompositionGroup[];
+}
+
+/** One composing flow of a composition (DESIGN "Compositions"). */
+export interface CompositionGroup {
+  /** Its `name` in the composition: the prefix of its nodes' ids. */
+  name: string;
+  /** The workflow it runs, `relative/path.ts#workflow` relative to FlowInfo.root. */
+  flow: string;
+  /** Its entry in the YAML. */
+  location?: SourceLocation;
 }
 
 export interface FlowsParams {
@@ -116,6 +140,8 @@ export interface GraphEdge {
   /** Where the reference is read (`data.rows`) and where the input is given (`rows:`). */
   outputRange?: SourceLocation;
   inputRange?: SourceLocation;
+  /** A composition's mapped parameter: how the value is carried (`raw`, `file`, `db`). Absent inside a workflow. */
+  mapType?: "raw" | "file" | "db";
 }
 
 export interface GraphResult {
