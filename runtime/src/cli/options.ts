@@ -5,3 +5,7 @@ import { Option } from "commander";
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export const storeOption = () => new Option("--store <dir>", "store directory (default: .flowsmith in the workspace root; env FLOWSMITH_STORE)");
+
+/** Where `db` mappings record node outputs (runtime/src/results): the embedded database in the store unless a PostgreSQL URL is given. */
+export const resultsDbOption = () =>
+  new Option("--results-db <url>", "the results database of db mappings: postgres://USER@HOST:PORT/DB (default: the embedded one in the store; env FLOWSMITH_RESULTS_DB)");

@@ -11,6 +11,8 @@
  *   active/<run id>.json                 a run computing now; <run id>.dead one whose process died
  *   tmp/                                 registrations being written (named by the writer's pid)
  *   locks/<key>.lock                     the lock of a cache key being computed
+ *   results.sqlite                       the embedded results database of `db` mappings (results/embedded.ts)
+ *   results.sqlite.lock                  held while a process writes it (naming the holder's pid)
  *   deployments/<sha256>.cjs             a deployed flow's bundle, named by the hash of its text (deploy/)
  *   deployments/<sha256>.json            its manifest: the workflow, source target, code fingerprints
  *   cache/                               caches that only save work: anything in it may be deleted
@@ -211,6 +213,18 @@ export class StoreLayout {
 
   isLock(name: string): boolean {
     return name.endsWith(".lock");
+  }
+
+  // ---- the results database (results/) ------------------------------------------------------
+
+  /** The embedded results database: a SQLite file, replaced whole by each write (results/embedded.ts). */
+  get resultsDb(): string {
+    return path.join(this.dir, "results.sqlite");
+  }
+
+  /** Held (created exclusively, naming the holder's pid) while a process writes the results database. */
+  get resultsDbLock(): string {
+    return path.join(this.dir, "results.sqlite.lock");
   }
 
   // ---- deployments (deploy/) ---------------------------------------------------------------
