@@ -45,7 +45,7 @@ const KEEP = 64;
  * The bundles the cache is keyed by — analysis.js (which makes results) and check-fast.js (which
  * reads them), side by side in runtime/dist — or undefined when run from sources (no cache).
  */
-function bundleIdentity(): string | undefined {
+export function bundleIdentity(): string | undefined {
   const self = typeof __filename === "string" ? __filename : "";
   if (!/[\\/](analysis|check-fast)\.js$/.test(self)) return undefined;
   try {
@@ -107,6 +107,18 @@ function read(file: string): Entry | undefined {
   } catch {
     return undefined; // none yet, or damaged: checked afresh and replaced
   }
+}
+
+/** Keep results computed elsewhere (the check daemon) with the journal they hold under, for `target`. */
+export function keepResults(target: string, journal: JournalEntries, results: CheckResults): void {
+  const file = entryFile(target);
+  if (file) write(file, { version: 1, journal, ...results });
+}
+
+/** What a journal must not record for a check of `fresh` (the store): the caches' own directory and the store. */
+export function journalSkip(fresh: string[]): (p: string) => boolean {
+  const cacheDir = path.dirname(entryFile("") ?? path.join(codeCacheDir(), "x"));
+  return (p: string) => p === cacheDir || [cacheDir, ...fresh].some((dir) => p.startsWith(`${dir}${path.sep}`) || p === dir);
 }
 
 function write(file: string, entry: Entry): void {

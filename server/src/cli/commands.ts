@@ -11,7 +11,7 @@ import { FlowsmithError, hint } from "../../../runtime/src/util/errors.js";
 import { parseTarget } from "../../../runtime/src/engine/target.js";
 import { findWorkspaceRoot, Store } from "../../../runtime/src/store/store.js";
 import { defaultExportAlias } from "../analysis/discover.js";
-import { cachedCheck } from "./checkCache.js";
+import { cachedCheck, type CheckResults } from "./checkCache.js";
 import { diagnosticLine, rel, reportCheck } from "./checkOutput.js";
 
 
@@ -21,7 +21,7 @@ import { diagnosticLine, rel, reportCheck } from "./checkOutput.js";
  * and the editor do), with every file loaded into one program before any is analysed (as the
  * server's first scan does), so no file is analysed against a program that lacks the others.
  */
-function analysisFor(dirOrFile: string, store?: string): { analysis: FlowAnalysis; files: string[] } {
+export function analysisFor(dirOrFile: string, store?: string): { analysis: FlowAnalysis; files: string[] } {
   const abs = path.resolve(dirOrFile);
   if (!fs.existsSync(abs)) throw new FlowsmithError(`no such file or directory: ${dirOrFile}`);
   const isDir = fs.statSync(abs).isDirectory();
@@ -59,16 +59,21 @@ export function check(target: string, opts: { format?: string; store?: string })
   // What the code says is kept between checks (checkCache.ts); FS012 comes from the store each time.
   const { files, results } = cachedCheck(abs, [Store.forWorkspace(root, opts.store).dir], () => {
     const { analysis, files } = analysisFor(target, opts.store);
-    return {
-      files,
-      results: files.map((file) => ({
-        file,
-        diagnostics: analysis.diagnostics(file).filter((d) => d.file === file && d.code !== "FS012"),
-        workflows: analysis.analyzeFile(file).workflows,
-      })),
-    };
+    return checkResultsOf(analysis, files);
   });
   return reportCheck(root, opts, files, results);
+}
+
+/** What a check of `files` found with `analysis` (FS012 aside: it comes from the store when printed). The check daemon computes the same. */
+export function checkResultsOf(analysis: FlowAnalysis, files: string[]): CheckResults {
+  return {
+    files,
+    results: files.map((file) => ({
+      file,
+      diagnostics: analysis.diagnostics(file).filter((d) => d.file === file && d.code !== "FS012"),
+      workflows: analysis.analyzeFile(file).workflows,
+    })),
+  };
 }
 
 function findWorkflow(targetText: string, store?: string): { analysis: FlowAnalysis; wf: WorkflowInfo } {

@@ -186,3 +186,21 @@ export function journalHolds(entries: JournalEntries): boolean {
   }
   return true;
 }
+
+/** The journal's keys (`kind + path`) whose question gets another answer now. */
+export function changedEntries(entries: JournalEntries): string[] {
+  const changed: string[] = [];
+  for (const [key, sig] of Object.entries(entries)) {
+    const kind = key[0] as Kind | "t";
+    if (kind === "t") continue;
+    const file = key.slice(1);
+    if (signature(kind, file, entries[`t${file}`] === "1") !== sig) changed.push(key);
+  }
+  return changed;
+}
+
+/** The answer to a journal key's question now (to bring an entry up to date). */
+export function currentAnswer(entries: JournalEntries, key: string): string {
+  const file = key.slice(1);
+  return signature(key[0] as Kind, file, entries[`t${file}`] === "1");
+}
