@@ -3,7 +3,7 @@
 // package's declaration files (emitted by `tsc -b`) next to its index.js.
 import * as esbuild from "esbuild";
 import ts from "typescript";
-import { readFileSync, chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as path from "node:path";
 
@@ -54,6 +54,9 @@ const builds = [
   { ...common, entryPoints: [path.join(root, "runtime/src/cluster/commands.ts")], outfile: path.join(root, "runtime/dist/cluster.js"), external: ["esbuild", "typescript", "zod"] },
   // The deployment registry (deploy / deployments / undeploy / run deploy:NAME; ioredis bundled in), loaded lazily by runtime/dist/cli.js.
   { ...common, entryPoints: [path.join(root, "runtime/src/deploy/registry.ts")], outfile: path.join(root, "runtime/dist/deployments.js"), external: ["esbuild", "typescript", "zod"] },
+  // The results database of db mappings (sql.js and pg bundled in), loaded lazily by runtime/src/results/index.ts;
+  // sql.js's sql-wasm.wasm is copied next to it (copyResultsWasm).
+  { ...common, entryPoints: [path.join(root, "runtime/src/results/backends.ts")], outfile: path.join(root, "runtime/dist/results-db.js"), external: ["pg-native"] },
   // The VS Code extension (client/): vscode-languageclient bundled, `vscode` provided by the editor.
   { ...common, entryPoints: [path.join(root, "client/src/extension.ts")], outfile: path.join(root, "dist/extension.js"), external: ["vscode"], minify: true },
   // The TypeScript server plugin (one squiggle per mistake): its own dependency-free CommonJS package,
@@ -105,13 +108,21 @@ function copyDeclarations() {
   }
 }
 
+/** SQLite in WebAssembly for the embedded results database: next to runtime/dist/results-db.js, found there with locateFile. */
+function copyResultsWasm() {
+  copyFileSync(path.join(root, "node_modules/sql.js/dist/sql-wasm.wasm"), path.join(root, "runtime/dist/sql-wasm.wasm"));
+}
+
 if (typesOnly) {
   copyDeclarations();
 } else if (watch) {
   copyDeclarations();
+  mkdirSync(path.join(root, "runtime/dist"), { recursive: true });
+  copyResultsWasm();
   for (const b of builds) await (await esbuild.context(b)).watch();
 } else {
   await Promise.all(builds.map((b) => esbuild.build(b)));
   chmodSync(path.join(root, "runtime/dist/cli.js"), 0o755);
+  copyResultsWasm();
   copyDeclarations();
 }
