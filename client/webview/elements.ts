@@ -136,8 +136,9 @@ export function nodeTooltip(node: FlowNode, status: string, fraction: number): s
 export function edgeElement(e: EdgeShape): SVGGElement {
   let d = "";
   e.points.forEach((p, i) => (d += `${i ? "L" : "M"}${f1(p.x)},${f1(p.y)}`));
-  const tip = `${e.from} → ${e.to}\n${e.label}${e.type ? `\ntype: ${e.type}` : ""}`;
-  const g = el("g", { "data-from": e.from, "data-to": e.to, "data-tip": tip }, "edge");
+  const tip = e.mapType ? mappedEdgeTooltip(e) : `${e.from} → ${e.to}\n${e.label}${e.type ? `\ntype: ${e.type}` : ""}`;
+  const g = el("g", { "data-from": e.from, "data-to": e.to, "data-tip": tip, ...(e.mapType ? { "data-map-type": e.mapType } : {}) },
+    e.mapType ? `edge mapped map-${e.mapType}` : "edge");
   g.appendChild(el("path", { d }, "hit"));
   g.appendChild(el("path", { d, "marker-end": "url(#arrow)" }, "line"));
   if (e.labelAt) {
@@ -146,4 +147,18 @@ export function edgeElement(e: EdgeShape): SVGGElement {
     g.appendChild(t);
   }
   return g;
+}
+
+/** What a composition's mapped parameter does with the value, by its map type (DESIGN "Compositions"). */
+const MAP_TYPE_WORDS: Record<string, string> = {
+  raw: "raw: the output's value becomes the param",
+  file: "file: the output is a stored file; the param gets a readable path",
+  db: "db: the output is recorded in the results database; the param is read from it",
+};
+
+/** A mapped edge's hover: the two nodes, `output → param`, what its map type does, the param's type. */
+export function mappedEdgeTooltip(e: EdgeShape): string {
+  const lines = [`${e.from} → ${e.to}`, `${e.output || "(all)"} → param ${e.input ?? ""}`, MAP_TYPE_WORDS[e.mapType ?? ""] ?? `map type: ${e.mapType}`];
+  if (e.type) lines.push(`type: ${e.type}`);
+  return lines.join("\n");
 }

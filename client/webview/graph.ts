@@ -4,13 +4,14 @@
  * the window (render.ts) and repaints statuses as runs go on. Re-layout only happens when the graph's
  * shape changes; pan and zoom are kept across updates.
  */
-import type { FlowNode, GraphResult } from "@flowsmith/contract";
+import type { CompositionGroup, FlowNode, GraphResult } from "@flowsmith/contract";
 import type { FromWebview, LiveStatus, ToWebview } from "../src/graph/messages";
 import { layoutGraph, preferredDirection } from "./layout";
 import { MAX_FIT_K, PanZoom } from "./panzoom";
 import { DETAIL_ZOOM, GraphView } from "./render";
 import type { Direction, Layout } from "./shapes";
 import { Tooltip } from "./tooltip";
+import { ClusterView, clusterTitleAt } from "./clusters";
 
 declare function acquireVsCodeApi(): { postMessage(message: FromWebview): void; getState(): unknown; setState(state: unknown): void };
 
@@ -25,6 +26,7 @@ const svg = $<SVGSVGElement>("canvas");
 const viewport = $<SVGGElement>("viewport");
 const edgesLayer = $<SVGGElement>("edges");
 const nodesLayer = $<SVGGElement>("nodes");
+const clusters = new ClusterView($<SVGGElement>("clusters"));
 const message = $<HTMLDivElement>("message");
 const selection = $<HTMLSpanElement>("selection");
 const legend = $<HTMLDivElement>("legend");
@@ -39,6 +41,8 @@ const tooltip = new Tooltip(svg);
 panzoom.onChange = () => view.schedule();
 
 let graph: GraphResult | undefined;
+/** A composition's composing flows (name → workflow target), from the Flows model. */
+let groups: CompositionGroup[] | undefined;
 let shape = "";
 let layout: Layout | undefined;
 let live: Record<string, LiveStatus> = {};
@@ -66,7 +70,7 @@ function showHint(text: string | undefined): void {
 
 /** Nodes and edges, not statuses: when this is unchanged the layout is reused. */
 function shapeOf(g: GraphResult): string {
-  return JSON.stringify([g.nodes.map((n) => [n.id, n.task]), g.edges.map((e) => [e.from, e.to, e.output, e.input])]);
+  return JSON.stringify([g.nodes.map((n) => [n.id, n.task, n.group]), g.edges.map((e) => [e.from, e.to, e.output, e.input, e.mapType]), groups?.map((x) => [x.name, x.flow])]);
 }
 
 function statusOf(node: FlowNode): { status: string; fraction?: number } {
@@ -91,7 +95,23 @@ function paint(): void {
     span.textContent = `${c} ${s}`;
     return span;
   }));
-  post({ type: "rendered", nodes: view.nodeCount, edges: graph.edges.length, layoutMs, statuses });
+  clusters.paint((node) => statusOf(node).status);
+  post({ type: "rendered", nodes: view.nodeCount, edges: graph.edges.length, layoutMs, statuses, ...drawnComposition() });
+}
+
+/** A composition's clusters and mapped edges as they are in the DOM (tests and UI stories read them). */
+function drawnComposition(): Pick<Extract<FromWebview, { type: "rendered" }>, "clusters" | "mapped"> {
+  if (!clusters.count) return {};
+  return {
+    clusters: [...document.querySelectorAll<SVGGElement>("#clusters .cluster")].map((c) => ({
+      id: c.getAttribute("data-group") ?? "", flow: c.querySelector(".cluster-flow")?.textContent ?? "",
+      counts: c.querySelector(".cluster-counts")?.textContent ?? "", status: c.getAttribute("data-status") ?? "",
+    })),
+    mapped: [...edgesLayer.querySelectorAll<SVGGElement>(".edge.mapped")].map((e) => ({
+      from: e.getAttribute("data-from") ?? "", to: e.getAttribute("data-to") ?? "", mapType: e.getAttribute("data-map-type") ?? "",
+      label: e.querySelector(".edge-label")?.textContent ?? "",
+    })),
+  };
 }
 
 function select(id: string | undefined): void {
@@ -157,7 +177,8 @@ async function setGraph(g: GraphResult, fit: boolean): Promise<void> {
     let laid: Layout;
     try {
       // Large graphs are laid out synchronously, in milliseconds; small ones by elkjs in its worker.
-      const result = layoutGraph(g, workerUrl, dir);
+      const flows = new Map((groups ?? []).map((x) => [x.name, x.flow]));
+      const result = layoutGraph(g, workerUrl, dir, (name) => flows.get(name) ?? "");
       laid = result instanceof Promise ? await result : result;
     } catch (e) {
       showMessage(`Layout failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -170,6 +191,7 @@ async function setGraph(g: GraphResult, fit: boolean): Promise<void> {
     layout = laid;
     shape = s;
     view.setLayout(laid, g.nodes);
+    clusters.set(laid.clusters, g.nodes, groups);
     view.setStatuses(statusOf);
     showMessage(g.nodes.length ? undefined : "This workflow has no nodes.");
     if (fit || firstLayout) initialView();
@@ -196,6 +218,10 @@ function reveal(id: string, what: "call" | "task" = "call"): void {
   post({ type: "reveal", node: id, what });
 }
 
+$<SVGGElement>("clusters").addEventListener("click", (e) => {
+  const group = clusterTitleAt(e.target);
+  if (group && !panzoom.dragged) post({ type: "revealGroup", group });
+});
 nodesLayer.addEventListener("click", (e) => {
   const id = nodeIdOf(e.target);
   if (id) reveal(id);
@@ -264,6 +290,7 @@ window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
   switch (m.type) {
     case "graph":
       live = m.live;
+      groups = m.groups;
       document.body.classList.toggle("untrusted", !m.trusted);
       void setGraph(m.graph, m.fit);
       break;

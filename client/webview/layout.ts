@@ -9,7 +9,8 @@ import ELK from "elkjs/lib/elk-api.js";
 import type { ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api.js";
 import type { GraphResult } from "@flowsmith/contract";
 import { fastLayout, layering } from "./fastLayout";
-import { edgeLabel, NODE_HEIGHT, nodeWidth, type Box, type Direction, type EdgeShape, type Layout } from "./shapes";
+import { edgeLabel, NODE_HEIGHT, nodeWidth, type Direction, type EdgeShape, type Layout } from "./shapes";
+import { clusteredFastLayout, edgeShapeOf, ELK_CLUSTER_OPTIONS, elkClusterChildren, hasClusters, readElkClusters } from "./clusterLayout";
 
 /**
  * Which graphs elkjs lays out. Its layered algorithm's cost grows faster than linearly with what it
@@ -75,26 +76,31 @@ export function preferredDirection(graph: GraphResult, width: number, height: nu
  * Lays a graph out: elkjs in its worker for small graphs (it draws them best), edges pointing
  * `direction`; the built-in layered layout (synchronous, milliseconds, always rightwards) for large ones.
  */
-export function layoutGraph(graph: GraphResult, workerUrl: string, direction: Direction = "RIGHT"): Layout | Promise<Layout> {
+export function layoutGraph(graph: GraphResult, workerUrl: string, direction: Direction = "RIGHT", flowOf: (group: string) => string = () => ""): Layout | Promise<Layout> {
   const laid = layering(graph);
   const work = graph.nodes.length + laid.dummies + graph.edges.length;
-  if (work > ELK_MAX_WORK) return fastLayout(graph, laid);
+  // A composition: its composing flows as clusters (clusterLayout.ts); only when nodes name a group.
+  const clustered = hasClusters(graph);
+  const fallback = () => (clustered ? clusteredFastLayout(graph, flowOf) : fastLayout(graph, laid));
+  if (work > ELK_MAX_WORK) return fallback();
   // If elkjs fails or hangs (its worker could not start, say), the built-in layout draws the graph.
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer in ${ELK_TIMEOUT_MS / 1000} s`)), ELK_TIMEOUT_MS);
   });
-  return Promise.race([elkLayout(graph, workerUrl, work <= SIMPLEX_MAX_WORK ? "NETWORK_SIMPLEX" : "BRANDES_KOEPF", direction), timeout])
+  const placement = work <= SIMPLEX_MAX_WORK ? "NETWORK_SIMPLEX" : "BRANDES_KOEPF";
+  return Promise.race([elkLayout(graph, workerUrl, placement, direction, clustered ? flowOf : undefined), timeout])
     .catch((e: unknown) => {
       console.warn(`elkjs layout failed, using the built-in layout: ${e instanceof Error ? e.message : String(e)}`);
       elk?.terminateWorker();
       elk = undefined;
-      return fastLayout(graph, laid);
+      return fallback();
     })
     .finally(() => clearTimeout(timer));
 }
 
-async function elkLayout(graph: GraphResult, workerUrl: string, placement: string, direction: Direction): Promise<Layout> {
+/** `flowOf` given: a composition, its groups laid out as compound nodes (clusterLayout.ts). */
+async function elkLayout(graph: GraphResult, workerUrl: string, placement: string, direction: Direction, flowOf?: (group: string) => string): Promise<Layout> {
   const ids = new Set(graph.nodes.map((n) => n.id));
   const root: ElkNode = {
     id: "__root",
@@ -107,12 +113,13 @@ async function elkLayout(graph: GraphResult, workerUrl: string, placement: strin
       "elk.spacing.edgeLabel": "4",
       "elk.edgeLabels.placement": "CENTER",
       "elk.layered.nodePlacement.strategy": placement,
+      ...(flowOf ? ELK_CLUSTER_OPTIONS : {}),
     },
-    children: graph.nodes.map((n) => ({ id: n.id, width: nodeWidth(n.id, n.task), height: NODE_HEIGHT })),
+    children: flowOf ? elkClusterChildren(graph, flowOf) : graph.nodes.map((n) => ({ id: n.id, width: nodeWidth(n.id, n.task), height: NODE_HEIGHT })),
     edges: graph.edges
       .filter((e) => ids.has(e.from) && ids.has(e.to))
       .map((e, i): ElkExtendedEdge => {
-        const text = edgeLabel(e.output, e.input);
+        const text = edgeLabel(e.output, e.input, e.mapType);
         return {
           id: `e${i}`,
           sources: [e.from],
@@ -122,8 +129,7 @@ async function elkLayout(graph: GraphResult, workerUrl: string, placement: strin
       }),
   };
   const laid = await Promise.race([(await engine(workerUrl)).layout(root), workerFailed]);
-  const nodes = new Map<string, Box>();
-  for (const c of laid.children ?? []) nodes.set(c.id, { id: c.id, x: c.x ?? 0, y: c.y ?? 0, width: c.width ?? 0, height: c.height ?? 0 });
+  const { nodes, clusters } = readElkClusters(laid);
   const edges: EdgeShape[] = [];
   const byId = new Map((laid.edges ?? []).map((e) => [e.id, e]));
   graph.edges.filter((e) => ids.has(e.from) && ids.has(e.to)).forEach((e, i) => {
@@ -134,9 +140,9 @@ async function elkLayout(graph: GraphResult, workerUrl: string, placement: strin
     }
     const label = laidEdge?.labels?.[0];
     edges.push({
-      from: e.from, to: e.to, label: edgeLabel(e.output, e.input), ...(e.type ? { type: e.type } : {}), points,
+      ...edgeShapeOf(e), points,
       labelAt: label && label.x !== undefined ? { x: label.x + (label.width ?? 0) / 2, y: (label.y ?? 0) + (label.height ?? 0) / 2 } : undefined,
     });
   });
-  return { nodes, edges, width: laid.width ?? 0, height: laid.height ?? 0, engine: "elk", direction };
+  return { nodes, edges, width: laid.width ?? 0, height: laid.height ?? 0, engine: "elk", direction, ...(flowOf ? { clusters } : {}) };
 }

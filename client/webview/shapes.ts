@@ -17,6 +17,17 @@ export interface EdgeShape {
   type?: string;
   points: { x: number; y: number }[];
   labelAt?: { x: number; y: number };
+  /** A composition's mapped parameter (GraphEdge.mapType): drawn in its own style, labelled by it. */
+  mapType?: "raw" | "file" | "db";
+  /** For a mapped edge: the upstream output and the param it fills (the hover's `output → param`). */
+  output?: string;
+  input?: string;
+}
+
+/** A composing flow's box around its nodes (compositions only; clusterLayout.ts). */
+export interface ClusterBox extends Box {
+  /** The group's name: the prefix of its nodes' ids. */
+  id: string;
 }
 
 export interface Layout {
@@ -28,6 +39,8 @@ export interface Layout {
   engine: "elk" | "layered";
   /** Where edges point: right (wide panels, every large graph) or down (tall, narrow panels). */
   direction: Direction;
+  /** A composition's composing flows, each a box around its nodes (absent for a workflow). */
+  clusters?: ClusterBox[];
 }
 
 export type Direction = "RIGHT" | "DOWN";
@@ -40,8 +53,8 @@ const LINE_CHAR = 6.9;
 /** Room the status line needs: icon, "complete", " · 12.3 s". */
 const STATUS_WIDTH = 150;
 
-export function edgeLabel(output: string, input: string): string {
-  return `${output || "(all)"} → ${input}`;
+export function edgeLabel(output: string, input: string, mapType?: string): string {
+  return `${mapType ? `${mapType}: ` : ""}${output || "(all)"} → ${input}`;
 }
 
 export function nodeWidth(id: string, task: string): number {

@@ -47,11 +47,13 @@ function checkedByServer(deps: Deps, args: TargetArgs): boolean {
 }
 
 /**
- * A run executes the files on disk: save edited TypeScript documents first, so what runs is what
- * the editor shows (and what the diagnostics and statuses were computed for).
+ * A run executes the files on disk: save edited TypeScript documents and compositions
+ * (`*.flows.yaml`) first, so what runs is what the editor shows (and what the diagnostics and
+ * statuses were computed for).
  */
 async function saveFlowDocuments(): Promise<void> {
-  const dirty = vscode.workspace.textDocuments.filter((d) => d.isDirty && !d.isUntitled && /^typescript(react)?$/.test(d.languageId));
+  const dirty = vscode.workspace.textDocuments.filter((d) => d.isDirty && !d.isUntitled
+    && (/^typescript(react)?$/.test(d.languageId) || /\.flows\.ya?ml$/i.test(d.uri.path)));
   await Promise.all(dirty.map((d) => d.save()));
 }
 

@@ -8,6 +8,7 @@ import type { Deps } from "../deps";
 import type { ParamValues } from "../runs/params";
 import { NodeItem, SubflowItem, WorkflowItem } from "../views/flowItems";
 import { RunItem, RunNodeItem } from "../views/runItems";
+import { GroupItem } from "../views/compositionItems";
 
 export interface TargetArgs extends CommandArgs {
   /** Skip the params prompt and use these (tests, graph re-runs). */
@@ -19,7 +20,7 @@ export interface TargetArgs extends CommandArgs {
 export function targetOf(arg: unknown): TargetArgs | undefined {
   if (arg instanceof WorkflowItem) return { target: arg.flow.target, root: arg.flow.root };
   if (arg instanceof NodeItem) return { target: arg.flow.target, node: arg.node.id, root: arg.flow.root };
-  if (arg instanceof SubflowItem) return { target: arg.flow.target, root: arg.flow.root };
+  if (arg instanceof SubflowItem || arg instanceof GroupItem) return { target: arg.flow.target, root: arg.flow.root };
   if (arg instanceof RunItem) return { target: arg.run.target, node: arg.run.node, ...(arg.run.root ? { root: arg.run.root } : {}) };
   if (arg instanceof RunNodeItem) return { target: arg.run.target, node: arg.node.id, ...(arg.run.root ? { root: arg.run.root } : {}) };
   if (arg && typeof arg === "object" && typeof (arg as CommandArgs).target === "string") return arg as TargetArgs;
@@ -42,7 +43,7 @@ export async function resolveTarget(deps: Deps, arg: unknown, opts: { node: bool
     const active = vscode.window.activeTextEditor?.document.uri.toString();
     const sorted = [...flows].sort((a, b) => Number(b.uri === active) - Number(a.uri === active) || a.target.localeCompare(b.target));
     const picked = await vscode.window.showQuickPick(
-      sorted.map((f) => ({ label: f.name, description: f.target, detail: f.description, target: f.target, root: f.root })),
+      sorted.map((f) => ({ label: f.name, description: f.kind === "composition" ? `${f.target} · composition` : f.target, detail: f.description, target: f.target, root: f.root })),
       { title: opts.title, placeHolder: "Workflow", matchOnDescription: true },
     );
     if (!picked) return undefined;

@@ -10,7 +10,7 @@ import { GraphRequest } from "@flowsmith/contract/lsp";
 import type { FlowsmithServer } from "../server";
 import type { FlowsModel } from "../flows/flowsModel";
 import type { RunManager } from "../runs/runManager";
-import type { FromWebview, LiveStatus, ToWebview } from "./messages";
+import type { DrawnCluster, DrawnMappedEdge, FromWebview, LiveStatus, ToWebview } from "./messages";
 import { graphHtml } from "./html";
 import { revealLocation } from "../util/revealLocation";
 
@@ -19,6 +19,9 @@ export interface RenderInfo {
   edges: number;
   layoutMs: number;
   statuses: Record<string, string>;
+  /** A composition's clusters and mapped edges as the webview drew them. */
+  clusters?: DrawnCluster[];
+  mapped?: DrawnMappedEdge[];
 }
 
 export class GraphPanel implements vscode.Disposable {
@@ -86,7 +89,8 @@ export class GraphPanel implements vscode.Disposable {
         return;
       }
       this.graph = graph;
-      this.post({ type: "graph", graph, live: this.live(), fit, trusted: vscode.workspace.isTrusted });
+      const groups = this.flows.find(this.target, this.root)?.groups;
+      this.post({ type: "graph", graph, live: this.live(), fit, trusted: vscode.workspace.isTrusted, ...(groups ? { groups } : {}) });
       if (fit && this.selectNode) this.post({ type: "select", node: this.selectNode });
     } catch (e) {
       this.post({ type: "error", message: `No graph: ${e instanceof Error ? e.message : String(e)}` });
@@ -140,8 +144,13 @@ export class GraphPanel implements vscode.Disposable {
         if (m.node) await vscode.commands.executeCommand(m.downstream ? Commands.resetNodeDownstream : Commands.resetNode, { target: this.target, node: m.node, root: this.root });
         else await vscode.commands.executeCommand(Commands.resetWorkflow, { target: this.target, root: this.root });
         return;
+      case "revealGroup": {
+        const group = this.flows.find(this.target, this.root)?.groups?.find((g) => g.name === m.group);
+        if (group?.location) await revealLocation(group.location, this.otherColumn());
+        return;
+      }
       case "rendered":
-        this.rendered = { nodes: m.nodes, edges: m.edges, layoutMs: m.layoutMs, statuses: m.statuses };
+        this.rendered = { nodes: m.nodes, edges: m.edges, layoutMs: m.layoutMs, statuses: m.statuses, ...(m.clusters ? { clusters: m.clusters, mapped: m.mapped ?? [] } : {}) };
         this.renderedEmitter.fire(this.rendered);
         return;
       case "error":

@@ -1,5 +1,5 @@
 /** Messages between the graph webview (client/webview/graph.ts) and its panel (graphPanels.ts). */
-import type { GraphResult, NodeStatus } from "@flowsmith/contract";
+import type { CompositionGroup, GraphResult, NodeStatus } from "@flowsmith/contract";
 
 export interface LiveStatus {
   status: NodeStatus;
@@ -8,7 +8,7 @@ export interface LiveStatus {
 
 export type ToWebview =
   /** A (new) graph. `fit` resets the viewport; otherwise pan and zoom are kept. */
-  | { type: "graph"; graph: GraphResult; live: Record<string, LiveStatus>; fit: boolean; trusted: boolean }
+  | { type: "graph"; graph: GraphResult; live: Record<string, LiveStatus>; fit: boolean; trusted: boolean; groups?: CompositionGroup[] }
   /** Statuses during a run, between two graph requests. */
   | { type: "status"; live: Record<string, LiveStatus> }
   | { type: "select"; node: string }
@@ -21,5 +21,23 @@ export type FromWebview =
   | { type: "run"; node?: string; force?: boolean }
   | { type: "reset"; node?: string; downstream?: boolean }
   | { type: "refresh" }
-  | { type: "rendered"; nodes: number; edges: number; layoutMs: number; statuses: Record<string, string> }
+  | { type: "rendered"; nodes: number; edges: number; layoutMs: number; statuses: Record<string, string>; clusters?: DrawnCluster[]; mapped?: DrawnMappedEdge[] }
+  /** A composition's group title was clicked: show its entry in the YAML. */
+  | { type: "revealGroup"; group: string }
   | { type: "error"; message: string };
+
+/** A composing flow's box as drawn (compositions only): for tests and the UI stories. */
+export interface DrawnCluster {
+  id: string;
+  flow: string;
+  counts: string;
+  status: string;
+}
+
+/** A mapped parameter's edge as drawn: its map type and the label on it. */
+export interface DrawnMappedEdge {
+  from: string;
+  to: string;
+  mapType: string;
+  label: string;
+}

@@ -7,6 +7,8 @@ import * as vscode from "vscode";
 import { Commands, firstLine, type FlowInfo, type FlowNode, type SourceLocation, targetFile, timingDescription } from "@flowsmith/contract";
 import { statusIcon, statusWord } from "./statusIcons";
 import { mdCode, mdText } from "../util/markdown";
+import { isComposition } from "../flows/compositions";
+import { dressComposition, GroupItem } from "./compositionItems";
 
 export function locationCommand(location: SourceLocation | undefined): vscode.Command | undefined {
   if (!location) return undefined;
@@ -28,7 +30,7 @@ export function workflowStatus(nodes: FlowNode[]): string {
 }
 
 export class WorkflowItem extends vscode.TreeItem {
-  readonly kind = "workflow";
+  readonly kind: "workflow" | "composition";
 
   constructor(readonly flow: FlowInfo, expanded: boolean) {
     super(flow.name, expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
@@ -50,6 +52,8 @@ export class WorkflowItem extends vscode.TreeItem {
     this.contextValue = "workflow runnable resettable graph";
     this.resourceUri = undefined;
     this.command = locationCommand({ uri: flow.uri, range: flow.range });
+    this.kind = isComposition(flow) ? "composition" : "workflow";
+    if (this.kind === "composition") dressComposition(this, flow, status);
   }
 }
 
@@ -118,4 +122,4 @@ export class NodeItem extends vscode.TreeItem {
   }
 }
 
-export type FlowTreeItem = FolderItem | WorkflowItem | SubflowItem | NodeItem;
+export type FlowTreeItem = FolderItem | WorkflowItem | GroupItem | SubflowItem | NodeItem;

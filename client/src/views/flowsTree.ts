@@ -2,7 +2,14 @@
 import * as vscode from "vscode";
 import type { FlowInfo, FlowNode } from "@flowsmith/contract";
 import type { FlowsModel } from "../flows/flowsModel";
-import { FolderItem, NodeItem, SubflowItem, WorkflowItem, type FlowTreeItem } from "./flowItems";
+import { FolderItem, NodeItem, SubflowItem, WorkflowItem, workflowStatus, type FlowTreeItem } from "./flowItems";
+import { GroupItem } from "./compositionItems";
+import { compositionGroups, isComposition, scopeInGroup } from "../flows/compositions";
+
+/** A node's scope as the tree nests it: in a composition its group comes first (`[train, prep]`). */
+function nodeScopeOf(node: FlowNode): string[] {
+  return node.group !== undefined ? [node.group, ...scopeInGroup(node, node.group)] : (node.scope ?? []);
+}
 
 /** Workflows are shown expanded while there are few of them, and they are small. */
 const EXPAND_UP_TO = 8;
@@ -39,7 +46,9 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowTreeItem>,
       return this.remember(undefined, this.workflows(flows));
     }
     if (item instanceof FolderItem) return this.remember(item, this.workflows(item.flows));
+    if (item instanceof WorkflowItem && isComposition(item.flow)) return this.remember(item, this.composition(item.flow));
     if (item instanceof WorkflowItem) return this.remember(item, this.level(item.flow, item.flow.nodes, []));
+    if (item instanceof GroupItem) return this.remember(item, this.level(item.flow, item.nodes, [item.entry.group.name]));
     if (item instanceof SubflowItem) return this.remember(item, this.level(item.flow, item.nodes, item.scope));
     return [];
   }
@@ -52,12 +61,18 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowTreeItem>,
     return item.id ? this.parents.get(item.id) : undefined;
   }
 
+  /** A composition's children: one item per composing flow, in file order (nodes naming no group after them). */
+  private composition(flow: FlowInfo): FlowTreeItem[] {
+    const { groups, ungrouped } = compositionGroups(flow);
+    return [...groups.map((g) => new GroupItem(flow, g, workflowStatus(g.nodes))), ...this.level(flow, ungrouped, [])];
+  }
+
   /** Items one level below `scope`: its own nodes, then one group per nested sub-flow. */
   private level(flow: FlowInfo, nodes: FlowNode[], scope: string[]): FlowTreeItem[] {
     const items: FlowTreeItem[] = [];
     const groups = new Map<string, FlowNode[]>();
     for (const node of nodes) {
-      const nodeScope = node.scope ?? [];
+      const nodeScope = nodeScopeOf(node);
       if (nodeScope.length === scope.length) {
         const prefix = scope.length ? `${scope.join("/")}/` : "";
         items.push(new NodeItem(flow, node, node.id.startsWith(prefix) ? node.id.slice(prefix.length) : node.id));
@@ -82,7 +97,7 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowTreeItem>,
     const flow = this.model.find(target);
     const node = flow?.nodes.find((n) => n.id === nodeId);
     if (!flow || !node) return undefined;
-    const scope = node.scope ?? [];
+    const scope = nodeScopeOf(node);
     const prefix = scope.length ? `${scope.join("/")}/` : "";
     return new NodeItem(flow, node, node.id.startsWith(prefix) ? node.id.slice(prefix.length) : node.id);
   }
