@@ -1,7 +1,12 @@
 import type { Command } from "commander";
-import { storeOption } from "../options.js";
+import * as path from "node:path";
+import { resultsDbOption, storeOption } from "../options.js";
 import { openStore, reportProblems } from "../common.js";
 import { nodeLabeller } from "../format.js";
+import { canonicalTarget } from "../../engine/target.js";
+import { findWorkspaceRoot, resolveStoreDir } from "../../store/location.js";
+import { openResultsDb, resultsDbUrl } from "../../results/index.js";
+import { printResults } from "../../results/listing.js";
 import { type NodeRecord, parseVariantAddress, type RunRecord, selectVariants, targetLabel, variantLabel, variantNames } from "@flowsmith/contract";
 import { FlowsmithError, hint } from "../../util/errors.js";
 
@@ -28,16 +33,59 @@ function selectNodes(run: RunRecord, address: string): NodeRecord[] {
   return records;
 }
 
+interface ResultsOptions {
+  node?: string;
+  store?: string;
+  flow?: string;
+  composition?: string;
+  limit?: string;
+  format?: string;
+  resultsDb?: string;
+}
+
+/** `--composition FILE#NAME` as compositions are recorded: the file relative to the workspace root. */
+function compositionTarget(text: string, root: string): string {
+  const hash = text.lastIndexOf("#");
+  if (hash <= 0 || hash === text.length - 1) throw new FlowsmithError(`--composition must be FILE#NAME (e.g. pipelines/nightly.flows.yaml#nightly), got "${text}"`);
+  return canonicalTarget(root, path.resolve(text.slice(0, hash)), text.slice(hash + 1));
+}
+
+/** `results --flow F [--node N]`: what db mappings recorded in the results database. */
+async function recordedResults(opts: ResultsOptions & { flow: string }): Promise<void> {
+  const root = findWorkspaceRoot(process.cwd());
+  const composition = opts.composition === undefined ? undefined : compositionTarget(opts.composition, root);
+  const db = await openResultsDb({ url: resultsDbUrl(opts.resultsDb), storeDir: resolveStoreDir(root, opts.store) });
+  try {
+    await printResults(db, { ...opts, composition }, (text) => process.stdout.write(text));
+  } finally {
+    await db.close();
+  }
+}
+
 export function registerResults(program: Command): void {
   program
     .command("results")
     .description(
-      "a run's outputs as JSON (the workflow's outputs, or one node's with --node); a matrix run's are an object keyed by variant, e.g. \"pipeline[doPreprocess=false]\"",
+      "a run's outputs as JSON (the workflow's outputs, or one node's with --node); a matrix run's are an object keyed by variant, e.g. \"pipeline[doPreprocess=false]\". " +
+        "With --flow instead of a run id: what db mappings of compositions recorded in the results database, newest first",
     )
-    .argument("<runId>", "the run id")
+    .argument("[runId]", "the run id")
     .option("--node <id>", "one node's output; in a matrix run one variant's with train[doPreprocess=false] or train[1], every variant's with train")
+    .option("--flow <name>", "a composing flow's name: list what its nodes recorded in the results database (db mappings)")
+    .option("--composition <target>", "with --flow: only the records of one composition, FILE#NAME")
+    .option("--limit <n>", "with --flow: at most this many records (default 100)")
+    .option("--format <format>", "with --flow: table or json", undefined)
+    .addOption(resultsDbOption())
     .addOption(storeOption())
-    .action((runId: string, opts: { node?: string; store?: string }) => {
+    .action(async (runId: string | undefined, opts: ResultsOptions) => {
+      if (runId !== undefined && opts.flow !== undefined) throw new FlowsmithError(`give a run id or --flow, not both (results ${runId} lists a run's outputs; results --flow F --node N what the results database recorded)`);
+      if (opts.flow !== undefined) return recordedResults({ ...opts, flow: opts.flow });
+      if (runId === undefined) throw new FlowsmithError("flowsmith results needs a run id (results RUN_ID [--node ID]) or a composing flow (results --flow F --node N)");
+      const onlyForFlow = (["composition", "limit", "format", "resultsDb"] as const).filter((k) => opts[k] !== undefined && !(k === "format" && opts.format === "json"));
+      if (onlyForFlow.length) {
+        const flag = onlyForFlow.map((k) => `--${k === "resultsDb" ? "results-db" : k}`).join(", ");
+        throw new FlowsmithError(`${flag} ${onlyForFlow.length > 1 ? "go" : "goes"} with --flow (the results database), not with a run id`);
+      }
       const store = openStore(opts);
       const run = store.readRun(runId);
       if (!run) throw new FlowsmithError(`no run ${runId}`);
