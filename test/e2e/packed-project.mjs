@@ -161,6 +161,13 @@ async function main() {
         '--extensions-dir', exts, '--user-data-dir', path.join(tmp, 'ud')], repo, { env, timeout: COMMAND_TIMEOUT_MS });
       const installed = fs.readdirSync(exts).find((d) => d.startsWith('flowsmith.flowsmith-vscode-'));
       if (!installed) throw new HarnessError(`nothing installed in ${exts}: ${fs.readdirSync(exts).join(', ')}`);
+      // Every file the manifest points the YAML extension at (the compositions' schema) was packed.
+      const manifest = JSON.parse(fs.readFileSync(path.join(exts, installed, 'package.json'), 'utf8'));
+      for (const v of manifest.contributes?.yamlValidation ?? []) {
+        const schema = path.join(exts, installed, v.url);
+        if (!fs.existsSync(schema)) throw new HarnessError(`the packed extension lacks ${v.url} (yamlValidation for ${v.fileMatch})`);
+        JSON.parse(fs.readFileSync(schema, 'utf8'));
+      }
       return path.join(exts, installed);
     });
     say(`installed ${path.basename(extDir)}`);
