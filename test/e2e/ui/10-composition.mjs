@@ -1,0 +1,97 @@
+// A user opens a composition (`*.flows.yaml`, run once beforehand with the CLI), clicks the "Graph"
+// code lens on its `name:` line and looks at it in the dark theme: each composing flow is a labelled
+// box (its name, the workflow it runs, "N/N complete") around its nodes, every node inside its box
+// and complete, the mapped edges between boxes labelled by their map type; hovering one says
+// output → param and what the map type does.
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+import { goToLine, graphFrame, locate, openFile, see, waitForWorkbench, waitUntil } from './lib.mjs';
+import { switchTheme } from './graph-lib.mjs';
+
+const require = createRequire(import.meta.url);
+const { compositionIn } = require('../suite/10-compositions.fixture.js');
+
+/** What the composition's graph shows: clusters (name, workflow, counts, box) and nodes (box, status), mapped edges' labels. */
+async function compositionGeometry(page) {
+  return graphFrame(page).locator('svg#canvas').evaluate((svg) => {
+    const rect = (e) => { const r = e.getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width, h: r.height }; };
+    const panel = rect(svg);
+    const clusters = [...svg.querySelectorAll('#clusters .cluster')].map((c) => ({
+      id: c.getAttribute('data-group'), flow: c.querySelector('.cluster-flow')?.textContent ?? '',
+      counts: c.querySelector('.cluster-counts')?.textContent ?? '', box: rect(c.querySelector('.cluster-box')),
+      fill: getComputedStyle(c.querySelector('.cluster-box')).fill,
+    }));
+    const nodes = [...svg.querySelectorAll('.node')].map((n) => ({
+      id: n.getAttribute('data-id'), status: [...n.classList].find((c) => c.startsWith('status-'))?.slice(7), box: rect(n.querySelector('.box')),
+    }));
+    const mapped = [...svg.querySelectorAll('.edge.mapped')].map((e) => ({
+      from: e.getAttribute('data-from'), to: e.getAttribute('data-to'), mapType: e.getAttribute('data-map-type'),
+      label: e.querySelector('.edge-label')?.textContent ?? '', dash: getComputedStyle(e.querySelector('.line')).strokeDasharray,
+      labelShown: e.querySelector('.edge-label') ? getComputedStyle(e.querySelector('.edge-label')).display !== 'none' : false,
+    }));
+    return { panel, clusters, nodes, mapped, theme: document.body.className, background: getComputedStyle(document.body).backgroundColor };
+  });
+}
+
+const inside = (b, c) => b.x >= c.x - 0.5 && b.y >= c.y - 0.5 && b.x + b.w <= c.x + c.w + 0.5 && b.y + b.h <= c.y + c.h + 0.5;
+
+export default {
+  title: 'a composition\'s graph in the dark theme: composing flows as boxes, mapped edges labelled by map type',
+  prepare({ cli, log, workspace }) {
+    const rel = compositionIn(workspace);
+    const name = /^name:\s*(\S+)/m.exec(fs.readFileSync(path.join(workspace, rel), 'utf8'))[1];
+    cli('run', `${rel}#${name}`);
+    log(`ran ${rel}#${name} with the CLI beforehand`);
+    fs.writeFileSync(path.join(workspace, '.composition-under-test'), rel);
+  },
+  async run({ page, workspace, shot, log }) {
+    const rel = fs.readFileSync(path.join(workspace, '.composition-under-test'), 'utf8');
+    const file = path.join(workspace, rel);
+    const text = fs.readFileSync(file, 'utf8');
+    const name = /^name:\s*(\S+)/m.exec(text)[1];
+    const flows = [...text.matchAll(/^\s*-\s*name:\s*(\S+)\s*\n\s*flow:\s*(\S+)/gm)].map((m) => ({ name: m[1], flow: m[2] }));
+    await waitForWorkbench(page);
+    await openFile(page, rel);
+    await goToLine(page, locate(file, 'name:').line, 1);
+    const lens = page.locator('.codelens-decoration a', { hasText: /^Graph$/ });
+    await see(lens, `the "Graph" code lens of the composition ${name}`, 90_000);
+    await lens.filter({ visible: true }).first().click();
+    await see(page.locator('.editor-group-container .tab', { hasText: `Graph: ${name}` }), `the "Graph: ${name}" editor tab`);
+    await page.keyboard.press('Control+B');   // the side bar away: the YAML and the graph side by side
+    await switchTheme(page, 'Dark Modern', 'vscode-dark');
+    const g = await waitUntil(`${flows.length} clusters with every node inside its own, all complete`, async () => {
+      const m = await compositionGeometry(page);
+      if (m.clusters.length !== flows.length || !m.nodes.length) return undefined;
+      const boxes = new Map(m.clusters.map((c) => [c.id, c.box]));
+      const ok = m.nodes.every((n) => n.status === 'complete' && boxes.has(n.id.split('/')[0]) && inside(n.box, boxes.get(n.id.split('/')[0])));
+      return ok && m;
+    }, { timeout: 60_000, describe: async () => JSON.stringify(await compositionGeometry(page)).slice(0, 1500) });
+    for (const f of flows) {
+      const c = g.clusters.find((x) => x.id === f.name);
+      if (!c) throw new Error(`no cluster for the composing flow ${f.name}: ${g.clusters.map((x) => x.id).join(', ')}`);
+      if (c.flow !== f.flow) throw new Error(`the ${f.name} cluster names "${c.flow}", not ${f.flow}`);
+      if (!/^(\d+)\/\1 complete$/.test(c.counts)) throw new Error(`the ${f.name} cluster says "${c.counts}"`);
+    }
+    if (g.clusters.some((c) => c.fill === g.background)) throw new Error(`cluster boxes have the page's own colour ${g.background}`);
+    if (!g.mapped.length) throw new Error('no mapped edge drawn between the clusters');
+    for (const e of g.mapped) {
+      if (!e.label.startsWith(`${e.mapType}: `)) throw new Error(`the mapped edge ${e.from} → ${e.to} is labelled "${e.label}", not by its map type ${e.mapType}`);
+      if (e.mapType === 'raw' ? e.dash !== 'none' : e.dash === 'none') throw new Error(`the ${e.mapType} edge ${e.from} → ${e.to} is drawn with dash "${e.dash}"`);
+    }
+    log(`dark theme (${g.theme}): ${g.clusters.map((c) => `${c.id} "${c.flow}" ${c.counts}`).join('; ')}`);
+    log(`mapped edges: ${g.mapped.map((e) => `${e.label} [${e.dash}]${e.labelShown ? '' : ' (label hidden at this zoom)'}`).join(' | ')}`);
+    await page.mouse.move(5, 790);
+    await shot('graph-dark');
+    // Hover a mapped edge: output → param and what its map type does.
+    const e = g.mapped[0];
+    await graphFrame(page).locator(`svg .edge.mapped[data-from="${e.from}"][data-to="${e.to}"] .hit`).first().hover({ force: true });
+    const tip = await waitUntil('the mapped edge\'s hover', async () => {
+      const t = graphFrame(page).locator('#tooltip');
+      const s = (await t.isVisible()) ? await t.innerText() : '';
+      return s.includes('→ param') && s;
+    }, { timeout: 10_000 });
+    log(`hover on ${e.from} → ${e.to}: ${tip.replace(/\n/g, ' ⏎ ')}`);
+    await shot('mapped-edge-hover');
+  },
+};
