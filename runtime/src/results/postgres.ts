@@ -144,6 +144,7 @@ async function createSchema(client: pg.PoolClient): Promise<void> {
     await client.query("ROLLBACK").catch(() => undefined);
     // A creation racing ours without the advisory lock (another tool): the table is there now.
     const code = (error as { code?: string }).code;
+    if (code === "42703") throw new FlowsmithError(`has a "results" table that is not Flowsmith's (${(error as Error).message}); use another database`);
     if (code !== "23505" && code !== "42P07") throw error;
   }
 }
@@ -173,6 +174,7 @@ export async function openPostgres(url: string): Promise<ResultsDb> {
   } catch (error) {
     client.release();
     await pool.end().catch(() => undefined);
+    if (error instanceof FlowsmithError) throw new FlowsmithError(`the results database at ${label} ${error.message}`);
     throw new FlowsmithError(`cannot create the results table in ${label}: ${reason(error)}`);
   }
   client.release();
