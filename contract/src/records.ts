@@ -62,6 +62,16 @@ export interface NodeRecord {
   error?: string;
   /** File name of this node's log inside the run directory. */
   log?: string;
+  /** A `map()` node or a `when()` node (absent for a task call). A map's elements are nodes `ID[0]`, `ID[1]`… */
+  kind?: "map" | "when";
+  /** A map node: its elements that completed, of how many. */
+  map?: { done: number; total: number };
+  /** A node inside a `when()` branch (skipped with error "branch not taken" when another branch ran). */
+  branch?: { when: string; label: string };
+  /** A when node: the label of the branch it chose. */
+  chosen?: string;
+  /** Workspace-relative paths of the assets its inputs read. */
+  assets?: string[];
 }
 
 export interface RunSummary {

@@ -78,7 +78,7 @@ export function executionSummary(run: RunRecord): string {
   section(s.stopped, "were stopped:", by((r) => r.status === "stopped"));
   if (s.leftPending > 0) {
     out.push(`* ${s.leftPending} were left pending, among these:`);
-    const skipped = by((r) => r.status === "skipped");
+    const skipped = by((r) => r.status === "skipped" && r.error !== "branch not taken");
     if (skipped.length) {
       out.push(`    * ${skipped.length} had failed dependencies:`);
       out.push(`    ${names(skipped, label)}`);
@@ -88,6 +88,11 @@ export function executionSummary(run: RunRecord): string {
       out.push(`    * ${pending.length} were not started${run.status === "stopped" ? " (the run was stopped)" : ""}:`);
       out.push(`    ${names(pending, label)}`);
     }
+  }
+  const notTaken = by((r) => r.status === "skipped" && r.error === "branch not taken");
+  if (notTaken.length) {
+    out.push(`* ${notTaken.length} ${notTaken.length === 1 ? "was" : "were"} in a when() branch not taken:`);
+    out.push(names(notTaken, label));
   }
   out.push("");
   const face =

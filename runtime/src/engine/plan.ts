@@ -3,7 +3,7 @@
  * when one is named) and one NodeRun per node of each, which the scheduler walks.
  */
 import { buildGraph } from "../graph/builder.js";
-import { restrictTo, sinks, type Graph, type GraphNode } from "../graph/model.js";
+import { bindingDeps, restrictTo, sinks, type Graph, type GraphNode } from "../graph/model.js";
 import { describeUserError } from "../loader/load.js";
 import type { NodeRecord } from "@flowsmith/contract";
 import type { TaskImpl } from "../sdk/task.js";
@@ -29,6 +29,10 @@ export interface NodeRun {
   available?: boolean;
   /** Settles when its final status is recorded, while that waits for its output or its upstream. */
   finalized?: Promise<void>;
+  /** Skipped because it sits in a when() branch that was not chosen (not a failure). */
+  notTaken?: boolean;
+  /** A failed element of a map that still reached its minSuccessRatio: the run does not fail for it. */
+  tolerated?: boolean;
 }
 
 /** Build one graph per param set, restricted to the target node when one is named. */
@@ -91,6 +95,9 @@ export function planNodes(prepared: PreparedFlow, graphs: Graph[], options: { fo
         fingerprint: fingerprintOf(prepared.fingerprints, node),
         deps: node.deps,
         attempts: 0,
+        ...(node.kind === "map" || node.kind === "when" ? { kind: node.kind } : {}),
+        ...(node.branch ? { branch: node.branch } : {}),
+        ...(node.assets ? { assets: node.assets } : {}),
       };
       const run: NodeRun = {
         node,
@@ -110,16 +117,29 @@ export function planNodes(prepared: PreparedFlow, graphs: Graph[], options: { fo
 /** The tasks of the graphs by name (a graph never holds two tasks of one name: FS007). */
 export function tasksByName(graphs: Graph[]): Map<string, TaskImpl> {
   const tasks = new Map<string, TaskImpl>();
-  for (const graph of graphs) for (const node of graph.nodes.values()) tasks.set(node.task, node.impl);
+  for (const graph of graphs) for (const node of graph.nodes.values()) if (node.kind !== "when") tasks.set(node.task, node.impl);
   return tasks;
 }
 
 /** An upstream node of `run` that failed or was skipped, if any: `run` cannot complete. */
 export function blockingUpstream(run: NodeRun): NodeRun | undefined {
-  return run.deps.find((d) => d.record.status === "failed" || d.record.status === "skipped");
+  // A when node waits for every branch's outputs; those of the branches not taken are skipped.
+  const when = run.node.kind === "when";
+  return run.deps.find((d) => (d.record.status === "failed" || d.record.status === "skipped") && !(when && d.notTaken));
 }
 
-/** Why a node is skipped. */
-export function skippedBecause(upstream: NodeRun): string {
+/** Whether the subject of a when() branch `run` sits in cannot be known (its node did not complete). */
+export function blockingGate(run: NodeRun): boolean {
+  const subjects = new Set<string>();
+  for (const g of run.node.gates ?? []) bindingDeps(g.spec.subject, subjects);
+  return run.deps.some((d) => subjects.has(d.node.id) && (d.record.status === "failed" || d.record.status === "skipped"));
+}
+
+/** Why `run` is skipped (a node of a branch after one not taken is not taken either). */
+export function skippedBecause(upstream: NodeRun, run?: NodeRun): string {
+  if (upstream.notTaken && run?.node.gates) {
+    run.notTaken = true;
+    return "branch not taken";
+  }
   return `upstream ${upstream.node.id} did not complete`;
 }

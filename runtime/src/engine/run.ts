@@ -82,12 +82,12 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
   const attempts = new TaskAttempts({ runId, flowFile: prepared.flows.file, workflow: prepared.name, executor, config, graceMs, stop, recorder, logs, states, speeds });
   // (Attempts owned by the executor run elsewhere: see MAX_REMOTE_OUTPUT_WRITES.)
   const completions = new Completions(recorder, states, executor.ownsAttempts ? MAX_REMOTE_OUTPUT_WRITES : undefined);
-  const runner = new NodeRunner({ store, runId, stop, recorder, states, logs, sharing, completions, attempts, speeds });
+  const runner = new NodeRunner({ store, runId, stop, recorder, states, logs, sharing, completions, attempts, speeds, concurrency });
   const scheduler = new Scheduler(nodes, {
     concurrency,
     stop,
     runNode: (n) => runner.run(n),
-    skip: (n, upstream) => recorder.finish(n, "skipped", { error: skippedBecause(upstream) }),
+    skip: (n, upstream) => recorder.finish(n, "skipped", { error: skippedBecause(upstream, n) }),
     held: () => completions.full,
   });
   completions.onSettled = () => scheduler.pump();

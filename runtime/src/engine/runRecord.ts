@@ -101,6 +101,15 @@ export class RunRecorder {
     }
   }
 
+  /** Nodes that appear as the run goes: a map node's elements, once its list is known. */
+  addNodes(runs: NodeRun[]): void {
+    for (const n of runs) {
+      this.nodes.push(n);
+      this.run.nodes.push(n.record);
+    }
+    this.save();
+  }
+
   /** An attempt of `n`'s task starts (on `worker`, when not in this process). */
   attemptStarted(n: NodeRun, attempt: number, worker?: string): void {
     n.record.attempts = attempt;
@@ -172,14 +181,16 @@ export class RunRecorder {
 export function summarize(nodes: NodeRun[]): RunSummary {
   const count = (pred: (r: NodeRecord) => boolean) => nodes.filter((n) => pred(n.record)).length;
   const skipped = count((r) => r.status === "skipped");
+  // Nodes of a when() branch not chosen were meant not to run: not left pending.
+  const notTaken = nodes.filter((n) => n.notTaken === true && n.record.status === "skipped").length;
   return {
     scheduled: nodes.length,
     completeEncountered: count((r) => r.status === "complete" && r.cached === true),
     ranSuccessfully: count((r) => r.status === "complete" && !r.cached),
-    failed: count((r) => r.status === "failed"),
+    failed: nodes.filter((n) => n.record.status === "failed" && !n.tolerated).length,
     stopped: count((r) => r.status === "stopped"),
     skipped,
-    leftPending: skipped + count((r) => r.status === "pending"),
+    leftPending: skipped - notTaken + count((r) => r.status === "pending"),
   };
 }
 
@@ -190,6 +201,8 @@ function resolveOutputs(binding: Binding, nodes: NodeRun[], store: Store): unkno
     switch (b.kind) {
       case "value":
         return b.value;
+      case "asset":
+        return b.abs;
       case "object":
         return Object.fromEntries(Object.entries(b.fields).map(([k, f]) => [k, value(f)]));
       case "array":

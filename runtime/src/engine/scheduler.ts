@@ -81,7 +81,8 @@ export class Scheduler {
       const blocked = n.record.status === "failed" || n.record.status === "skipped";
       for (const dep of this.dependents.get(n) ?? []) {
         if (dep.record.status === "skipped") continue;
-        if (ok) {
+        // A when node waits for each branch's nodes; those of a branch not taken release it too.
+        if (ok || (n.notTaken === true && dep.node.kind === "when")) {
           const left = this.waiting.get(dep)! - 1;
           this.waiting.set(dep, left);
           if (left === 0) this.ready.push(dep);

@@ -3,7 +3,7 @@
  * Task calls inside the body land here through `currentBuilder()`.
  */
 import * as path from "node:path";
-import type { Binding, Graph, GraphNode } from "./model.js";
+import type { Binding, Graph, GraphNode, WhenGate } from "./model.js";
 import { bindingDeps } from "./model.js";
 import { bindingOfReference, describeReference, isParamReference, makeReference, paramReferences, toBinding } from "../sdk/reference.js";
 import { taskName, workflowName, type TaskImpl, type WorkflowImpl } from "../sdk/impl.js";
@@ -36,8 +36,40 @@ export class GraphBuilder {
   private readonly scopes: Scope[] = [];
   /** Which task each task name belongs to, to report two tasks sharing one name. */
   private readonly taskByName = new Map<string, TaskImpl>();
+  /** The `when()` branches being wired now, outermost first (graph/dynamic.ts). */
+  readonly gates: WhenGate[] = [];
+  /** `when()` chains not closed yet, by when id: an error once the body returns. */
+  readonly openWhens = new Set<string>();
 
-  addNode(task: TaskImpl, input: object, callOptions?: CallOptions): unknown {
+  /** The directory of the flow file whose workflow body is running (asset paths are relative to it). */
+  currentDir(): string {
+    const file = this.scopes.at(-1)?.path.at(-1)?.file;
+    return file ? path.dirname(file) : process.cwd();
+  }
+
+  /** Ids of the sub-flows the body being run sits in, outermost first. */
+  currentScope(): string[] {
+    return this.scopes.slice(1).map((s) => s.prefix.slice(0, -1));
+  }
+
+  /** A node made elsewhere (a when node): its branch and gates are added here. */
+  addGraphNode(node: GraphNode): void {
+    this.gate(node);
+    this.nodes.set(node.id, node);
+  }
+
+  /** A node wired inside `when()` branches runs only once their subjects are known: it waits for them too. */
+  private gate(node: GraphNode): void {
+    if (this.gates.length === 0) return;
+    node.gates = [...this.gates];
+    const last = this.gates.at(-1)!;
+    node.branch = { when: last.when, label: last.label };
+    const deps = new Set(node.deps);
+    for (const g of this.gates) bindingDeps(g.spec.subject, deps);
+    node.deps = [...deps];
+  }
+
+  addNode(task: TaskImpl, input: object, callOptions?: CallOptions, extra?: Partial<GraphNode>): unknown {
     const name = taskName(task);
     if (!name) {
       throw new FlowsmithError(
@@ -59,8 +91,13 @@ export class GraphBuilder {
       impl: task,
       inputs,
       deps: [...deps],
-      scope: this.scopes.slice(1).map((s) => s.prefix.slice(0, -1)),
+      scope: this.currentScope(),
+      ...extra,
     };
+    const assets = new Set<string>();
+    for (const b of Object.values(inputs)) assetPaths(b, assets);
+    if (assets.size) node.assets = [...assets];
+    this.gate(node);
     this.nodes.set(id, node);
     return makeReference({ kind: "ref", node: id, path: [] });
   }
@@ -108,6 +145,10 @@ export class GraphBuilder {
       // Params are references in the body (DESIGN "Params are references"), one per param of the schema.
       const returned = flow.body(paramReferences(name, params, paramKeys(flow, params)));
       refuseAsync(returned, name);
+      const open = [...this.openWhens][0];
+      if (open !== undefined) {
+        throw new FlowsmithError(`when ${open} is not closed: end its chain with .otherwise(() => ({ ... })) or .end()`, "FS014");
+      }
       return toBinding(returned ?? {});
     } finally {
       this.scopes.pop();
@@ -115,7 +156,7 @@ export class GraphBuilder {
     }
   }
 
-  private nextId(base: string, callOptions?: CallOptions): string {
+  nextId(base: string, callOptions?: CallOptions): string {
     const scope = this.scopes.at(-1)!;
     const alias = callOptions?.as;
     const ref = describeReference(alias);
@@ -192,6 +233,13 @@ function cycleLabels(flows: WorkflowImpl[]): string[] {
 function displayFile(file: string): string {
   const rel = path.relative(process.cwd(), file);
   return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel.split(path.sep).join("/") : file;
+}
+
+/** The workspace-relative paths of the assets a binding reads. */
+function assetPaths(binding: Binding, into: Set<string>): void {
+  if (binding.kind === "asset") into.add(binding.path);
+  else if (binding.kind === "object") for (const b of Object.values(binding.fields)) assetPaths(b, into);
+  else if (binding.kind === "array") for (const b of binding.items) assetPaths(b, into);
 }
 
 function bindingValue(binding: Binding): unknown {

@@ -7,9 +7,53 @@ import type { TaskImpl } from "../sdk/impl.js";
 /** How one input (or one returned output) of a node is bound. */
 export type Binding =
   | { kind: "value"; value: unknown }
-  | { kind: "ref"; node: string; path: string[] }
+  | {
+      kind: "ref";
+      node: string;
+      path: string[];
+      /**
+       * What the input receives instead of the value (compositions' mapped params):
+       * `file-path` the readable path of the stored file the value is (a `file` mapping),
+       * `cache-key` the upstream node's cache key (what a `db` mapping reads the results database by).
+       */
+      via?: "file-path" | "cache-key";
+    }
   | { kind: "object"; fields: Record<string, Binding> }
-  | { kind: "array"; items: Binding[] };
+  | { kind: "array"; items: Binding[] }
+  /** `asset(path)`: `path` relative to the workspace root (`/`-separated), `abs` where it is. */
+  | { kind: "asset"; path: string; abs: string };
+
+/** A when test: equality with a constant, a comparison, or membership (`{ in: [...] }`). */
+export type WhenTest = { op: "eq" | "ne" | "gt" | "gte" | "lt" | "lte"; value: unknown } | { op: "in"; values: unknown[] };
+
+export interface WhenBranch {
+  /** `"linear"`, `in [forest, boost]`, `> 0.5`, `otherwise`. */
+  label: string;
+  /** Absent for `otherwise`. */
+  test?: WhenTest;
+  /** The branch's named outputs. */
+  outputs: Record<string, Binding>;
+}
+
+/** What a when node chooses between (GraphNode.when). */
+export interface WhenSpec {
+  subject: Binding;
+  branches: WhenBranch[];
+}
+
+/** A branch a node sits in: the when node, its label, and that when's spec to choose with. */
+export interface WhenGate {
+  when: string;
+  label: string;
+  spec: WhenSpec;
+}
+
+/** What a map node maps over (GraphNode.map): its input wrapped in each(), and its options. */
+export interface MapSpec {
+  input: string;
+  concurrency?: number;
+  minSuccessRatio: number;
+}
 
 export interface GraphNode {
   /** Unique in the workflow: task name or alias, `#2` for repeats, `sub/` prefix inside sub-flows. */
@@ -23,6 +67,16 @@ export interface GraphNode {
   deps: string[];
   /** Sub-flow ids this node sits in, outermost first. */
   scope: string[];
+  /** Absent for a task call; a `map()` or a `when()` node (dynamic.ts). */
+  kind?: "task" | "map" | "when";
+  map?: MapSpec;
+  when?: WhenSpec;
+  /** The innermost `when()` branch this node sits in. */
+  branch?: { when: string; label: string };
+  /** Every `when()` branch it sits in, outermost first: it runs only when all are taken. */
+  gates?: WhenGate[];
+  /** Workspace-relative paths of the assets its inputs read. */
+  assets?: string[];
 }
 
 export interface Graph {
@@ -48,6 +102,7 @@ export function bindingDeps(binding: Binding, into: Set<string> = new Set()): Se
       for (const b of binding.items) bindingDeps(b, into);
       break;
     case "value":
+    case "asset":
       break;
   }
   return into;

@@ -20,6 +20,7 @@ export function bindingOfReference(value: unknown): Binding | undefined {
 
 export function describeBinding(binding: Binding): string {
   if (binding.kind === "ref") return [binding.node, ...binding.path].join(".");
+  if (binding.kind === "asset") return `asset(${JSON.stringify(binding.path)})`;
   return "a workflow output";
 }
 

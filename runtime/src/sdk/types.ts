@@ -118,3 +118,50 @@ export interface Workflow<P, O> {
   readonly kind: "workflow";
   readonly options: Readonly<WorkflowOptions>;
 }
+
+// ---- dynamic shapes: map, when, asset (sdk/dynamic.ts) ----------------------------------------
+
+declare const eachBrand: unique symbol;
+
+/** `each(list)`: the one input of a `map()` that is mapped over (one element a node). */
+export interface Each<T> {
+  readonly [eachBrand]: T;
+}
+
+/** A map's inputs: per field, `each(list of the field's type)`, the value, or a reference to it. */
+export type MapInputs<I> = { [K in keyof I]: Each<I[K]> | I[K] | Ref<I[K]> | Ref<NonNullable<I[K]>> };
+
+/** A map's outputs: each of the task's named outputs as a list (one entry per element; `null` for a failed one). */
+export type ListsOf<O> = IsPlainObject<O> extends true ? { [K in keyof O]: O[K][] } : O[];
+
+export interface MapOptions {
+  /** The map node's id instead of the task name. */
+  as?: string;
+  /** At most this many elements run at once (within the run's `--concurrency`). */
+  concurrency?: number;
+  /** The share of elements that must succeed for the map node to complete (0…1, default 1). */
+  minSuccessRatio?: number;
+}
+
+/** A when test: a constant (equality), a comparison with one, or membership in a list of them. */
+export type WhenTest<T> =
+  | T
+  | { eq: T }
+  | { ne: T }
+  | { gt: T }
+  | { gte: T }
+  | { lt: T }
+  | { lte: T }
+  | { in: readonly T[] };
+
+/** What a branch may return once the first branch fixed the outputs `O`: the same names, values or references. */
+type BranchOutputs<O> = [O] extends [never] ? object : { [K in keyof O]: O[K] | Ref<O[K]> | Ref<NonNullable<O[K]>> };
+type Chosen<O, R> = [O] extends [never] ? Unwrap<R> : O;
+
+/** A `when()` chain: `.is(test, branch)`…, closed by `.otherwise(branch)` or `.end()`. */
+export interface When<T, O> {
+  is<R extends BranchOutputs<O>>(test: WhenTest<T>, branch: () => R): When<T, Chosen<O, R>>;
+  otherwise<R extends BranchOutputs<O>>(branch: () => R): Reference<Chosen<O, R>>;
+  /** Closes the chain without a default: no matching branch fails the when node at run time. */
+  end(): Reference<O>;
+}

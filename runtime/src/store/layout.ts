@@ -13,12 +13,15 @@
  *   locks/<key>.lock                     the lock of a cache key being computed
  *   results.sqlite                       the embedded results database of `db` mappings (results/embedded.ts)
  *   results.sqlite.lock                  held while a process writes it (naming the holder's pid)
+ *   files/<ab>/<sha256><.ext>            a file a task returned with file(), by its content, read-only (blobs.ts)
+ *   files/tmp/<pid>.<random>.tmp         such a file being copied in
  *   deployments/<sha256>.cjs             a deployed flow's bundle, named by the hash of its text (deploy/)
  *   deployments/<sha256>.json            its manifest: the workflow, source target, code fingerprints
  *   cache/                               caches that only save work: anything in it may be deleted
  *     js/<hash>.js                       flow modules as the loader transformed them
  *     fingerprints/<hash of file>.json   code fingerprints of a flow file's tasks (engine/keys.ts)
  *     checked/<hash>                     a clean `check` of the code a run loaded (cli/precheck.ts)
+ *     assets/<hash of path>.json         size, mtime and content hash of each file of an asset() (assets.ts)
  *
  * Temp files of atomic writes sit next to the file they become: `<file>.<pid>.….tmp`.
  */
@@ -40,7 +43,7 @@ export function newRunId(now = new Date()): string {
 }
 
 /** What the store's cache/ holds, each kind in its own folder. */
-export type CacheKind = "js" | "fingerprints" | "checked";
+export type CacheKind = "js" | "fingerprints" | "checked" | "assets";
 
 /** A file in the cache: `cacheDir` is a store's `cacheDir`, `name` a hash (with its extension). */
 export function cacheEntry(cacheDir: string, kind: CacheKind, name: string): string {
@@ -225,6 +228,24 @@ export class StoreLayout {
   /** Held (created exclusively, naming the holder's pid) while a process writes the results database. */
   get resultsDbLock(): string {
     return path.join(this.dir, "results.sqlite.lock");
+  }
+
+  // ---- files returned with file() (blobs.ts) -----------------------------------------------
+
+  get filesDir(): string {
+    return path.join(this.dir, "files");
+  }
+
+  /** A stored file: its content's sha256 and the extension of its name (`.html`, or "" when none or odd). */
+  storedFile(sha: string, ext: string): string {
+    if (!/^[0-9a-f]{64}$/.test(sha)) throw new Error(`invalid file hash ${JSON.stringify(sha)}`);
+    const suffix = /^\.[A-Za-z0-9_-]{1,16}$/.test(ext) ? ext : "";
+    return path.join(this.dir, "files", sha.slice(0, 2), `${sha}${suffix}`);
+  }
+
+  /** Where a file is copied to before it is renamed into place (named by the copying process's pid). */
+  storedFileTemp(): string {
+    return path.join(this.dir, "files", "tmp", `${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
   }
 
   // ---- deployments (deploy/) ---------------------------------------------------------------
