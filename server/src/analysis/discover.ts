@@ -25,7 +25,14 @@ export interface Definition {
 }
 
 /** What a callee expression resolves to in the flowsmith SDK, if anything. */
-export function sdkFunctionOf(project: FlowProject, checker: ts.TypeChecker, callee: ts.Node, depth = 0): SdkFunction | undefined {
+export function sdkFunctionOf(project: FlowProject, checker: ts.TypeChecker, callee: ts.Node): SdkFunction | undefined {
+  return sdkExportOf(project, checker, callee, DEFINING) as SdkFunction | undefined;
+}
+
+const DEFINING: ReadonlySet<string> = new Set(["task", "workflow"]);
+
+/** Which of `names` (functions the flowsmith SDK exports) a callee resolves to, if any. */
+export function sdkExportOf(project: FlowProject, checker: ts.TypeChecker, callee: ts.Node, names: ReadonlySet<string>, depth = 0): string | undefined {
   let symbol = symbolAt(checker, callee);
   if (!symbol) return undefined;
   const seen = new Set<ts.Symbol>();
@@ -44,20 +51,20 @@ export function sdkFunctionOf(project: FlowProject, checker: ts.TypeChecker, cal
       const spec = decl.parent.parent.parent.moduleSpecifier;
       const moduleName = isStringLike(spec) ? spec.text : undefined;
       const imported = (decl.propertyName ?? decl.name).getText();
-      if (moduleName === "flowsmith" && (imported === "task" || imported === "workflow")) return imported;
+      if (moduleName === "flowsmith" && names.has(imported)) return imported;
       continue;
     }
     // `export const task = realTask` (or `= fs.task`): follow the alias to what it names.
     if (ts.isVariableDeclaration(decl) && project.packageOf(decl.getSourceFile().fileName) !== "flowsmith") {
       const init = decl.initializer;
       if (init && (ts.isIdentifier(init) || ts.isPropertyAccessExpression(init)) && depth < 5) {
-        const inner = sdkFunctionOf(project, checker, init, depth + 1);
+        const inner = sdkExportOf(project, checker, init, names, depth + 1);
         if (inner) return inner;
       }
       continue;
     }
     const name = symbol.name;
-    if (name !== "task" && name !== "workflow") continue;
+    if (!names.has(name)) continue;
     if (!ts.isFunctionDeclaration(decl) && !ts.isVariableDeclaration(decl)) continue;
     if (project.packageOf(decl.getSourceFile().fileName) === "flowsmith") return name;
   }

@@ -11,6 +11,8 @@ import { canonicalTarget } from "../../../runtime/src/engine/target.js";
 import { findWorkspaceRoot, Store } from "../../../runtime/src/store/store.js";
 import { storeStatuses, type StatusSource } from "./statusSource.js";
 import { sameNameTask } from "./checks/duplicateNode.js";
+import { sdkExportOf } from "./discover.js";
+import { DYNAMIC_FUNCTIONS, type DynamicFunction } from "./walk/model.js";
 import { declRangeOf, DefinitionIndex, nameRangeOf, optionString, taskInfo } from "./definitions.js";
 import { workflowGraph, type GraphHost, type WorkflowGraph } from "./graph.js";
 import type { FileAnalysis, FlowDiagnostic, Position, WorkflowInfo } from "./model.js";
@@ -220,6 +222,7 @@ export class FlowAnalysis {
         if (def) dependsOn.add(def.file);
         return def;
       },
+      sdk: (callee) => this.dynamicFunctionOf(callee, checker),
     };
     const taskNames = new Map<string, ts.Node>();
     for (const { def, resolved } of index.ordered) {
@@ -264,6 +267,11 @@ export class FlowAnalysis {
     return result;
   }
 
+  /** The dynamic-shape function of the SDK (map, each, when, asset) a callee names, if any. */
+  private dynamicFunctionOf(callee: ts.Node, checker: ts.TypeChecker): DynamicFunction | undefined {
+    return safe(() => sdkExportOf(this.project, checker, callee, DYNAMIC_FUNCTIONS)) as DynamicFunction | undefined;
+  }
+
   /** `(input: { rows: Row[] }) => { model: Model }` for a task of a flow file: asked for by hovers and `list`. */
   signatureOf(file: string, taskName: string): string {
     return this.definitions.signatureOf(file, taskName);
@@ -271,7 +279,12 @@ export class FlowAnalysis {
 
   /** The workflow whose body holds `position` in `file`, walked again: what completion and code actions ask about (site.ts). */
   workflowSiteAt(file: string, position: Position): WorkflowSite | undefined {
-    const host = { typed: (f: string) => this.project.typed(f), definitions: (sf: ts.SourceFile, c: ts.TypeChecker) => this.definitions.of(sf, c), resolve: (callee: ts.Node, c: ts.TypeChecker) => this.definitions.resolve(callee, c) };
+    const host = {
+      typed: (f: string) => this.project.typed(f),
+      definitions: (sf: ts.SourceFile, c: ts.TypeChecker) => this.definitions.of(sf, c),
+      resolve: (callee: ts.Node, c: ts.TypeChecker) => this.definitions.resolve(callee, c),
+      sdk: (callee: ts.Node, c: ts.TypeChecker) => this.dynamicFunctionOf(callee, c),
+    };
     return workflowSiteAt(host, file, position);
   }
 

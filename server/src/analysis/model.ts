@@ -38,6 +38,8 @@ export interface StaticEdge {
   input: string;
   outputRange?: { file: string; range: Range };
   inputRange?: { file: string; range: Range };
+  /** The type it carries, when the upstream node is not a task's own (a map's lists, a when's branch outputs). */
+  type?: string;
 }
 
 /**
@@ -54,6 +56,14 @@ export interface StaticNode extends StatusFacts {
   range: Range;
   /** Inputs whose values are known without running (literals, params with defaults). */
   valueInputs: Record<string, unknown>;
+  /** What the node is (absent: a task call): `map` (one node per list element) or `when` (a conditional). */
+  kind?: "map" | "when";
+  /** A map node: the input mapped over (each()). */
+  mapInput?: string;
+  /** A node inside a when() branch: the when node and the branch's label. */
+  branch?: { when: string; label: string };
+  /** Inputs bound to `asset(path)`: input name → the asset's absolute path. */
+  assetInputs?: Record<string, string>;
 }
 
 export interface WorkflowInfo {

@@ -7,7 +7,9 @@
 import { ts } from "@ts-morph/common";
 import type { WorkflowSite } from "./site.js";
 import { safe, symbolAt } from "./syntax.js";
-import { fieldType, fits, isAnyLike, isOpaque, taskOutputType, typeText } from "./types.js";
+import { fieldType, fits, isAnyLike, isOpaque, referencedType, taskOutputType, typeText } from "./types.js";
+
+export { referencedType };
 import type { Value } from "./walk/model.js";
 
 /** A reference as written in the body, with its value's type (compiler object: stays in the analysis). */
@@ -84,15 +86,6 @@ function expand(site: WorkflowSite, expression: string, value: Value, decl: ts.N
 /** `base.name`, or `base["a-b"]` for a name that is not an identifier. */
 export function member(base: string, name: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(name) ? `${base}.${name}` : `${base}[${JSON.stringify(name)}]`;
-}
-
-/**
- * The value type a reference stands for: the SDK brands `Ref<T>` with a unique-symbol property of
- * type T (runtime/src/sdk/types.ts). Params are typed that way in a body (`ParamRefs`).
- */
-export function referencedType(checker: ts.TypeChecker, type: ts.Type): ts.Type | undefined {
-  const brand = checker.getPropertiesOfType(type).find((p) => p.escapedName.toString().startsWith("__@referenceBrand"));
-  return brand ? checker.getTypeOfSymbol(brand) : undefined;
 }
 
 /** A plain object whose fields are outputs of their own (as the SDK's `Reference<T>` has them). */

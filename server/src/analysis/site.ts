@@ -11,7 +11,7 @@ import type { Position, Range } from "./model.js";
 import { offsetsToRange } from "./ranges.js";
 import { safe } from "./syntax.js";
 import { walkWorkflow } from "./walk/calls.js";
-import type { GraphHost, WalkedWorkflow } from "./walk/model.js";
+import type { DynamicFunction, GraphHost, WalkedWorkflow } from "./walk/model.js";
 
 export interface WorkflowSite {
   sourceFile: ts.SourceFile;
@@ -29,6 +29,8 @@ export interface SiteHost {
   typed(file: string): { sourceFile: ts.SourceFile; checker: ts.TypeChecker } | undefined;
   definitions(sf: ts.SourceFile, checker: ts.TypeChecker): FileDefinitions;
   resolve(callee: ts.Node, checker: ts.TypeChecker): TaskDef | WorkflowDef | undefined;
+  /** The dynamic-shape function of the SDK a callee names (map, each, when, asset). */
+  sdk?(callee: ts.Node, checker: ts.TypeChecker): DynamicFunction | undefined;
 }
 
 /** The workflow whose body holds `position` in `file`, walked; undefined outside every workflow body. */
@@ -48,7 +50,8 @@ export function workflowSiteAt(host: SiteHost, file: string, position: Position)
   }
   if (!workflow) return undefined;
   const resolve = (callee: ts.Node) => host.resolve(callee, checker);
-  const walked = safe(() => walkWorkflow({ checker, resolve }, workflow));
+  const sdk = (callee: ts.Node) => host.sdk?.(callee, checker);
+  const walked = safe(() => walkWorkflow({ checker, resolve, sdk }, workflow));
   return walked ? { sourceFile, checker, workflow, walked, offset, resolve } : undefined;
 }
 

@@ -25,6 +25,7 @@ import { exportNames, innerExpression } from "./discover.js";
 import { gateOnSyntax, withSyntaxErrors } from "./syntaxErrors.js";
 import { bindingOf, importOf, NeedsTypes, syntaxChecker } from "./syntaxScope.js";
 import { walkWorkflow } from "./walk/calls.js";
+import { DYNAMIC_FUNCTIONS, type DynamicFunction } from "./walk/model.js";
 
 export interface SyntaxPassHost {
   /** A file's text (open documents win over the disk), or undefined. */
@@ -81,7 +82,7 @@ class SyntaxPass {
   /** A workflow's syntax-safe diagnostics, or none when any answer could need types. */
   private workflow(def: WorkflowDef): FlowDiagnostic[] {
     try {
-      const walked = walkWorkflow({ checker: this.checker, resolve: (callee) => this.resolve(callee) }, def);
+      const walked = walkWorkflow({ checker: this.checker, resolve: (callee) => this.resolve(callee), sdk: (callee) => this.dynamicOf(callee, 0) }, def);
       // A field of a param is followed only because the syntax checker cannot say the param has
       // no such field (the typed walk may find the read itself wrong, elsewhere): not said early.
       walked.facts = walked.facts.filter((f) => !(f.kind === "referenceAsValue" && f.value.kind === "param" && f.value.name.includes(".")));
@@ -174,6 +175,29 @@ class SyntaxPass {
       return isBuiltin(from) ? "none" : "unknown";
     }
     return "none";
+  }
+
+  /** The SDK's dynamic-shape function (map, each, when, asset) a callee names, by syntax. */
+  private dynamicOf(callee: ts.Node, depth: number): DynamicFunction | undefined {
+    if (ts.isIdentifier(callee)) {
+      const decl = bindingOf(callee);
+      const imp = importOf(decl);
+      if (imp) {
+        if (moduleOf(imp) !== "flowsmith" || !decl || !ts.isImportSpecifier(decl)) return undefined;
+        const name = (decl.propertyName ?? decl.name).text;
+        return DYNAMIC_FUNCTIONS.has(name) ? (name as DynamicFunction) : undefined;
+      }
+      if (decl && ts.isVariableDeclaration(decl) && depth < 5) {
+        const init = decl.initializer && innerExpression(decl.initializer);
+        if (init && (ts.isIdentifier(init) || ts.isPropertyAccessExpression(init))) return this.dynamicOf(init, depth + 1);
+      }
+      return undefined;
+    }
+    if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
+      const imp = importOf(bindingOf(callee.expression));
+      if (imp && moduleOf(imp) === "flowsmith" && DYNAMIC_FUNCTIONS.has(callee.name.text)) return callee.name.text as DynamicFunction;
+    }
+    return undefined;
   }
 
   // ---- callees ---------------------------------------------------------------------------------

@@ -75,6 +75,30 @@ export function fieldType(checker: ts.TypeChecker, type: ts.Type, name: string, 
   return sym ? checker.getTypeOfSymbol(sym) : undefined;
 }
 
+/**
+ * The value type a reference stands for: the SDK brands `Ref<T>` with a unique-symbol property of
+ * type T (runtime/src/sdk/types.ts). Params are typed that way in a body (`ParamRefs`).
+ */
+export function referencedType(checker: ts.TypeChecker, type: ts.Type): ts.Type | undefined {
+  const brand = checker.getPropertiesOfType(type).find((p) => p.escapedName.toString().startsWith("__@referenceBrand"));
+  return brand ? checker.getTypeOfSymbol(brand) : undefined;
+}
+
+/** The element type of a list type (`T[]`, `readonly T[]`, a tuple), or undefined when it is not a list. */
+export function elementType(checker: ts.TypeChecker, type: ts.Type): ts.Type | undefined {
+  if (checker.isArrayType(type)) return checker.getTypeArguments(type as ts.TypeReference)[0];
+  if (checker.isTupleType(type)) {
+    const args = checker.getTypeArguments(type as ts.TypeReference);
+    return args.length ? (checker as unknown as { getUnionType(types: ts.Type[]): ts.Type }).getUnionType([...args]) : undefined;
+  }
+  return undefined;
+}
+
+/** `T[]` for an element type (what a map node's outputs are lists of). */
+export function arrayOf(checker: ts.TypeChecker, type: ts.Type): ts.Type {
+  return (checker as unknown as { createArrayType(t: ts.Type): ts.Type }).createArrayType(type);
+}
+
 export function fieldNames(checker: ts.TypeChecker, type: ts.Type): string[] {
   if (isOpaque(type)) return [];
   return checker.getPropertiesOfType(type).map((s) => s.name);

@@ -8,6 +8,7 @@ import { rangeOf } from "../ranges.js";
 import type { Fact, WalkedWorkflow } from "../walk/model.js";
 import { cycle } from "./cycle.js";
 import { duplicateNode } from "./duplicateNode.js";
+import { dynamicShape } from "./fs014dynamicShape.js";
 import { missingInput } from "./missingInput.js";
 import { nonJsonParam } from "./nonJsonParam.js";
 import { referenceAsValue } from "./referenceAsValue.js";
@@ -33,6 +34,7 @@ export const CHECKS: readonly CheckRule[] = [
   sideEffect, // FS009
   unusedOutput, // FS010
   unknownParam, // FS011
+  dynamicShape, // FS014
 ];
 
 /** The checks that need no types (`meta.syntax`): what the syntax pass runs. */

@@ -15,9 +15,9 @@ export const unknownOutput: CheckRule = {
         context.report(read.at, `sub-flow ${of.workflow} has no output "${read.name}"${didYouMeanHint(read.name, have)}; it returns ${have.join(", ")}`);
         return;
       }
-      const have = of.type ? fieldNames(context.checker, of.type) : [];
+      const have = of.fields ? [...of.fields.keys()] : of.type ? fieldNames(context.checker, of.type) : [];
       const where = [of.node, ...of.path].join(".");
-      context.report(read.at, `${where} has no output "${read.name}"${didYouMeanHint(read.name, have)}${have.length ? `; ${of.path.length ? "it has" : `task ${of.task} produces`} ${have.join(", ")}` : ""}`);
+      context.report(read.at, `${where} has no output "${read.name}"${didYouMeanHint(read.name, have)}${have.length ? `; ${of.path.length ? "it has" : of.fields ? `node ${of.node} produces` : `task ${of.task} produces`} ${have.join(", ")}` : ""}`);
     },
   }),
 };

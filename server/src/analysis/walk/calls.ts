@@ -13,7 +13,7 @@ import { isFunctionLike, isStringLike, propertyKey, propertyNamed } from "../syn
 import { isOpaque, taskInputProps, taskOutputType } from "../types.js";
 import { isRef, isRefLike, type GraphHost, type RefValue, type Value, type WalkedWorkflow } from "./model.js";
 import type { Scope } from "./state.js";
-import { StatementWalk } from "./statements.js";
+import { DynamicWalk, type MapCall } from "./dynamic.js";
 
 /** A workflow's graph, how its references are used, and the facts the checks read. */
 export function walkWorkflow(host: GraphHost, def: WorkflowDef): WalkedWorkflow {
@@ -27,9 +27,11 @@ interface GivenInput {
   valueNode: ts.Node;
   /** References nested in an object or array literal given as the input. */
   nested: { value: Value; at: ts.Node }[];
+  /** For a map's each() input: the list (the element is `value`). */
+  list?: Value;
 }
 
-class WorkflowWalk extends StatementWalk {
+class WorkflowWalk extends DynamicWalk {
   walk(def: WorkflowDef): WalkedWorkflow {
     const outputs = this.walkBody(def, { prefix: "", ids: [], counts: new Map(), stack: [def] }, undefined);
     // What the workflow returns is used.
@@ -49,6 +51,8 @@ class WorkflowWalk extends StatementWalk {
         return undefined;
       }
     }
+    const dynamic = this.dynamicCall(e, scope);
+    if (dynamic !== null) return dynamic;
     const def = this.host.resolve(callee);
     if (def && !this.usedDefs.has(def.call)) {
       this.usedDefs.set(def.call, { kind: def.kind, name: def.name, call: def.call, site: this.quiet ? (this.topSite ?? e) : e });
@@ -66,7 +70,7 @@ class WorkflowWalk extends StatementWalk {
     return undefined;
   }
 
-  private nextId(base: string, alias: string | undefined, scope: Scope, at: ts.Node): string {
+  protected nextId(base: string, alias: string | undefined, scope: Scope, at: ts.Node): string {
     if (alias !== undefined) {
       const id = scope.prefix + alias;
       if (this.nodeIds.has(id) || scope.counts.has(alias)) this.fact({ kind: "duplicateId", at, id, aliased: true });
@@ -88,9 +92,9 @@ class WorkflowWalk extends StatementWalk {
     return `${id}~${i}`;
   }
 
-  /** The call's options (its second argument): the alias, when written as a string. */
-  private callOptions(e: ts.CallExpression, scope: Scope): string | undefined {
-    const opt = e.arguments[1];
+  /** The call's options (its second argument, or `index`): the alias, when written as a string. */
+  protected callOptions(e: ts.CallExpression, scope: Scope, index = 1): string | undefined {
+    const opt = e.arguments[index];
     if (!opt) return undefined;
     if (!ts.isObjectLiteralExpression(opt)) {
       this.expr(opt, scope);
@@ -109,20 +113,29 @@ class WorkflowWalk extends StatementWalk {
     return undefined;
   }
 
-  private taskCall(e: ts.CallExpression, def: TaskDef, scope: Scope): Value {
+  /** A task's node: a call of the task, or a map() of it (`map`: where its inputs and options are). */
+  protected taskCall(e: ts.CallExpression, def: TaskDef, scope: Scope, map?: MapCall): Value {
     const checker = this.checker;
     // Task names must be unique across sub-flows too: this fact is recorded inside them as well.
-    this.facts.push({ kind: "taskCall", at: e.expression, task: def, inSubflow: this.quiet > 0 });
+    this.facts.push({ kind: "taskCall", at: map ? map.taskAt : e.expression, task: def, inSubflow: this.quiet > 0 });
     // Arguments are evaluated before the call: nested task calls get their ids first.
-    const inputArg = e.arguments[0];
+    const inputArg = map ? map.inputArg : e.arguments[0];
     const given = new Map<string, GivenInput>();
     let hasSpread = false;
+    /** A map's each() inputs: the input mapped over, the list, and what one element is. */
+    const mapped: { input: string; list: Value }[] = [];
     if (inputArg && ts.isObjectLiteralExpression(inputArg)) {
       for (const p of inputArg.properties) {
         if (ts.isPropertyAssignment(p)) {
           const init = p.initializer;
           const nested: GivenInput["nested"] = [];
           let value: Value;
+          const each = map ? this.eachInput(init, scope, def.name, propertyKey(p)) : undefined;
+          if (each) {
+            mapped.push({ input: propertyKey(p), list: each.list });
+            given.set(propertyKey(p), { value: each.element, nameNode: p.name, valueNode: init, nested, list: each.list });
+            continue;
+          }
           if (ts.isObjectLiteralExpression(init) || ts.isArrayLiteralExpression(init)) this.literal(init, scope, (v, at) => nested.push({ value: v, at }));
           else value = this.expr(init, scope);
           given.set(propertyKey(p), { value, nameNode: p.name, valueNode: init, nested });
@@ -141,16 +154,18 @@ class WorkflowWalk extends StatementWalk {
       if (isRefLike(v)) this.misuse(inputArg, v, "passed as a whole input object");
       hasSpread = true;
     }
-    const alias = this.callOptions(e, scope);
+    const alias = map ? this.callOptions(e, scope, 2) : this.callOptions(e, scope);
     const id = this.nextId(def.name, alias, scope, e);
     this.nodeIds.add(id);
     this.callOf.set(id, e);
+    if (map && mapped.length !== 1) this.problem(inputArg ?? e, { kind: "eachCount", node: id, count: mapped.length });
 
     const declared = def.fn ? taskInputProps(checker, def.fn) : undefined;
     const deps: string[] = [];
     const refInputs: StaticNode["refInputs"] = {};
     /** Inputs whose value is known statically (literals, params with defaults). */
     const valueInputs: Record<string, unknown> = {};
+    const assetInputs: Record<string, string> = {};
     const addEdge = (v: RefValue, input: string, at: ts.Node, nameNode: ts.Node) => {
       if (!deps.includes(v.node)) deps.push(v.node);
       this.used.add(v.node);
@@ -167,7 +182,15 @@ class WorkflowWalk extends StatementWalk {
     };
     for (const [name, g] of given) {
       this.fact({ kind: "taskInput", at: g.nameNode, valueNode: g.valueNode, nodeId: id, task: def, name, value: g.value, nested: g.nested.length > 0, declared });
-      if (isRef(g.value)) {
+      if (g.list !== undefined || mapped.some((m) => m.input === name)) {
+        // The list mapped over: an edge from its producer (each element is one node's input at run time).
+        if (isRef(g.list)) {
+          addEdge(g.list, name, g.valueNode, g.nameNode);
+          refInputs[name] = { node: g.list.node, path: g.list.path };
+        }
+      } else if (g.value?.kind === "asset") {
+        assetInputs[name] = g.value.path;
+      } else if (isRef(g.value)) {
         addEdge(g.value, name, g.valueNode, g.nameNode);
         refInputs[name] = { node: g.value.node, path: g.value.path };
       } else if (g.value?.kind === "sub") {
@@ -189,6 +212,8 @@ class WorkflowWalk extends StatementWalk {
       }
     }
     this.fact({ kind: "taskInputs", at: inputArg ?? e, nodeId: id, task: def, declared, given: new Set(given.keys()), spread: hasSpread });
+    // In a when() branch, a node waits for the subjects it is chosen by (as the engine's gates).
+    for (const g of this.gateDeps) if (!deps.includes(g)) deps.push(g);
     const file = e.getSourceFile();
     this.nodes.push({
       id,
@@ -203,12 +228,16 @@ class WorkflowWalk extends StatementWalk {
       refInputs,
       valueInputs,
       ...(hasSpread ? {} : { inputNames: [...given.keys()] }),
+      ...(map ? { kind: "map" as const, ...(mapped[0] ? { mapInput: mapped[0].input } : {}) } : {}),
+      ...(this.branch ? { branch: this.branch } : {}),
+      ...(Object.keys(assetInputs).length ? { assetInputs } : {}),
     });
     const outType = def.fn ? taskOutputType(checker, def.fn) : undefined;
     if (outType && (outType.flags & (ts.TypeFlags.Void | ts.TypeFlags.Undefined) || (!isOpaque(outType) && checker.getPropertiesOfType(outType).length === 0))) {
       this.effectOnly.add(id);
     }
     if (this.inCallback > 0) this.used.add(id);
+    if (map) return { kind: "ref", node: id, path: [], task: def.name, ...this.mapOutputs(e, def) };
     return { kind: "ref", node: id, path: [], task: def.name, ...(outType ? { type: outType } : {}) };
   }
 

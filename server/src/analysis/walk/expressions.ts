@@ -177,6 +177,16 @@ export abstract class ExpressionWalk extends WalkState {
       }
       return base.outputs.get(name);
     }
+    if (base.kind !== "ref") return undefined;
+    if (base.fields && base.path.length === 0) {
+      // A map's lists or a when's branch outputs: the fields the walk gave it.
+      if (!base.fields.has(name)) {
+        this.fact({ kind: "unknownOutput", at, name, of: base });
+        return undefined;
+      }
+      const t = base.fields.get(name);
+      return { kind: "ref", node: base.node, path: [name], task: base.task, ...(t ? { type: t } : {}) };
+    }
     // A reference: the field's type on the upstream output type, when that type lists fields.
     let type: ts.Type | undefined;
     if (base.type && !isOpaque(base.type)) {

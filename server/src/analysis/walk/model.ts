@@ -15,7 +15,12 @@ export interface GraphHost {
   checker: ts.TypeChecker;
   /** The task or workflow a callee resolves to, or undefined for any other function. */
   resolve(callee: ts.Node): TaskDef | WorkflowDef | undefined;
+  /** The dynamic-shapes function of the flowsmith SDK a callee names (`map`, `each`, `when`, `asset`), if any. */
+  sdk?(callee: ts.Node): DynamicFunction | undefined;
 }
+
+export type DynamicFunction = "map" | "each" | "when" | "asset";
+export const DYNAMIC_FUNCTIONS: ReadonlySet<string> = new Set<DynamicFunction>(["map", "each", "when", "asset"]);
 
 /** A node's output (or a field of it): `path` is the field path from the output. */
 export interface RefValue {
@@ -24,6 +29,11 @@ export interface RefValue {
   path: string[];
   task: string;
   type?: ts.Type;
+  /**
+   * The output's fields with their types, where the output is not a task's own (a map node's lists,
+   * a when node's branch outputs): `field()` reads them instead of the type's properties.
+   */
+  fields?: ReadonlyMap<string, ts.Type | undefined>;
 }
 
 /** What a sub-flow call returns: its outputs by name. */
@@ -48,6 +58,10 @@ export type Value =
   | { kind: "params"; workflow: string }
   | ParamValue
   | { kind: "literal"; value: unknown }
+  /** `asset("data/raw")`: a workspace file or directory bound to the inputs it is passed to (`path` absolute). */
+  | { kind: "asset"; path: string }
+  /** `each(list)`: the list a map() maps over (meaningful only as one of map()'s inputs). */
+  | { kind: "each"; list: Value; listNode: ts.Node | undefined }
   | undefined;
 
 export function isRef(v: Value): v is RefValue {
@@ -97,7 +111,23 @@ export type Fact =
    * A sub-flow call that closes a cycle (`cycle` ends with the workflow called again); inside a
    * sub-flow's body, when the cycle comes back to this workflow, `at` is the call in this body.
    */
-  | { kind: "cycle"; at: ts.Node; cycle: WorkflowDef[] };
+  | { kind: "cycle"; at: ts.Node; cycle: WorkflowDef[] }
+  /** A dynamic shape (map/each/when/asset, DESIGN "Dynamic shapes") used in a way the engine refuses (FS014). */
+  | { kind: "dynamicShape"; at: ts.Node; problem: DynamicProblem };
+
+/** What is wrong with a dynamic shape (FS014 words each). */
+export type DynamicProblem =
+  | { kind: "eachCount"; node: string; count: number }
+  | { kind: "eachOutside" }
+  /** each() over a value: `type` its type (the check tells whether it is a list). */
+  | { kind: "eachOver"; node: string; input: string; type: ts.Type | undefined; literal: boolean }
+  | { kind: "mapTask" }
+  | { kind: "whenTest"; when: string }
+  | { kind: "whenBranchOutputs"; when: string; label: string; expected: string[]; got: string[]; firstLabel: string }
+  | { kind: "whenAfterOtherwise"; when: string }
+  | { kind: "whenOpen"; when: string }
+  | { kind: "whenBranchNotFunction"; when: string }
+  | { kind: "assetPath" };
 
 export type FactKind = Fact["kind"];
 

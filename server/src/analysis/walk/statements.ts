@@ -51,7 +51,7 @@ export abstract class StatementWalk extends ExpressionWalk {
     }
   }
 
-  private statement(stmt: ts.Node, scope: Scope, returned: Map<string, Value>): void {
+  protected statement(stmt: ts.Node, scope: Scope, returned: Map<string, Value>): void {
     if (ts.isVariableStatement(stmt)) {
       for (const decl of stmt.declarationList.declarations) {
         const init = decl.initializer;
@@ -135,7 +135,7 @@ export abstract class StatementWalk extends ExpressionWalk {
   }
 
   /** What a return statement returns, by output name (`""` for a non-object return). */
-  private returnValues(expr: ts.Node, scope: Scope): Map<string, Value> {
+  protected returnValues(expr: ts.Node, scope: Scope): Map<string, Value> {
     const out = new Map<string, Value>();
     if (ts.isParenthesizedExpression(expr)) return this.returnValues(expr.expression, scope);
     if (!ts.isObjectLiteralExpression(expr)) {
