@@ -248,6 +248,13 @@ function cli(cwd: string, args: string[]): CliResult {
 }
 
 describe("flowsmith results --flow (the built CLI)", { skip: !fs.existsSync(CLI) && "runtime/dist/cli.js is missing: run npm run build" }, () => {
+  test("the drivers are not in the CLI's bundle: a run without db mappings never loads sql.js or pg", () => {
+    const bundle = fs.readFileSync(CLI, "utf8");
+    for (const marker of ["initSqlJs", "BoundPool", "SCRAM-SHA-256"]) assert.ok(!bundle.includes(marker), `runtime/dist/cli.js contains ${marker}`);
+    const drivers = fs.readFileSync(path.join(REPO, "runtime/dist/results-db.js"), "utf8");
+    for (const marker of ["initSqlJs", "BoundPool", "SCRAM-SHA-256"]) assert.ok(drivers.includes(marker), `runtime/dist/results-db.js has no ${marker}`);
+  });
+
   test("lists what was recorded as a table and as JSON; RUN_ID and --flow are alternatives", async (t) => {
     const storeDir = tempStore(t);
     const ws = path.dirname(storeDir);
