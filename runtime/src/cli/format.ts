@@ -29,11 +29,21 @@ export function previewTree(graph: Graph, views: Map<string, NodeView>, paramsLi
     const view = views.get(id)!;
     const node = graph.nodes.get(id)!;
     const label = node.task !== id ? `${id} (${node.task})` : id;
-    lines.push(`${prefix}${depth === 0 ? "└─" : last ? "└─" : "├─"}--[${label} (${statusLabel(view.status)})]`);
+    const count = view.map ? ` ${view.map.done}/${view.map.total}` : "";
+    const why = view.reason ? `: ${view.reason}` : view.chosen !== undefined ? ` → ${view.chosen}` : "";
+    lines.push(`${prefix}${depth === 0 ? "└─" : last ? "└─" : "├─"}--[${label} (${statusLabel(view.status)}${count})${why}]`);
     if (seen.has(id)) return;
     const next = new Set(seen).add(id);
     const deps = node.deps;
-    deps.forEach((d, i) => walk(d, prefix + (depth === 0 || last ? "   " : "│  "), i === deps.length - 1, depth + 1, next));
+    const inner = prefix + (depth === 0 || last ? "   " : "│  ");
+    // A map node opens into its elements (the first 20; the rest counted).
+    const elements = view.elements ?? [];
+    const shown = elements.slice(0, 20);
+    const more = elements.length - shown.length;
+    const rows = shown.length + (more > 0 ? 1 : 0);
+    shown.forEach((el, i) => lines.push(`${inner}${i === rows - 1 && deps.length === 0 ? "└─" : "├─"}··[${el.id} (${statusLabel(el.status)})]`));
+    if (more > 0) lines.push(`${inner}${deps.length === 0 ? "└─" : "├─"}··[… and ${more} more elements]`);
+    deps.forEach((d, i) => walk(d, inner, i === deps.length - 1, depth + 1, next));
   };
   for (const id of sinks(graph)) walk(id, "", true, 0, new Set());
   return lines.join("\n");

@@ -26,6 +26,12 @@ export function registerPreview(program: Command): void {
           status: views.get(n.id)!.status,
           cacheKey: views.get(n.id)!.cacheKey,
           fingerprint: views.get(n.id)!.fingerprint,
+          ...(n.kind === "map" || n.kind === "when" ? { kind: n.kind } : {}),
+          ...(views.get(n.id)!.map ? { map: views.get(n.id)!.map, elements: views.get(n.id)!.elements } : {}),
+          ...(n.branch ? { branch: n.branch } : {}),
+          ...(views.get(n.id)!.reason ? { reason: views.get(n.id)!.reason } : {}),
+          ...(views.get(n.id)!.chosen !== undefined ? { chosen: views.get(n.id)!.chosen } : {}),
+          ...(n.assets ? { assets: n.assets } : {}),
         }));
         process.stdout.write(`${JSON.stringify({ target: prepared.target, params, nodes }, null, 2)}\n`);
       } else {
