@@ -1,8 +1,11 @@
 /** Small helpers shared by commands. */
 import { prepare, type PreparedFlow } from "../engine/prepare.js";
+import { isCompositionTarget, prepareComposition } from "../composition/prepare.js";
 import { Store } from "../store/store.js";
 
 export function prepareTarget(target: string, opts: { store?: string }): PreparedFlow {
+  // A composition (`FILE.flows.yaml#NAME`) is prepared as one workflow of its flows' nodes.
+  if (isCompositionTarget(target)) return prepareComposition(target, { store: opts.store });
   return prepare(target, { store: opts.store });
 }
 

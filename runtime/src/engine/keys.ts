@@ -15,6 +15,7 @@ import type { OutputMeta } from "@flowsmith/contract";
 import type { Store } from "../store/store.js";
 import { FlowsmithError, hint } from "../util/errors.js";
 import { cacheEntry } from "../store/layout.js";
+import { fileMappingPath } from "../store/blobs.js";
 
 /**
  * The fingerprint analysis, and TypeScript with it (≈ 0.3 s to load), only when a fingerprint
@@ -166,6 +167,15 @@ export function cacheKeyText(task: string, version: string, fingerprint: string,
   return `{"fingerprint":${JSON.stringify(fingerprint)},"inputs":{${fields}},"task":${JSON.stringify(task)},"version":${JSON.stringify(version)}}`;
 }
 
+/**
+ * What an input bound `via` something hashes: the file mapping's by the stored file's record (its
+ * content hash, never where the store is), the cache key's by the key; marked, so an input given
+ * the path never shares a hash with one given the record.
+ */
+function viaHash(via: "file-path" | "cache-key", of: string): string {
+  return sha256(`${via}\0${of}`);
+}
+
 /** An upstream output that should be in the store is missing or corrupt: the engine recomputes it. */
 export class UpstreamCorrupt extends Error {
   constructor(readonly node: string) {
@@ -209,6 +219,7 @@ export class InputResolver {
 
   private hash(node: GraphNode, input: string, b: Binding): string {
     if (b.kind === "value") return contentHash(b.value);
+    if (b.kind === "ref" && b.via) return viaHash(b.via, b.via === "cache-key" ? this.require(node, input, b.node).key : this.hash(node, input, { ...b, via: undefined }));
     if (b.kind === "ref") {
       const up = this.require(node, input, b.node);
       if (b.path.length === 0) return up.meta.outputHash;
@@ -231,6 +242,7 @@ export class InputResolver {
         return b.items.map((f) => this.value(node, input, f));
       case "ref": {
         const up = this.require(node, input, b.node);
+        if (b.via === "cache-key") return up.key;
         if (!up.value) {
           const read = this.store.readOutput(up.key, up);
           if (!read) throw new UpstreamCorrupt(b.node);
@@ -243,6 +255,7 @@ export class InputResolver {
           }
           v = (v as Record<string, unknown>)[field];
         }
+        if (b.via === "file-path") return fileMappingPath(v, this.store.dir, `node ${node.id} input "${input}"`, [b.node, ...b.path].join("."));
         return v;
       }
     }

@@ -5,6 +5,7 @@
  * missing or corrupt on the way is recomputed, and the node tried again.
  */
 import type { PreparedOutput, Store } from "../store/store.js";
+import { storeFlowFiles, withFlowFiles } from "../store/blobs.js";
 import { describeUserError } from "../loader/load.js";
 import { FlowsmithError, errorMessage } from "../util/errors.js";
 import { isoTime } from "../util/time.js";
@@ -170,7 +171,8 @@ export class NodeRunner {
         const meta = store.readMeta(key);
         if (meta) return { key, meta };
       }
-      const input = resolver.values(node);
+      // A stored file an input holds reaches the task as a FlowFile with a readable path.
+      const input = withFlowFiles(resolver.values(node), store.dir);
       const started = Date.now();
       run.startedMs = started;
       run.record.startedAt = isoTime(started);
@@ -182,10 +184,12 @@ export class NodeRunner {
         const finished = Date.now();
         const finishedAt = isoTime(finished);
         let out: PreparedOutput;
+        // Files it returned with file() go into the store first (durable before the output naming them).
+        const value = storeFlowFiles(output ?? null, store.dir);
         try {
           out = store.prepareOutput(
             key,
-            output ?? null,
+            value,
             { task: node.task, fingerprint: run.record.fingerprint, createdAt: finishedAt, runId, node: node.id, durationMs: finished - started },
             "output",
           );

@@ -164,6 +164,18 @@ function pruneTransformCache(dir: string): void {
  * store's cache/), transformed modules are kept there.
  */
 export function loadFlowFile(file: string, cacheDir?: string): LoadedFlows {
+  return loadOne(file, cacheDir, true);
+}
+
+/**
+ * Load several flow files as one program (a composition's): a module two of them import is
+ * loaded once, so a task they share is one task. The first load starts afresh, as loadFlowFile.
+ */
+export function loadFlowFiles(files: string[], cacheDir?: string): LoadedFlows[] {
+  return files.map((file, i) => loadOne(file, cacheDir, i === 0));
+}
+
+function loadOne(file: string, cacheDir: string | undefined, fresh: boolean): LoadedFlows {
   const abs = path.resolve(file);
   if (!fs.existsSync(abs)) throw new FlowsmithError(`no such flow file: ${displayPath(abs)}`);
   if (!fs.statSync(abs).isFile()) throw new FlowsmithError(`${displayPath(abs)} is not a file`);
@@ -172,9 +184,12 @@ export function loadFlowFile(file: string, cacheDir?: string): LoadedFlows {
   }
   installHook();
   // A fresh load each time: flow files change between calls of a long-lived process.
-  for (const f of loaded.splice(0)) delete require.cache[f];
-  delete require.cache[abs];
-  forgetTsconfigs();
+  if (fresh) {
+    for (const f of loaded.splice(0)) delete require.cache[f];
+    delete require.cache[abs];
+    forgetTsconfigs();
+  }
+  const start = loaded.length;
 
   let exports: Record<string, unknown>;
   transformCache = cacheDir;
@@ -188,7 +203,7 @@ export function loadFlowFile(file: string, cacheDir?: string): LoadedFlows {
   }
 
   // Name from the defining modules first (dependencies), then the flow file's own exports.
-  const modules = [...loaded].reverse().filter((f) => f !== abs);
+  const modules = loaded.slice(start).reverse().filter((f) => f !== abs);
   const workflows = new Map<string, WorkflowImpl>();
   const tasks = new Map<string, TaskImpl>();
   const nameExports = (moduleExports: Record<string, unknown> | undefined, moduleFile: string) => {

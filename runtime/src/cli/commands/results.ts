@@ -9,6 +9,7 @@ import { openResultsDb, resultsDbUrl } from "../../results/index.js";
 import { printResults } from "../../results/listing.js";
 import { type NodeRecord, parseVariantAddress, type RunRecord, selectVariants, targetLabel, variantLabel, variantNames } from "@flowsmith/contract";
 import { FlowsmithError, hint } from "../../util/errors.js";
+import { showFlowFiles } from "../../store/blobs.js";
 
 /**
  * The records `--node` names: a node id (every variant of it in a matrix run), or one variant of it
@@ -114,7 +115,8 @@ export function registerResults(program: Command): void {
         const workflow = targetLabel(run.target);
         value = run.outputs.length === 1 ? run.outputs[0] : Object.fromEntries(run.outputs.map((o, i) => [variantLabel(workflow, i, names), o]));
       }
-      process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+      // A file an output holds (file()) is shown with the path of its stored copy.
+      process.stdout.write(`${JSON.stringify(showFlowFiles(value, store.dir), null, 2)}\n`);
       reportProblems(store);
     });
 }

@@ -2,7 +2,9 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import { runWorkflow } from "../../engine/run.js";
 import { firstLine, formatDuration, type RunEvent, variantLabel, variantNames } from "@flowsmith/contract";
-import { collect, storeOption } from "../options.js";
+import { collect, resultsDbOption, storeOption } from "../options.js";
+import { compositionInfo } from "../../composition/prepare.js";
+import { openCompositionDb, recordDbParents } from "../../composition/db.js";
 import { prepareTarget, reportProblems } from "../common.js";
 import { executionSummary, matrixLine, paint, statusLabel } from "../format.js";
 import { FlowsmithError } from "../../util/errors.js";
@@ -26,6 +28,8 @@ interface RunFlags {
   check: boolean;
   /** The cluster's Redis (run deploy:NAME reads its registry there). */
   cluster?: string;
+  /** The results database of a composition's db mappings. */
+  resultsDb?: string;
 }
 
 /** The run's events for people: one line per node event, each node named by its variant's params. */
@@ -72,6 +76,7 @@ export function registerRun(program: Command): void {
     .option("--no-check", "run even when flowsmith check finds errors in the flow file")
     // (One --cluster for every use of run: deploy:NAME targets read the cluster's deployments.)
     .option("--cluster <url>", "the cluster's Redis: redis://HOST:PORT[/DB] (env FLOWSMITH_CLUSTER)")
+    .addOption(resultsDbOption())
     .addOption(storeOption())
     .action(async (target: string, opts: RunFlags, cmd: Command) => {
       const concurrency = Number(opts.concurrency);
@@ -81,7 +86,17 @@ export function registerRun(program: Command): void {
       // A deployment was checked when it was deployed; its code comes from the store.
       const deployment = isDeploymentTarget(target);
       const prepared = deployment ? await prepareDeploymentTarget(target, { ...opts, quiet: ndjson }) : prepareTarget(target, opts);
-      if (opts.check && !deployment) refuseBrokenFlow(prepared, opts);
+      const composed = compositionInfo(prepared);
+      if (opts.check && !deployment) {
+        // A composition: each composing flow's file is checked as its own run would check it.
+        if (composed) for (const f of composed.flows) refuseBrokenFlow({ ...prepared, flows: f.loaded, name: f.workflow, shown: f.shown }, opts);
+        else refuseBrokenFlow(prepared, opts);
+      }
+      if (composed && (workers !== undefined || clusterUrl(opts.cluster))) {
+        throw new FlowsmithError(`${prepared.shown}#${prepared.name} is a composition: it runs in this process (--workers and --cluster run workflows)`);
+      }
+      // db mappings: the results database is opened before anything runs (an unreachable one is one line, exit 2).
+      const results = composed?.dbParents.length ? await openCompositionDb(opts.resultsDb, prepared.store) : undefined;
       const controller = new AbortController();
       let signals = 0;
       // Every line of the run goes through one buffer, written once per event-loop turn.
@@ -118,6 +133,7 @@ export function registerRun(program: Command): void {
             if (!ndjson) out.write(`run ${id} · ${prepared.target}${prepared.spec.node ? `:${prepared.spec.node}` : ""}\n`);
           },
         });
+        if (results && composed) await recordDbParents(results.db, prepared.store, prepared.target, composed.dbParents, run);
         if (!ndjson) {
           out.write(`${executionSummary(run)}\n`);
           out.write(`run ${run.id} ${statusLabel(run.status)} in ${formatDuration(run.durationMs) ?? "-"}\n`);
@@ -127,6 +143,7 @@ export function registerRun(program: Command): void {
       } finally {
         out.flush();
         await pool?.close();
+        await results?.close();
         await cluster?.close?.();
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
