@@ -11,7 +11,8 @@
 import type { GraphEdge, GraphResult } from "@flowsmith/contract";
 import type { ElkNode } from "elkjs/lib/elk-api.js";
 import { fastLayout } from "./fastLayout";
-import { edgeLabel, NODE_HEIGHT, nodeWidth, type Box, type ClusterBox, type EdgeShape, type Layout } from "./shapes";
+import { shownId } from "./elements";
+import { edgeLabel, NODE_HEIGHT, nodeWidth, type Box, type ClusterBox, type Direction, type EdgeShape, type Layout } from "./shapes";
 
 /** Room inside a cluster's box: its title (name, workflow and counts on two lines) above the nodes. */
 export const CLUSTER_PAD = { top: 46, left: 16, bottom: 16, right: 16 };
@@ -20,7 +21,8 @@ const CLUSTER_GAP_Y = 36;
 const CLUSTER_GAP_X = 150;
 /** Width the title needs: the 13px name or the 11px workflow target and status counts. */
 export function clusterMinWidth(name: string, flow: string): number {
-  return Math.ceil(Math.max(name.length * 8 + 40, (flow.length + 24) * 6.4)) + CLUSTER_PAD.left + CLUSTER_PAD.right;
+  // Line 1: icon, name and, right-aligned, the counts ("1 running · 12/20 complete"); line 2: the workflow.
+  return Math.ceil(Math.max(24 + name.length * 8.2 + 24 + 27 * 6.3, 12 + flow.length * 6.6)) + 12;
 }
 
 /** True when the graph is a composition's: some node names its composing flow. */
@@ -47,21 +49,25 @@ export const clusterElkId = (group: string) => `::cluster:${group}`;
  * The root's children for elkjs: one compound node per group holding its nodes, sized at least
  * for its title (`flowOf` names the workflow a group runs). Nodes naming no group stay at the root.
  */
-export function elkClusterChildren(graph: GraphResult, flowOf: (group: string) => string): ElkNode[] {
+export function elkClusterChildren(graph: GraphResult, flowOf: (group: string) => string, direction: Direction = "RIGHT"): ElkNode[] {
   const children: ElkNode[] = [];
   for (const [group, indices] of groupsOf(graph)) {
-    const nodes = indices.map((i) => graph.nodes[i]!).map((n) => ({ id: n.id, width: nodeWidth(n.id, n.task), height: NODE_HEIGHT }));
+    const nodes = indices.map((i) => graph.nodes[i]!).map((n) => ({ id: n.id, width: nodeWidth(shownId(n), n.task), height: NODE_HEIGHT }));
     if (!group) {
       children.push(...nodes);
       continue;
     }
     const { top, left, bottom, right } = CLUSTER_PAD;
+    const min = [clusterMinWidth(group, flowOf(group)), top + bottom + NODE_HEIGHT];
+    // elkjs 0.12 with INCLUDE_CHILDREN applies a compound node's minimum size transposed when the
+    // layout runs DOWN (measured: "(300, 50)" gave a box 132 wide and 300 high): give it swapped.
+    if (direction === "DOWN") min.reverse();
     children.push({
       id: clusterElkId(group),
       layoutOptions: {
         "elk.padding": `[top=${top},left=${left},bottom=${bottom},right=${right}]`,
         "elk.nodeSize.constraints": "[MINIMUM_SIZE]",
-        "elk.nodeSize.minimum": `(${clusterMinWidth(group, flowOf(group))}, ${top + bottom + NODE_HEIGHT})`,
+        "elk.nodeSize.minimum": `(${min[0]}, ${min[1]})`,
       },
       children: nodes,
     });

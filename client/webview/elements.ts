@@ -53,6 +53,11 @@ export function compact(layer: SVGGElement, k: number): void {
   if (on && layer.style.getPropertyValue("--compact-size") !== size) layer.style.setProperty("--compact-size", size);
 }
 
+/** The id a node shows: without its composing flow's prefix inside that flow's cluster (`train/fit` → `fit`). */
+export function shownId(node: FlowNode): string {
+  return node.group !== undefined && node.id.startsWith(`${node.group}/`) ? node.id.slice(node.group.length + 1) : node.id;
+}
+
 /** A drawn node's elements that change with its status. */
 export interface NodeElements {
   group: SVGGElement;
@@ -75,12 +80,14 @@ export function nodeElements(node: FlowNode, box: { x: number; y: number; width:
   g.appendChild(el("rect", { width: w, height: h, rx: 6, ry: 6 }, "box"));
   g.appendChild(el("rect", { x: 0, y: 0, width: 5, height: h, rx: 2 }, "stripe"));
   const label = el("text", { x: 14, y: 20 }, "label");
-  label.textContent = node.id;
+  // In a composition's cluster the group is the box's title: the node shows its id inside it.
+  const shown = shownId(node);
+  label.textContent = shown;
   g.appendChild(label);
   // Zoomed out (compact): the id alone, larger, never wider than the box (--fit, set through the CSSOM).
   const short = el("text", { x: 32, y: h / 2 }, "short");
-  short.textContent = node.id;
-  short.style.setProperty("--fit", `${Math.min(COMPACT_MAX, (w - 38) / (0.62 * Math.max(1, node.id.length))).toFixed(1)}px`);
+  short.textContent = shown;
+  short.style.setProperty("--fit", `${Math.min(COMPACT_MAX, (w - 38) / (0.62 * Math.max(1, shown.length))).toFixed(1)}px`);
   g.appendChild(short);
   const sub = el("text", { x: 14, y: 37 }, "sub");
   const key = el("tspan", {}, "key");

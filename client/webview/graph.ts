@@ -26,7 +26,10 @@ const svg = $<SVGSVGElement>("canvas");
 const viewport = $<SVGGElement>("viewport");
 const edgesLayer = $<SVGGElement>("edges");
 const nodesLayer = $<SVGGElement>("nodes");
-const clusters = new ClusterView($<SVGGElement>("clusters"));
+/** A composition's cluster boxes, under the edges (a page without the layer, like bench/graph.ts's, gets one). */
+const clustersLayer = (document.getElementById("clusters") as SVGGElement | null)
+  ?? viewport.insertBefore(Object.assign(document.createElementNS("http://www.w3.org/2000/svg", "g"), { id: "clusters" }), edgesLayer);
+const clusters = new ClusterView(clustersLayer);
 const message = $<HTMLDivElement>("message");
 const selection = $<HTMLSpanElement>("selection");
 const legend = $<HTMLDivElement>("legend");
@@ -218,7 +221,7 @@ function reveal(id: string, what: "call" | "task" = "call"): void {
   post({ type: "reveal", node: id, what });
 }
 
-$<SVGGElement>("clusters").addEventListener("click", (e) => {
+clustersLayer.addEventListener("click", (e) => {
   const group = clusterTitleAt(e.target);
   if (group && !panzoom.dragged) post({ type: "revealGroup", group });
 });

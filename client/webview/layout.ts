@@ -55,6 +55,9 @@ async function engine(workerUrl: string): Promise<InstanceType<typeof ELK>> {
  */
 export function preferredDirection(graph: GraphResult, width: number, height: number, maxZoom: number): Direction {
   if (!graph.nodes.length || graph.nodes.length + graph.edges.length > ELK_MAX_WORK) return "RIGHT";
+  // A composition's mapped edges run between clusters: rightwards they enter a box at its side, not
+  // through its title (elkjs routes them into a compound node on the side facing upstream).
+  if (hasClusters(graph)) return "RIGHT";
   const laid = layering(graph);
   if (graph.nodes.length + laid.dummies + graph.edges.length > ELK_MAX_WORK) return "RIGHT";
   const across = new Array<number>(laid.layers).fill(0);
@@ -115,7 +118,7 @@ async function elkLayout(graph: GraphResult, workerUrl: string, placement: strin
       "elk.layered.nodePlacement.strategy": placement,
       ...(flowOf ? ELK_CLUSTER_OPTIONS : {}),
     },
-    children: flowOf ? elkClusterChildren(graph, flowOf) : graph.nodes.map((n) => ({ id: n.id, width: nodeWidth(n.id, n.task), height: NODE_HEIGHT })),
+    children: flowOf ? elkClusterChildren(graph, flowOf, direction) : graph.nodes.map((n) => ({ id: n.id, width: nodeWidth(n.id, n.task), height: NODE_HEIGHT })),
     edges: graph.edges
       .filter((e) => ids.has(e.from) && ids.has(e.to))
       .map((e, i): ElkExtendedEdge => {

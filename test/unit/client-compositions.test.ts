@@ -12,7 +12,7 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import type { FlowInfo, FlowNode, GraphEdge, GraphResult } from "@flowsmith/contract";
 import { compositionGroups, groupOf, idInGroup, scopeInGroup, statusSummary } from "../../client/src/flows/compositions.ts";
-import { clusteredFastLayout, ELK_CLUSTER_OPTIONS, elkClusterChildren, hasClusters, readElkClusters, CLUSTER_PAD } from "../../client/webview/clusterLayout.ts";
+import { clusteredFastLayout, clusterMinWidth, ELK_CLUSTER_OPTIONS, elkClusterChildren, hasClusters, readElkClusters, CLUSTER_PAD } from "../../client/webview/clusterLayout.ts";
 import { clusterCounts, clusterStatus } from "../../client/webview/clusters.ts";
 import { mappedEdgeTooltip } from "../../client/webview/elements.ts";
 import { edgeShapeOf } from "../../client/webview/clusterLayout.ts";
@@ -105,25 +105,29 @@ test("a workflow's graph takes no cluster path; a composition's does", () => {
   assert.equal(fastLayout({ ...g, nodes: g.nodes.map(({ group: _, ...n }) => n) }).clusters, undefined);
 });
 
-test("elkjs lays each composing flow out as a box around its nodes, in root coordinates", async () => {
-  const ELK = require("elkjs/lib/elk.bundled.js") as new () => { layout(g: unknown): Promise<import("elkjs/lib/elk-api.js").ElkNode> };
-  const g = nightly();
-  const children = elkClusterChildren(g, flowOf);
-  assert.deepEqual(children.map((c) => [c.id, c.children?.length]), [["::cluster:ingest", 4], ["::cluster:train", 2]]);
-  const laid = await new ELK().layout({
-    id: "__root",
-    layoutOptions: { "elk.algorithm": "layered", "elk.direction": "RIGHT", ...ELK_CLUSTER_OPTIONS },
-    children,
-    edges: g.edges.map((e, i) => ({ id: `e${i}`, sources: [e.from], targets: [e.to] })),
+for (const direction of ["RIGHT", "DOWN"] as const) {
+  test(`elkjs lays each composing flow out as a box around its nodes, in root coordinates (${direction})`, async () => {
+    const ELK = require("elkjs/lib/elk.bundled.js") as new () => { layout(g: unknown): Promise<import("elkjs/lib/elk-api.js").ElkNode> };
+    const g = nightly();
+    const children = elkClusterChildren(g, flowOf, direction);
+    assert.deepEqual(children.map((c) => [c.id, c.children?.length]), [["::cluster:ingest", 4], ["::cluster:train", 2]]);
+    const laid = await new ELK().layout({
+      id: "__root",
+      layoutOptions: { "elk.algorithm": "layered", "elk.direction": direction, ...ELK_CLUSTER_OPTIONS },
+      children,
+      edges: g.edges.map((e, i) => ({ id: `e${i}`, sources: [e.from], targets: [e.to] })),
+    });
+    const { nodes, clusters } = readElkClusters(laid);
+    const layout: Layout = { nodes, clusters, edges: [], width: laid.width ?? 0, height: laid.height ?? 0, engine: "elk", direction };
+    assertClustered(g, layout);
+    const [ingest, train] = [clusters.find((c) => c.id === "ingest")!, clusters.find((c) => c.id === "train")!];
+    if (direction === "RIGHT") assert.ok(ingest.x + ingest.width <= train.x, "the mapped edges run rightwards: ingest before train");
+    else assert.ok(ingest.y + ingest.height <= train.y, "the mapped edges run downwards: ingest above train");
+    // A box is at least as wide as its title needs (name and counts, the workflow), whichever way the graph runs.
+    assert.ok(train.width >= clusterMinWidth("train", FLOWS.train!), `train's box (${train.width}) fits its title (${clusterMinWidth("train", FLOWS.train!)})`);
+    assert.ok(train.height < train.width * 2, `train's box is not stretched (${train.width} × ${train.height})`);
   });
-  const { nodes, clusters } = readElkClusters(laid);
-  const layout: Layout = { nodes, clusters, edges: [], width: laid.width ?? 0, height: laid.height ?? 0, engine: "elk", direction: "RIGHT" };
-  assertClustered(g, layout);
-  const [ingest, train] = [clusters.find((c) => c.id === "ingest")!, clusters.find((c) => c.id === "train")!];
-  assert.ok(ingest.x + ingest.width <= train.x, "the mapped edges run rightwards: ingest before train");
-  // A box is at least as wide as its title (name and workflow) needs.
-  assert.ok(train.width >= FLOWS.train!.length * 6.4, `train's box (${train.width}) fits "${FLOWS.train}"`);
-});
+}
 
 test("large compositions: each flow laid out on its own, flows in columns by their mapped edges, edges between boxes", () => {
   const g = nightly();
