@@ -18,7 +18,7 @@ const { compositionIn } = require('./10-compositions.fixture');
 function readComposition(text) {
   const name = /^name:\s*(\S+)/m.exec(text)[1];
   const flows = [...text.matchAll(/^\s*-\s*name:\s*(\S+)\s*\n\s*flow:\s*(\S+)/gm)].map((m) => ({ name: m[1], flow: m[2] }));
-  const mapTypes = new Set([...text.matchAll(/parent_flow_name:[^}\n]*?(?:map_type:\s*(\w+))?[^}\n]*\}/g)].map((m) => m[1] ?? 'raw'));
+  const mapTypes = new Set([...text.matchAll(/\{[^}\n]*parent_flow_name:[^}\n]*\}/g)].map((m) => (/map_type:\s*(\w+)/.exec(m[0]) ?? [])[1] ?? 'raw'));
   return { name, flows, mapTypes };
 }
 
