@@ -198,6 +198,15 @@ process.stdout.write("done " + who + "\\n");
     assert.equal((await db.list({})).length, 1, "recorded despite the dead process's lock");
     assert.ok(!fs.existsSync(layout.resultsDbLock));
 
+    // Temp files of a writer killed mid-write are swept by the next write; a live process's are kept.
+    const leftovers = [`${layout.resultsDb}.${deadPid}.0.tmp`, `${layout.resultsDbLock}.${deadPid}.ab12.tmp`, `${layout.resultsDbLock}.${deadPid}.cd34.stale`];
+    const live = `${layout.resultsDb}.${process.pid}.zz.tmp`;
+    for (const f of [...leftovers, live]) fs.writeFileSync(f, "partial");
+    await db.record({ ...at, runId: "r0", output: 0 });
+    assert.deepEqual(leftovers.filter((f) => fs.existsSync(f)), []);
+    assert.ok(fs.existsSync(live));
+    fs.rmSync(live);
+
     // A live holder (this process, another token): waiting gives up with one line naming the lock file.
     fs.writeFileSync(layout.resultsDbLock, JSON.stringify({ pid: process.pid, token: "held" }));
     await assert.rejects(
@@ -207,7 +216,7 @@ process.stdout.write("done " + who + "\\n");
     // Released while waiting: the writer goes on.
     setTimeout(() => fs.rmSync(layout.resultsDbLock), 200);
     await db.record({ ...at, runId: "r2", output: 2 });
-    assert.equal((await db.list({})).length, 2);
+    assert.equal((await db.list({})).length, 3);
   });
 
   test("a file that is not a SQLite database is reported in one line and left as it was", async (t) => {

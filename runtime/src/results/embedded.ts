@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import initSqlJs, { type Database, type SqlJsStatic } from "sql.js";
-import { writeFileAtomic } from "../store/files.js";
+import { isProcessAlive, writeFileAtomic } from "../store/files.js";
 import { FlowsmithError } from "../util/errors.js";
 import { DEFAULT_LIST_LIMIT, type ResultQuery, type ResultRecord, type ResultsDb } from "./index.js";
 import { withFileLock } from "./lock.js";
@@ -112,10 +112,28 @@ class EmbeddedResultsDb implements ResultsDb {
         // Recorded before (the same node of the same run): nothing to write.
         if (db.getRowsModified() === 0 && fs.existsSync(this.location)) return;
         this.persist(db.export());
+        this.sweepTemps();
       } finally {
         db.close();
       }
     });
+  }
+
+  /** Temp files next to the database (`results.sqlite.<pid>.….tmp`, lock temps, stale locks set aside) of processes that died mid-write. */
+  private sweepTemps(): void {
+    const dir = path.dirname(this.location);
+    const prefix = `${path.basename(this.location)}.`;
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (!name.startsWith(prefix) || !/\.(tmp|stale)$/.test(name)) continue;
+      const pid = Number(/^(?:lock\.)?(\d+)\./.exec(name.slice(prefix.length))?.[1]);
+      if (pid && !isProcessAlive(pid)) fs.rmSync(path.join(dir, name), { force: true });
+    }
   }
 
   /** temp file, fsync, rename (store/files.ts), then the directory synced so the rename survives a crash. */
