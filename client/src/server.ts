@@ -50,6 +50,7 @@ export class FlowsmithServer implements vscode.Disposable {
         { scheme: "file", language: "typescript" },
         { scheme: "file", language: "typescriptreact" },
         { scheme: "file", pattern: "**/flows.{yaml,yml}" },
+        { scheme: "file", pattern: "**/*.flows.{yaml,yml}" },
       ],
       synchronize: { configurationSection: "flowsmith" },
       initializationOptions: { store, clientName: "flowsmith-vscode" },

@@ -3,7 +3,7 @@ import { SymbolKind, type CodeLens, type DocumentSymbol, type Hover, type Positi
 import type { FlowAnalysis, Range, StaticStatus, WorkflowInfo } from "./analysis/index.js";
 import { Commands, formatAge, timingDescription, type CommandArgs } from "@flowsmith/contract";
 
-const ICON: Record<string, string> = {
+export const ICON: Record<string, string> = {
   complete: "$(pass-filled)",
   pending: "$(circle-outline)",
   stale: "$(warning)",
@@ -17,7 +17,7 @@ function lensOf(range: Range, title: string, command: string, args?: CommandArgs
   return { range, command: { title, command, arguments: args ? [args] : [] } };
 }
 
-function workflowStatus(statuses: Map<string, StaticStatus>): { text: string; last?: StaticStatus } {
+export function workflowStatus(statuses: Map<string, StaticStatus>): { text: string; last?: StaticStatus } {
   const counts = new Map<string, number>();
   let last: StaticStatus | undefined;
   for (const s of statuses.values()) {

@@ -21,10 +21,11 @@ import type { FlowAnalysis } from "./analysis/index.js";
 import { isSettingsFile } from "./analysis/project.js";
 import { Folders, type Folder } from "./folders.js";
 import type { StatusChange } from "../../runtime/src/store/store.js";
-import { pathToUri, rememberUri, toDiagnostic, toFlowInfo, toGraph, uriToPath } from "./convert.js";
-import { codeLenses, documentSymbols, hover } from "./features.js";
-import { DidChangeStatus, FlowsRequest, GraphRequest } from "@flowsmith/contract/lsp";
+import { pathToUri, rememberUri, toDiagnostic, uriToPath } from "./convert.js";
+import { DidChangeStatus } from "@flowsmith/contract/lsp";
 import { editorCapabilities, registerEditorFeatures } from "./editor/index.js";
+import { Compositions } from "./editor/compositionService.js";
+import { documentRequestCapabilities, registerDocumentRequests } from "./editor/compositionRouting.js";
 import { DiagnosticsWriter } from "./diagnosticsWriter.js";
 
 const connection = createConnection(ProposedFeatures.all);
@@ -70,9 +71,7 @@ connection.onInitialize((params): InitializeResult => {
     capabilities: {
       workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       textDocumentSync: TextDocumentSyncKind.Incremental,
-      codeLensProvider: { resolveProvider: false },
-      hoverProvider: true,
-      documentSymbolProvider: true,
+      ...documentRequestCapabilities,
       ...editorCapabilities(),
     },
     serverInfo: { name: "flowsmith", version: "0.1.0" },
@@ -81,7 +80,7 @@ connection.onInitialize((params): InitializeResult => {
 
 connection.onInitialized(() => {
   void connection.client.register(DidChangeWatchedFilesNotification.type, {
-    watchers: [{ globPattern: "**/*.{ts,tsx,mts,cts}" }, { globPattern: "**/{tsconfig*.json,jsconfig.json,package.json}" }],
+    watchers: [{ globPattern: "**/*.{ts,tsx,mts,cts}" }, { globPattern: "**/*.flows.{yaml,yml}" }, { globPattern: "**/{tsconfig*.json,jsconfig.json,package.json}" }],
   }).catch(() => undefined);
   for (const folder of folders!.all()) folder.watcher.start();
   void analyzeFolders(folders!.all());
@@ -181,6 +180,7 @@ async function analyzeWorkspace(folder: Folder): Promise<void> {
     publish(file);
     await new Promise((r) => setImmediate(r));
   }
+  guard("compositions", undefined, () => compositions.sweep(folder));
   log(`analysed ${files.length} flow files in ${Date.now() - started} ms${folders!.all().length > 1 ? ` (${folder.path})` : ""}`);
   connection.sendNotification(DidChangeStatus.type, { targets: [] });
 }
@@ -216,6 +216,7 @@ function send(file: string, diagnostics: ReturnType<typeof toDiagnostic>[], json
 
 /** Debounced, and superseded by newer edits of the same file (the old timer is dropped). */
 function schedule(file: string): void {
+  if (compositions.isComposition(file)) return compositions.changed(file);
   clearTimeout(timers.get(file));
   timers.set(
     file,
@@ -226,6 +227,7 @@ function schedule(file: string): void {
       const before = guard("flows", [] as string[], () => a.analyzeFile(file).workflows.map((w) => a.targetOf(w)));
       const dependents = guard("dependents", [] as string[], () => a.dependents(file));
       publish(file);
+      compositions.flowFileChanged();
       const after = guard("flows", [] as string[], () => a.analyzeFile(file).workflows.map((w) => a.targetOf(w)));
       connection.sendNotification(DidChangeStatus.type, { targets: [...new Set([...before, ...after])] });
       // Statuses of importers' lenses may change with this file (stale upstream code).
@@ -242,6 +244,7 @@ function schedule(file: string): void {
 
 documents.onDidOpen((e) => {
   const file = rememberUri(e.document.uri);
+  if (file && compositions.isComposition(file)) return compositions.opened(file);
   const a = file && analysisOf(file);
   if (!file || !a) return;
   // Fast first answer: what a parse tells (analysis/syntaxPass.ts), before the program build (unless the scan sent this text's typed diagnostics).
@@ -260,6 +263,7 @@ documents.onDidOpen((e) => {
 
 documents.onDidChangeContent((e) => {
   const file = uriToPath(e.document.uri);
+  if (file && compositions.isComposition(file)) return compositions.changed(file);
   const a = file && analysisOf(file);
   if (!file || !a || opening.has(file)) return;
   // Every open comes with a change event of the same text (TextDocuments): nothing to redo.
@@ -269,6 +273,7 @@ documents.onDidChangeContent((e) => {
 
 documents.onDidClose((e) => {
   const file = uriToPath(e.document.uri);
+  if (file && compositions.isComposition(file)) return compositions.diskChanged(file);
   const analysis = file && analysisOf(file);
   if (!file || !analysis) return;
   guard("close", undefined, () => analysis.closeText(file));
@@ -288,6 +293,10 @@ connection.onDidChangeWatchedFiles((params) => {
   for (const change of params.changes) {
     const file = uriToPath(change.uri);
     if (!file || documents.get(change.uri)) continue;
+    if (compositions.isComposition(file)) {
+      compositions.diskChanged(file);
+      continue;
+    }
     if (isSettingsFile(file)) {
       // A tsconfig may be extended, or a package.json read, by files of any folder.
       for (const folder of folders.all()) guard("settings change", undefined, () => folder.analysis.fileChanged(file));
@@ -301,6 +310,7 @@ connection.onDidChangeWatchedFiles((params) => {
       sentDiagnostics.delete(file);
       if (published.delete(file)) void connection.sendDiagnostics({ uri: change.uri, diagnostics: [] });
       for (const dep of a.dependents(file)) schedule(dep);
+      compositions.flowFileChanged();
     } else {
       schedule(file);
     }
@@ -332,6 +342,7 @@ function storeChanged(folder: Folder, change: StatusChange): void {
     }
     if (touched) publish(file);
   }
+  targets.push(...guard("compositions", [] as string[], () => compositions.storeChanged(folder, change)));
   connection.sendNotification(DidChangeStatus.type, { targets });
   refreshLenses();
 }
@@ -347,65 +358,23 @@ function refreshLenses(): void {
 /** Lens commands name the root of a flow outside the primary folder (the client runs there). */
 const lensRoot = (a: FlowAnalysis): string | undefined => (a === folders?.primary()?.analysis ? undefined : a.storeRoot);
 
-connection.onCodeLens((params) => {
-  const file = uriToPath(params.textDocument.uri);
-  const a = file && analysisOf(file);
-  if (!file || !a) return [];
-  return guard("code lenses", [], () => codeLenses(a, file, lensRoot(a)));
-});
-
-connection.onHover((params) => {
-  const file = uriToPath(params.textDocument.uri);
-  const a = file && analysisOf(file);
-  if (!file || !a) return null;
-  return guard("hover", null, () => hover(a, file, params.position));
-});
-
-connection.onDocumentSymbol((params) => {
-  const file = uriToPath(params.textDocument.uri);
-  const a = file && analysisOf(file);
-  if (!file || !a) return [];
-  return guard("symbols", [], () => documentSymbols(a, file));
-});
-
-connection.onRequest(FlowsRequest.type, (params) => {
-  const f = folders!;
-  const primary = f.primary()!.analysis;
-  return guard("flowsmith/flows", { root: primary.storeRoot, store: primary.store.dir, flows: [] }, () => {
-    const only = params?.uri ? uriToPath(params.uri) : undefined;
-    const flows = f.all().flatMap((folder) => {
-      const a = folder.analysis;
-      const mine = [...published].filter((p) => f.of(p) === folder);
-      const files = only ? (f.of(only) === folder ? [only] : []) : [...new Set([...f.flowFiles(folder), ...mine])].sort();
-      // Asked before the folder's first sweep has loaded them: one program build for all (each
-      // file would otherwise add a root and rebuild the program on its own).
-      if (!only && sweeping.has(folder)) a.project.addFiles(files);
-      return files.flatMap((file) => a.analyzeFile(file).workflows.filter((wf) => wf.exported).map((wf) => toFlowInfo(a, wf)));
-    });
-    return { root: primary.storeRoot, store: primary.store.dir, flows, ...(sweeping.size ? { scanning: true } : {}) };
-  });
-});
-
-connection.onRequest(GraphRequest.type, (params) => {
-  const f = folders!;
-  return guard("flowsmith/graph", null, () => {
-    // The folder the target is relative to: named by the client, else the first that has it.
-    const named = f.byRoot(params.root);
-    for (const folder of named ? [named] : f.all()) {
-      const wf = folder.analysis.workflow(params.target);
-      if (wf) return toGraph(folder.analysis, wf);
-    }
-    return null;
-  });
-});
-
-registerEditorFeatures(connection, {
+/** Composition files (*.flows.yaml): their diagnostics, graphs and statuses (editor/compositionService.ts). */
+const compositions = new Compositions({
   analysisOf,
-  analyses: () => folders?.all().map((f) => f.analysis) ?? [],
+  folders: () => [...(folders?.all() ?? [])],
   documents,
+  send: (file, diagnostics) => writer.send(pathToUri(file), diagnostics),
+  flushed,
   guard,
-  log,
+  changedTargets: (targets) => {
+    connection.sendNotification(DidChangeStatus.type, { targets });
+    refreshLenses();
+  },
 });
+
+const editorContext = { analysisOf, analyses: () => folders?.all().map((f) => f.analysis) ?? [], documents, guard, log };
+registerDocumentRequests(connection, editorContext, compositions, { folders: () => folders, published: () => published, sweeping, lensRoot });
+registerEditorFeatures(connection, editorContext, compositions);
 
 connection.onShutdown(() => {
   folders?.dispose();

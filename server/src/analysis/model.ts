@@ -56,6 +56,8 @@ export interface StaticNode extends StatusFacts {
   range: Range;
   /** Inputs whose values are known without running (literals, params with defaults). */
   valueInputs: Record<string, unknown>;
+  /** Inputs given a workflow param as it is: input → the param and the workflow it belongs to (compositions map into params). */
+  paramInputs?: Record<string, { param: string; workflow: string }>;
   /** What the node is (absent: a task call): `map` (one node per list element) or `when` (a conditional). */
   kind?: "map" | "when";
   /** A map node: the input mapped over (each()). */

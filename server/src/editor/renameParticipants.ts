@@ -1,10 +1,11 @@
 /**
  * Who edits what when a flow-level name is renamed: one participant per kind of file that names
  * tasks, workflows and nodes. Flow files write the name once (the `name` option or the `as`
- * alias); compositions (*.flows.yaml, to come) name flows and node ids and will add their own
- * participant to this list — each gets the same FlowRename and may refuse it.
+ * alias); compositions (*.flows.yaml) name node ids in parent_task_name (compositionRename.ts) —
+ * each participant gets the same FlowRename and may refuse it.
  */
 import type { Range } from "../analysis/index.js";
+import { compositionParticipant } from "./compositionRename.js";
 import type { EditorContext } from "./context.js";
 import type { FlowRename } from "./renamePlan.js";
 
@@ -28,4 +29,4 @@ const flowFiles: RenameParticipant = {
   edits: (rename) => (rename.from === rename.to ? [] : [{ file: rename.written.file, range: rename.written.range, newText: rename.to }]),
 };
 
-export const renameParticipants: RenameParticipant[] = [flowFiles];
+export const renameParticipants: RenameParticipant[] = [flowFiles, compositionParticipant];

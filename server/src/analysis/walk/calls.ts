@@ -166,6 +166,8 @@ class WorkflowWalk extends DynamicWalk {
     /** Inputs whose value is known statically (literals, params with defaults). */
     const valueInputs: Record<string, unknown> = {};
     const assetInputs: Record<string, string> = {};
+    /** Inputs given a workflow param as it is (compositions map node outputs into params). */
+    const paramInputs: NonNullable<StaticNode["paramInputs"]> = {};
     const addEdge = (v: RefValue, input: string, at: ts.Node, nameNode: ts.Node) => {
       if (!deps.includes(v.node)) deps.push(v.node);
       this.used.add(v.node);
@@ -200,6 +202,7 @@ class WorkflowWalk extends DynamicWalk {
       } else if (g.value?.kind === "param") {
         // A workflow param: its value is whatever the last run was given, which the store knows
         // and the code does not. The editor shows the last run's statuses for its params.
+        paramInputs[name] = { param: g.value.name, workflow: g.value.workflow };
       } else {
         if (!g.nested.length) {
           const lit = literalValue(g.valueNode);
@@ -227,6 +230,7 @@ class WorkflowWalk extends DynamicWalk {
       range: rangeOf(e, file),
       refInputs,
       valueInputs,
+      ...(Object.keys(paramInputs).length ? { paramInputs } : {}),
       ...(hasSpread ? {} : { inputNames: [...given.keys()] }),
       ...(map ? { kind: "map" as const, ...(mapped[0] ? { mapInput: mapped[0].input } : {}) } : {}),
       ...(this.branch ? { branch: this.branch } : {}),
