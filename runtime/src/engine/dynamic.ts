@@ -187,7 +187,7 @@ export class DynamicNodes {
       } catch {
         shown = String(subject);
       }
-      throw new FlowsmithError(`when ${node.id}: no branch matches ${shown} (branches: ${spec.branches.map((b) => b.label).join(", ")}); add .otherwise(() => ({ ... }))`);
+      throw new FlowsmithError(`when() ${node.id}: no branch matches ${shown} (branches: ${spec.branches.map((b) => b.label).join(", ")}); add .otherwise(() => ({ ... }))`);
     }
     run.record.chosen = branch.label;
     const hashes: Record<string, string> = {};

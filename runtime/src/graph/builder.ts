@@ -147,7 +147,7 @@ export class GraphBuilder {
       refuseAsync(returned, name);
       const open = [...this.openWhens][0];
       if (open !== undefined) {
-        throw new FlowsmithError(`when ${open} is not closed: end its chain with .otherwise(() => ({ ... })) or .end()`, "FS014");
+        throw new FlowsmithError(`when() ${open} is not closed: end its chain with .otherwise(() => ({ ... })) or .end()`, "FS014");
       }
       return toBinding(returned ?? {});
     } finally {

@@ -104,28 +104,28 @@ export class WhenChain {
   ) {
     this.id = builder.nextId("when", options);
     this.spec = { subject: toBinding(subject), branches: [] };
-    if (this.spec.subject.kind === "asset") misuse(`when ${this.id}: the subject is an asset path; choose on a task's output or a param`);
+    if (this.spec.subject.kind === "asset") misuse(`when() ${this.id}: the subject is an asset path; choose on a task's output or a param`);
     builder.openWhens.add(this.id);
   }
 
   is(test: unknown, branch: () => unknown): this {
-    if (this.closed) misuse(`when ${this.id}: .is() after .otherwise(); .otherwise() closes the chain`);
+    if (this.closed) misuse(`when() ${this.id}: .is() after .otherwise(); .otherwise() closes the chain`);
     const parsed = parseTest(this.id, test);
     this.branch(parsed.label, branch, parsed.test);
     return this;
   }
 
   otherwise(branch: () => unknown): unknown {
-    if (this.closed) misuse(`when ${this.id}: .otherwise() twice; it closes the chain`);
+    if (this.closed) misuse(`when() ${this.id}: .otherwise() twice; it closes the chain`);
     this.branch("otherwise", branch);
     return this.end();
   }
 
   end(): unknown {
-    if (this.closed) misuse(`when ${this.id}: the chain is already closed`);
+    if (this.closed) misuse(`when() ${this.id}: the chain is already closed`);
     this.closed = true;
     this.builder.openWhens.delete(this.id);
-    if (this.spec.branches.length === 0) misuse(`when ${this.id} has no branch: add .is(test, () => ({ ... }))`);
+    if (this.spec.branches.length === 0) misuse(`when() ${this.id} has no branch: add .is(test, () => ({ ... }))`);
     const deps = new Set<string>();
     bindingDeps(this.spec.subject, deps);
     for (const b of this.spec.branches) for (const o of Object.values(b.outputs)) bindingDeps(o, deps);
@@ -137,7 +137,7 @@ export class WhenChain {
       if (!(method in fields)) {
         Object.defineProperty(fields, method, {
           enumerable: false,
-          get: () => misuse(`when ${this.id}: .${method}() after the chain was closed by .otherwise() or .end()`),
+          get: () => misuse(`when() ${this.id}: .${method}() after the chain was closed by .otherwise() or .end()`),
         });
       }
     }
@@ -145,8 +145,8 @@ export class WhenChain {
   }
 
   private branch(label: string, body: () => unknown, test?: WhenTest): void {
-    if (typeof body !== "function") misuse(`when ${this.id}: branch ${label} must be a function returning its outputs, () => ({ ... })`);
-    if (this.spec.branches.some((b) => b.label === label)) misuse(`when ${this.id}: two branches test ${label}`);
+    if (typeof body !== "function") misuse(`when() ${this.id}: branch ${label} must be a function returning its outputs, () => ({ ... })`);
+    if (this.spec.branches.some((b) => b.label === label)) misuse(`when() ${this.id}: two branches test ${label}`);
     const gate = { when: this.id, label, spec: this.spec };
     this.builder.gates.push(gate);
     let returned: unknown;
@@ -156,14 +156,14 @@ export class WhenChain {
       this.builder.gates.pop();
     }
     if (returned === null || typeof returned !== "object" || Array.isArray(returned) || bindingOfReference(returned) !== undefined) {
-      misuse(`when ${this.id}: branch ${label} must return an object of named outputs, e.g. () => ({ model: m.model })`);
+      misuse(`when() ${this.id}: branch ${label} must return an object of named outputs, e.g. () => ({ model: m.model })`);
     }
     const outputs: Record<string, Binding> = {};
     for (const [k, v] of Object.entries(returned as object)) outputs[k] = toBinding(v);
     const names = Object.keys(outputs).sort();
     if (this.names === undefined) this.names = names;
     else if (names.join(",") !== this.names.join(",")) {
-      misuse(`when ${this.id}: branch ${label} yields ${names.join(", ") || "nothing"} but the first branch yields ${this.names.join(", ") || "nothing"}; every branch must yield the same outputs`);
+      misuse(`when() ${this.id}: branch ${label} yields ${names.join(", ") || "nothing"} but the first branch yields ${this.names.join(", ") || "nothing"}; every branch must yield the same outputs`);
     }
     const b: WhenBranch = { label, outputs, ...(test ? { test } : {}) };
     this.spec.branches.push(b);
