@@ -150,6 +150,25 @@ describe("the results database on PostgreSQL", { skip: !bin && "PostgreSQL is no
     await assert.rejects(openResultsDb({ url, storeDir: "/x" }), (e: Error) => e.name === "FlowsmithError" && /has a "results" table that is not Flowsmith's/.test(e.message));
   });
 
+  test("a server that goes away under an open database: the next call fails in one line, nothing hangs", async () => {
+    const other = await startPostgres();
+    let db: ResultsDb | undefined;
+    try {
+      db = await openResultsDb({ url: other.url, storeDir: "/x" });
+      await db.record({ ...at, runId: "r1", output: 1 });
+      await other.stop();
+      await assert.rejects(db.list({}), (e: Error) => {
+        assert.equal(e.name, "FlowsmithError", e.stack);
+        assert.match(e.message, new RegExp(`^(cannot reach|lost) the results database at postgres://127\\.0\\.0\\.1:${other.port}/postgres`));
+        assert.ok(!e.message.includes(other.password) && !e.message.includes("\n"));
+        return true;
+      });
+    } finally {
+      await db?.close().catch(() => undefined);
+      await other.stop();
+    }
+  });
+
   describe("flowsmith results --flow --results-db (the built CLI)", { skip: !fs.existsSync(CLI) && "runtime/dist/cli.js is missing: run npm run build" }, () => {
     function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
       const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "flowsmith-pgcli-"));

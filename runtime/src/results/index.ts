@@ -121,7 +121,9 @@ export async function openResultsDb(options: { url?: string; storeDir: string })
     return loadBackends().openEmbedded(layout.resultsDb, layout.resultsDbLock);
   }
   if (!isPostgresUrl(url)) {
-    throw new FlowsmithError(`--results-db ${JSON.stringify(redactUrl(url))} is not a results database URL: give postgres://USER@HOST:PORT/DB, or nothing for the embedded database in the store`);
+    throw new FlowsmithError(
+      `--results-db ${JSON.stringify(redactUrl(url))} is not a results database URL: give postgres://USER@HOST:PORT/DB (or FLOWSMITH_RESULTS_DB), or nothing for the embedded database in the store`,
+    );
   }
   return loadBackends().openPostgres(url);
 }

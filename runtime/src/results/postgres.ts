@@ -11,6 +11,8 @@ import { DEFAULT_LIST_LIMIT, redactUrl, type ResultQuery, type ResultRecord, typ
 import { checkRecordFields, outputJson, postgresPath } from "./paths.js";
 
 const CONNECT_TIMEOUT_MS = 5000;
+/** A query unanswered this long (a server that hangs after connecting) fails rather than holding the run. */
+const QUERY_TIMEOUT_MS = 30_000;
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS results (
@@ -86,6 +88,8 @@ class PostgresResultsDb implements ResultsDb {
       }
       if (e.code && /^(08|57P)/.test(e.code)) throw new FlowsmithError(`lost the results database at ${this.label}: ${e.message}`);
       if (e.code && /^E[A-Z]+$/.test(e.code)) throw new FlowsmithError(`cannot reach the results database at ${this.label}: ${e.code}`);
+      if (/query read timeout/i.test(e.message ?? "")) throw new FlowsmithError(`the results database at ${this.label} did not answer within ${QUERY_TIMEOUT_MS / 1000} s`);
+      if (/connection terminated|not queryable/i.test(e.message ?? "")) throw new FlowsmithError(`lost the results database at ${this.label}: ${e.message}`);
       throw error;
     }
   }
@@ -153,7 +157,7 @@ export async function openPostgres(url: string): Promise<ResultsDb> {
   const label = serverLabel(url);
   let pool: pg.Pool;
   try {
-    pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, max: 4, idleTimeoutMillis: 10_000, allowExitOnIdle: true });
+    pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS, max: 4, idleTimeoutMillis: 10_000, allowExitOnIdle: true });
   } catch (error) {
     throw new FlowsmithError(`--results-db ${redactUrl(url)} is not a PostgreSQL URL (${reason(error)})`);
   }
