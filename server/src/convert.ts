@@ -3,6 +3,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { DiagnosticSeverity, DiagnosticTag, type Diagnostic } from "vscode-languageserver/node";
 import type { FlowAnalysis, FlowDiagnostic, StaticStatus, WorkflowInfo } from "./analysis/index.js";
 import type { FlowInfo, FlowNode, GraphResult } from "@flowsmith/contract";
+import { assetRelative } from "../../runtime/src/store/assets.js";
 
 const known = new Map<string, string>();
 
@@ -43,16 +44,21 @@ export function toDiagnostic(d: FlowDiagnostic): Diagnostic {
   };
 }
 
-export function toFlowNodes(wf: WorkflowInfo, statuses: Map<string, StaticStatus>): FlowNode[] {
+export function toFlowNodes(wf: WorkflowInfo, statuses: Map<string, StaticStatus & { map?: { done: number; total: number } }>, root?: string): FlowNode[] {
   return wf.nodes.map((n) => {
     const s = statuses.get(n.id);
     const state = s?.state;
+    const assets = Object.values(n.assetInputs ?? {}).map((abs) => (root ? assetRelative(abs, root) : abs));
     return {
       id: n.id,
       task: n.task,
       status: s?.status ?? "pending",
       deps: n.deps,
       scope: n.scope,
+      ...(n.kind ? { kind: n.kind } : {}),
+      ...(n.kind === "map" && s?.map ? { map: s.map } : {}),
+      ...(n.branch ? { branch: n.branch } : {}),
+      ...(assets.length ? { assets: [...new Set(assets)] } : {}),
       location: { uri: pathToUri(n.file), range: n.range },
       taskLocation: { uri: pathToUri(n.taskFile), range: n.taskRange },
       ...(state
@@ -80,7 +86,7 @@ export function toFlowInfo(analysis: FlowAnalysis, wf: WorkflowInfo): FlowInfo {
     uri: pathToUri(wf.file),
     range: wf.range,
     params: wf.params,
-    nodes: toFlowNodes(wf, analysis.statuses(wf)),
+    nodes: toFlowNodes(wf, analysis.statuses(wf), analysis.storeRoot),
     ...(wf.description ? { description: wf.description } : {}),
   };
 }
@@ -134,7 +140,7 @@ export function toGraph(analysis: FlowAnalysis, wf: WorkflowInfo): GraphResult {
   return {
     target: analysis.targetOf(wf),
     name: wf.name,
-    nodes: toFlowNodes(wf, analysis.statuses(wf)),
+    nodes: toFlowNodes(wf, analysis.statuses(wf), analysis.storeRoot),
     edges: wf.edges.map((e) => ({
       from: e.from,
       to: e.to,

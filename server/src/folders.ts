@@ -5,14 +5,15 @@
  */
 import * as path from "node:path";
 import { FlowAnalysis, storeStatuses } from "./analysis/index.js";
-import { Store, type StatusChange, type StoreWatcher } from "../../runtime/src/store/store.js";
+import { Store, type StatusChange } from "../../runtime/src/store/store.js";
+import { AssetWatch } from "./assetWatch.js";
 
 export interface Folder {
   /** The folder as the client named it (absolute path). */
   path: string;
   analysis: FlowAnalysis;
-  /** Its store's statuses as they change (started by the server once initialized). */
-  watcher: StoreWatcher;
+  /** Its store's statuses and its workflows' assets as they change (started by the server once initialized). */
+  watcher: { start(): void; dispose(): void };
 }
 
 export class Folders {
@@ -29,7 +30,19 @@ export class Folders {
     if (known) return known;
     const store = Store.forWorkspace(folderPath, this.store);
     const analysis = new FlowAnalysis(folderPath, { statuses: storeStatuses(store) });
-    const watcher = store.watcher((change) => this.onStoreChange(folder, change));
+    const storeWatcher = store.watcher((change) => this.onStoreChange(folder, change));
+    // An asset's content changed: its readers' statuses did, as if the store had changed.
+    const assets = new AssetWatch(analysis, (targets) => this.onStoreChange(folder, { all: false, runs: false, has: (t) => targets.has(t) }));
+    const watcher = {
+      start: () => {
+        storeWatcher.start();
+        assets.start();
+      },
+      dispose: () => {
+        storeWatcher.dispose();
+        assets.dispose();
+      },
+    };
     const folder: Folder = { path: folderPath, analysis, watcher };
     this.list.push(folder);
     return folder;

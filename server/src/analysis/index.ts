@@ -9,7 +9,7 @@ import { FingerprintCache, TYPESCRIPT_VERSION, type FingerprintHost } from "../.
 import type { StaticStatus } from "../../../runtime/src/engine/lastRunStatus.js";
 import { canonicalTarget } from "../../../runtime/src/engine/target.js";
 import { findWorkspaceRoot, Store } from "../../../runtime/src/store/store.js";
-import { storeStatuses, type StatusSource } from "./statusSource.js";
+import { storeStatuses, type NodeStatusInfo, type StatusSource } from "./statusSource.js";
 import { sameNameTask } from "./checks/duplicateNode.js";
 import { sdkExportOf } from "./discover.js";
 import { DYNAMIC_FUNCTIONS, type DynamicFunction } from "./walk/model.js";
@@ -30,7 +30,7 @@ export * from "./model.js";
 /** The SourceFile type of the fingerprint module's TypeScript (the same one in the bundled server). */
 type FingerprintSourceFile = NonNullable<ReturnType<NonNullable<FingerprintHost["parsed"]>>>;
 export type { StaticStatus };
-export { storeStatuses, type StatusSource };
+export { storeStatuses, type NodeStatusInfo, type StatusSource };
 
 /** Files larger than this are not analysed (1.5 MB of characters). */
 const MAX_FILE_CHARS = 1.5 * 1048576;
@@ -144,6 +144,11 @@ export class FlowAnalysis {
       this.analyses.delete(f);
       this.definitions.forget(f);
     }
+  }
+
+  /** The workflows of every file analysed and kept (the files the editor has open or published). */
+  analysedWorkflows(): WorkflowInfo[] {
+    return [...this.analyses.values()].flatMap((a) => a.result.workflows);
   }
 
   flowFiles(): string[] {
@@ -303,7 +308,7 @@ export class FlowAnalysis {
     return this.analyzeFile(file).workflows.find((w) => w.name === name && w.exported);
   }
 
-  statuses(workflow: WorkflowInfo): Map<string, StaticStatus> {
+  statuses(workflow: WorkflowInfo): Map<string, NodeStatusInfo> {
     return this.store.statuses(this.targetOf(workflow), workflow.nodes);
   }
 

@@ -15,12 +15,15 @@ export function staleDiagnosticsOf(analysis: { file: string; workflows: readonly
       if (node.file !== analysis.file || statuses.get(node.id)?.status !== "stale") continue;
       const state = statuses.get(node.id)?.state;
       const own = state && state.fingerprint !== node.fingerprint;
+      const reason = (statuses.get(node.id) as { reason?: string } | undefined)?.reason;
       out.push({
         file: analysis.file,
         range: node.range,
         severity: "information",
         code: "FS012",
-        message: own
+        message: reason
+          ? `node ${node.id} is stale: ${reason}; it will run again`
+          : own
           ? `node ${node.id} is stale: task ${node.task}'s code changed since its output was made${state?.finishedAt ? ` (${state.finishedAt})` : ""}; it will run again`
           : `node ${node.id} is stale: code upstream of it changed since its output was made; it will run again`,
       });

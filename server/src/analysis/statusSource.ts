@@ -46,8 +46,18 @@ export function storeStatuses(store: Store): StatusSource {
     dir: store.dir,
     statuses: (target, nodes) => {
       const states = store.readTargetStates(target);
+      // Branch nodes the last run skipped: their when node did not wait for them.
+      const skipped = new Set<string>();
+      for (const n of nodes) {
+        if ((n as { kind?: string }).kind !== "when") continue;
+        const runId = states.get(n.id)?.runId;
+        const record = runId ? safeRun(store, runId) : undefined;
+        for (const r of record?.nodes ?? []) if (r.status === "skipped" && n.deps.includes(r.id)) skipped.add(r.id);
+      }
       // A when node runs no code: it is whatever fingerprint the engine recorded for it.
-      const facts = nodes.map((n) => ((n as { kind?: string }).kind === "when" ? { ...n, fingerprint: states.get(n.id)?.fingerprint ?? n.fingerprint } : n));
+      const facts = nodes.map((n) =>
+        (n as { kind?: string }).kind === "when" ? { ...n, fingerprint: states.get(n.id)?.fingerprint ?? n.fingerprint, deps: n.deps.filter((d) => !skipped.has(d)) } : n,
+      );
       const base: Map<string, StaticStatus> = lastRunStatuses(facts, { readTargetStates: () => states, readMeta: (key) => store.readMeta(key) }, target);
       return dynamicStatuses(nodes, base, dynamicStore);
     },
@@ -56,4 +66,12 @@ export function storeStatuses(store: Store): StatusSource {
       for (const p of paths) hashes.delete(p);
     },
   };
+}
+
+function safeRun(store: Store, runId: string): RunRecord | undefined {
+  try {
+    return store.readRun(runId);
+  } catch {
+    return undefined;
+  }
 }
