@@ -13,6 +13,8 @@ import { findWorkspaceRoot, Store } from "../../../runtime/src/store/store.js";
 import { defaultExportAlias } from "../analysis/discover.js";
 import { cachedCheck, type CheckResults } from "./checkCache.js";
 import { diagnosticLine, rel, reportCheck } from "./checkOutput.js";
+import { compositionCheckResult, compositionGraphCommand, compositionListEntry, isCompositionFile, isCompositionTarget } from "./compositionCommands.js";
+import { discoverCompositionFiles } from "../compositions/discover.js";
 
 
 /**
@@ -27,8 +29,9 @@ export function analysisFor(dirOrFile: string, store?: string): { analysis: Flow
   const isDir = fs.statSync(abs).isDirectory();
   const root = isDir ? findWorkspaceRoot(abs) : process.cwd();
   const analysis = new FlowAnalysis(root, { statuses: storeStatuses(Store.forWorkspace(root, store)) });
-  const files = isDir ? analysis.project.discoverFlowFiles(abs) : [abs];
-  analysis.project.addFiles(files);
+  // Compositions (*.flows.yaml) are checked and listed too; only flow files go into the program.
+  const files = isDir ? [...analysis.project.discoverFlowFiles(abs), ...discoverCompositionFiles(abs)].sort() : [abs];
+  analysis.project.addFiles(files.filter((f) => !isCompositionFile(f)));
   return { analysis, files };
 }
 
@@ -68,7 +71,7 @@ export function check(target: string, opts: { format?: string; store?: string })
 export function checkResultsOf(analysis: FlowAnalysis, files: string[]): CheckResults {
   return {
     files,
-    results: files.map((file) => ({
+    results: files.map((file) => isCompositionFile(file) ? compositionCheckResult(analysis, file) : ({
       file,
       diagnostics: analysis.diagnostics(file).filter((d) => d.file === file && d.code !== "FS012"),
       workflows: analysis.analyzeFile(file).workflows,
@@ -108,6 +111,7 @@ function defaultAlias(analysis: FlowAnalysis, file: string, flows: WorkflowInfo[
 }
 
 export function graph(targetText: string, opts: { format?: string; store?: string }): number {
+  if (isCompositionTarget(targetText)) return compositionGraphCommand(targetText, opts);
   const { analysis, wf } = findWorkflow(targetText, opts.store);
   const statuses = analysis.statuses(wf);
   const status = (id: string) => statuses.get(id)?.status ?? "pending";
@@ -168,6 +172,7 @@ function lastRun(s: StaticStatus | undefined): Record<string, unknown> {
 export function list(dir: string, opts: { format?: string }): number {
   const { analysis, files } = analysisFor(dir);
   const entries = files.map((file) => {
+    if (isCompositionFile(file)) return compositionListEntry(analysis, file);
     const a = analysis.analyzeFile(file);
     return {
       file: rel(file),
@@ -181,7 +186,7 @@ export function list(dir: string, opts: { format?: string }): number {
       })),
       tasks: a.tasks.map((t) => ({ name: t.name, line: t.nameRange.start.line + 1, signature: analysis.signatureOf(file, t.name) })),
     };
-  }).filter((e) => e.workflows.length || e.tasks.length);
+  }).filter((e) => e.workflows.length || e.tasks.length || ("compositions" in e && e.compositions.length));
   if (opts.format === "json") {
     process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
     return 0;
@@ -194,6 +199,7 @@ export function list(dir: string, opts: { format?: string }): number {
     process.stdout.write(`${e.file}\n`);
     for (const w of e.workflows) process.stdout.write(`  workflow  ${w.target}  (line ${w.line}, ${w.nodes} node${w.nodes === 1 ? "" : "s"})\n`);
     for (const t of e.tasks) process.stdout.write(`  task      ${t.name}  (line ${t.line})\n`);
+    for (const c of "compositions" in e ? e.compositions : []) process.stdout.write(`  composition  ${c.target}  (line ${c.line}, ${c.flows.length} flow${c.flows.length === 1 ? "" : "s"}, ${c.nodes} node${c.nodes === 1 ? "" : "s"})\n`);
   }
   return 0;
 }

@@ -9,11 +9,16 @@ import type { FlowAnalysis, StaticStatus } from "../analysis/index.js";
 import type { Range, StaticEdge, StaticNode } from "../analysis/model.js";
 import { canonicalTarget } from "../../../runtime/src/engine/target.js";
 import { flowOrder, type Composition, type MapType } from "../../../runtime/src/composition/document.js";
+import { sha256 } from "../../../runtime/src/store/hash.js";
 import type { ParsedComposition } from "./parsed.js";
 import { resolveFlows, type ResolvedFlow } from "./resolve.js";
 
+/** The engine's db-mapping task (runtime/src/composition/db.ts, not imported: it loads the results database). */
+const RESULTS_DB_TASK = "flowsmith.results-db";
+const RESULTS_DB_FINGERPRINT = sha256("flowsmith.results-db/1: record the output, read valueAt([output, ...attribute_index])");
+
 export interface CompositionNode extends StaticNode {
-  /** The composing flow it belongs to. */
+  /** The composing flow it belongs to ("" for a db mapping's node, which belongs to none). */
   group: string;
   /** Its id in its own workflow. */
   nodeId: string;
@@ -99,9 +104,21 @@ export function compositionGraph(analysis: FlowAnalysis, doc: ParsedComposition,
       );
       // A param no node reads as it is (passed on inside an object…): its flow's first nodes wait for it.
       if (!readers.length) readers = mine.filter((n) => !n.deps.length).map((n) => ({ n, input: m.param }));
+      // A db mapping reads through a node of its own (the engine's `db.FLOW.PARAM`, runtime/src/composition/db.ts).
+      let via = from;
+      if (m.mapType === "db") {
+        via = `db.${group}.${m.param}`;
+        if (!nodes.some((n) => n.id === via)) {
+          const at = doc.lines.range(m.keySpan);
+          nodes.push({ ...pnode, id: via, nodeId: via, group: "", task: RESULTS_DB_TASK, file: doc.file, range: at, taskFile: doc.file, taskRange: at, fingerprint: RESULTS_DB_FINGERPRINT, deps: [from], scope: [], refInputs: { output: { node: from, path: [] } }, valueInputs: {}, inputNames: ["output", "key", "composition", "flow", "node", "index", "param"] });
+          edges.push({ from, to: via, output: "", input: "output", mapType: "db", inputRange: { file: doc.file, range: doc.lines.range(m.keySpan) } });
+        }
+      }
       for (const { n, input } of readers) {
-        if (!n.deps.includes(from)) n.deps.push(from);
-        edges.push({ from, to: n.id, output, input, mapType: m.mapType, inputRange: { file: doc.file, range: doc.lines.range(m.keySpan) } });
+        if (!n.deps.includes(via)) n.deps.push(via);
+        if (m.mapType === "raw") n.refInputs[input] = { node: from, path: output.split(".") };
+        else if (m.mapType === "db") n.refInputs[input] = { node: via, path: ["value"] };
+        edges.push({ from: via, to: n.id, output: m.mapType === "db" ? "value" : output, input, mapType: m.mapType, inputRange: { file: doc.file, range: doc.lines.range(m.keySpan) } });
       }
     }
     nodes.push(...mine);

@@ -196,7 +196,7 @@ export class Compositions {
 
   private nodesOf(a: FlowAnalysis, g: CompositionGraph) {
     const groups = new Map(g.nodes.map((n) => [n.id, n.group]));
-    return toFlowNodes({ nodes: g.nodes } as unknown as WorkflowInfo, this.statuses(a, g)).map((n) => ({ ...n, group: groups.get(n.id)! }));
+    return toFlowNodes({ nodes: g.nodes } as unknown as WorkflowInfo, this.statuses(a, g)).map((n) => ({ ...n, ...(groups.get(n.id) ? { group: groups.get(n.id)! } : {}) }));
   }
 
   /** The composition a target names (`rel/file.flows.yaml#NAME`, relative to a folder's store root). */
