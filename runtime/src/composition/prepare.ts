@@ -64,7 +64,7 @@ export function prepareComposition(targetText: string, options: { cwd?: string; 
   const doc = new CompositionText(spec.file, text);
   const parsed = parseCompositionFile(text);
   throwFirst(doc, parsed.problems);
-  const composition = pickComposition(parsed.compositions, spec.workflow, spec.file);
+  const composition = pickComposition(doc, parsed.compositions, spec.workflow, spec.file);
   throwFirst(doc, composition.problems);
   const name = composition.name!.value;
   const target = canonicalTarget(root, file, name);
@@ -169,7 +169,7 @@ function throwFirst(doc: CompositionText, problems: CompositionProblem[]): void 
   throw doc.error(first.span, first.code, first.message);
 }
 
-function pickComposition(compositions: Composition[], wanted: string | undefined, shown: string): Composition {
+function pickComposition(doc: CompositionText, compositions: Composition[], wanted: string | undefined, shown: string): Composition {
   const named = compositions.filter((c) => c.name);
   const names = named.map((c) => c.name!.value);
   if (wanted === undefined) {
@@ -177,6 +177,8 @@ function pickComposition(compositions: Composition[], wanted: string | undefined
     throw new FlowsmithError(`${shown} holds several compositions (${names.join(", ")}); name one: ${shown}#${names[0]}`);
   }
   const found = named.find((c) => c.name!.value === wanted);
+  // One without a name may be the one meant: what is wrong with it comes first.
+  if (!found) for (const c of compositions) if (!c.name) throwFirst(doc, c.problems);
   if (!found) throw new FlowsmithError(`${shown} has no composition "${wanted}"${hint(wanted, names)}${names.length ? `; it holds ${names.join(", ")}` : ""}`);
   return found;
 }
