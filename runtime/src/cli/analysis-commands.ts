@@ -12,24 +12,28 @@ import { FlowsmithError } from "../util/errors.js";
 import { requireWithCodeCache } from "../util/codeCache.js";
 
 export interface AnalysisCli {
+  runCheckDaemon(options: { socket: string; identity: string; idleMs: number; warm?: { target: string; store?: string } }): void;
   check(target: string, opts: { format?: string; store?: string }): number;
   graph(target: string, opts: { format?: string; store?: string }): number;
   list(dir: string, opts: { format?: string }): number;
   runBlockers(file: string, workflow: string, opts: { store?: string }): string[];
 }
 
-/**
- * `check` answered from the results an earlier check kept, when nothing it read changed
- * (dist/check-fast.js, without TypeScript); undefined: the analysis must run.
- */
-function checkFromCache(target: string, opts: { format?: string; store?: string }): number | undefined {
-  let fast: { checkFromCache(target: string, opts: { format?: string; store?: string }): number | undefined };
+/** dist/check-fast.js (server/src/cli/checkFast.ts): the check cache and the check daemon's client, without TypeScript. */
+interface CheckFast {
+  checkFromCache(target: string, opts: { format?: string; store?: string }): number | undefined;
+  checkWithDaemon(target: string, opts: { format?: string; store?: string }): Promise<number | undefined>;
+  startDaemon(target: string, store?: string): void;
+  stopDaemon(): Promise<number | undefined>;
+  daemonSocket(): { socket: string; identity: string } | undefined;
+}
+
+function checkFast(): CheckFast | undefined {
   try {
-    fast = require(path.join(__dirname, "check-fast.js")) as typeof fast;
+    return require(path.join(__dirname, "check-fast.js")) as CheckFast;
   } catch {
     return undefined;
   }
-  return fast.checkFromCache(target, opts);
 }
 
 /** dist/analysis.js, next to this CLI. */
@@ -54,8 +58,40 @@ extraCommands.push((program: Command) => {
     .argument("[path]", "a directory or a flow file", ".")
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .addOption(storeOption())
-    .action((target: string, opts: { format: string; store?: string }) => {
-      process.exitCode = checkFromCache(target, opts) ?? loadAnalysis().check(target, opts);
+    .action(async (target: string, opts: { format: string; store?: string }) => {
+      // Kept results when nothing changed; else a running check daemon's; else the analysis here.
+      const fast = checkFast();
+      const answered = fast?.checkFromCache(target, opts) ?? (await fast?.checkWithDaemon(target, opts));
+      if (answered !== undefined) {
+        process.exitCode = answered;
+        return;
+      }
+      process.exitCode = loadAnalysis().check(target, opts);
+      fast?.startDaemon(target, opts.store);
+    });
+  program
+    .command("check-daemon", { hidden: true })
+    .description("keep a check's analysis for the next checks in this directory (started by check; FLOWSMITH_CHECK_DAEMON=on|off)")
+    .option("--warm <path>", "build this check's analysis at once")
+    .option("--stop", "stop this directory's daemon")
+    .addOption(storeOption())
+    .action(async (opts: { warm?: string; stop?: boolean; store?: string }) => {
+      const fast = checkFast();
+      const where = fast?.daemonSocket();
+      if (!fast || !where) throw new FlowsmithError("the check daemon runs from the built CLI only (runtime/dist/check-fast.js)");
+      if (opts.stop) {
+        const pid = await fast.stopDaemon();
+        process.stdout.write(pid ? `stopped the check daemon (pid ${pid})\n` : "no check daemon runs for this directory\n");
+        return;
+      }
+      const idleMs = Number(process.env.FLOWSMITH_CHECK_DAEMON_IDLE_MS ?? 600_000);
+      loadAnalysis().runCheckDaemon({
+        ...where,
+        idleMs: Number.isFinite(idleMs) && idleMs > 0 ? idleMs : 600_000,
+        ...(opts.warm ? { warm: { target: opts.warm, store: opts.store } } : {}),
+      });
+      // It serves until idle: this command does not return.
+      await new Promise(() => undefined);
     });
   program
     .command("graph")

@@ -15,6 +15,7 @@ import { cachedCheck, type CheckResults } from "./checkCache.js";
 import { diagnosticLine, rel, reportCheck } from "./checkOutput.js";
 import { compositionCheckResult, compositionGraphCommand, compositionListEntry, isCompositionFile, isCompositionTarget } from "./compositionCommands.js";
 import { discoverCompositionFiles } from "../compositions/discover.js";
+import { serveCheckDaemon } from "./checkDaemon.js";
 
 
 /**
@@ -202,4 +203,9 @@ export function list(dir: string, opts: { format?: string }): number {
     for (const c of "compositions" in e ? e.compositions : []) process.stdout.write(`  composition  ${c.target}  (line ${c.line}, ${c.flows.length} flow${c.flows.length === 1 ? "" : "s"}, ${c.nodes} node${c.nodes === 1 ? "" : "s"})\n`);
   }
   return 0;
+}
+
+/** `flowsmith check-daemon`: serve checks from a kept analysis until idle (checkDaemon.ts). */
+export function runCheckDaemon(options: Parameters<typeof serveCheckDaemon>[1]): void {
+  serveCheckDaemon({ analysisFor, checkResultsOf }, options);
 }
