@@ -63,13 +63,13 @@ const shown = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
 /** A test as written (`"linear"`, `{ gt: 0.5 }`, `{ in: [...] }`) → its plain form and its label. */
 function parseTest(when: string, test: unknown): { test: WhenTest; label: string } {
   if (containsReference(test) || typeof test === "function") {
-    misuse(`when ${when}: a test must be a constant (a string, number, boolean or null, or { gt: 0.5 }, { in: [...] }); it is ${describeReference(test) ?? "computed"}`);
+    misuse(`when() ${when}: a test must be a constant (a string, number, boolean or null, or { gt: 0.5 }, { in: [...] }); it is ${describeReference(test) ?? "computed"}`);
   }
   if (test && typeof test === "object" && !Array.isArray(test)) {
     const keys = Object.keys(test);
     if (keys.length === 1 && keys[0] === "in") {
       const values = (test as { in: unknown }).in;
-      if (!Array.isArray(values)) misuse(`when ${when}: { in: … } needs a list of constants`);
+      if (!Array.isArray(values)) misuse(`when() ${when}: { in: … } needs a list of constants`);
       return { test: { op: "in", values: values as unknown[] }, label: `in [${(values as unknown[]).map(shown).join(", ")}]` };
     }
     if (keys.length === 1 && keys[0]! in OPS) {
@@ -78,7 +78,7 @@ function parseTest(when: string, test: unknown): { test: WhenTest; label: string
       return { test: { op, value }, label: op === "eq" ? JSON.stringify(value) : `${OPS[op]} ${shown(value)}` };
     }
   }
-  if (test !== null && typeof test === "object") misuse(`when ${when}: a test is a constant, or one of { eq | ne | gt | gte | lt | lte: constant } or { in: [constants] }`);
+  if (test !== null && typeof test === "object") misuse(`when() ${when}: a test is a constant, or one of { eq | ne | gt | gte | lt | lte: constant } or { in: [constants] }`);
   return { test: { op: "eq", value: test }, label: JSON.stringify(test) ?? String(test) };
 }
 
