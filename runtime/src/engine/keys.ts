@@ -15,6 +15,7 @@ import type { OutputMeta } from "@flowsmith/contract";
 import type { Store } from "../store/store.js";
 import { FlowsmithError, hint } from "../util/errors.js";
 import { cacheEntry } from "../store/layout.js";
+import { AssetHashes } from "../store/assets.js";
 import { fileMappingPath } from "../store/blobs.js";
 
 /**
@@ -145,6 +146,7 @@ function cachedStillHolds(c: CachedFingerprints, flows: LoadedFlows, ts: string,
 }
 
 export function fingerprintOf(fps: Map<string, string>, node: GraphNode): string {
+  if (node.kind === "when") return "when";
   return fps.get(node.task) ?? fingerprinting().fingerprintText(String(node.impl.fn));
 }
 
@@ -203,7 +205,19 @@ export class InputResolver {
   constructor(
     private readonly store: Store,
     private readonly upstream: (nodeId: string) => Upstream | undefined,
+    /** Asset hashes of this run or preview (each asset hashed once). */
+    private readonly assets: AssetHashes = new AssetHashes(store.cacheDir),
   ) {}
+
+  /** The value of one binding of `node` (a when's subject, a branch's output, a map's list). */
+  valueOf(node: GraphNode, input: string, b: Binding): unknown {
+    return this.value(node, input, b);
+  }
+
+  /** The content hash of one binding of `node`. */
+  hashOf(node: GraphNode, input: string, b: Binding): string {
+    return this.hash(node, input, b);
+  }
 
   hashes(node: GraphNode): Record<string, string> {
     const out: Record<string, string> = {};
@@ -219,6 +233,8 @@ export class InputResolver {
 
   private hash(node: GraphNode, input: string, b: Binding): string {
     if (b.kind === "value") return contentHash(b.value);
+    // An asset's input hash is its content's (the key changes when the data does, not its path).
+    if (b.kind === "asset") return this.assets.hash(b.abs);
     if (b.kind === "ref" && b.via) return viaHash(b.via, b.via === "cache-key" ? this.require(node, input, b.node).key : this.hash(node, input, { ...b, via: undefined }));
     if (b.kind === "ref") {
       const up = this.require(node, input, b.node);
@@ -236,6 +252,8 @@ export class InputResolver {
     switch (b.kind) {
       case "value":
         return b.value;
+      case "asset":
+        return b.abs;
       case "object":
         return Object.fromEntries(Object.entries(b.fields).map(([k, f]) => [k, this.value(node, input, f)]));
       case "array":

@@ -11,10 +11,11 @@ import { FlowsmithError, errorMessage } from "../util/errors.js";
 import { isoTime } from "../util/time.js";
 import { StopRequested, attemptError, type TaskAttempts } from "./attempt.js";
 import type { Completions } from "./completions.js";
+import { DynamicNodes, NOT_TAKEN, taken } from "./dynamic.js";
 import { cacheKey, InputResolver, UpstreamCorrupt, type Upstream } from "./keys.js";
 import type { NodeLogs } from "./nodeLogs.js";
 import type { NodeStates } from "./nodeStates.js";
-import { blockingUpstream, skippedBecause, type NodeRun } from "./plan.js";
+import { blockingGate, blockingUpstream, skippedBecause, type NodeRun } from "./plan.js";
 import type { RunRecorder } from "./runRecord.js";
 import type { RunSharing } from "./sharing.js";
 import type { TaskSpeeds } from "./taskSpeed.js";
@@ -31,6 +32,8 @@ export interface NodeRunnerOptions {
   completions: Completions;
   attempts: TaskAttempts;
   speeds: TaskSpeeds;
+  /** The run's --concurrency (a map's elements in flight stay within it). */
+  concurrency?: number;
 }
 
 /** How many times an upstream output found missing or corrupt is recomputed for one node. */
@@ -40,7 +43,12 @@ export class NodeRunner {
   /** Outputs computed (or being computed) in this run, by cache key: identical nodes run once. */
   private readonly sharedByKey = new Map<string, Promise<Upstream>>();
 
-  constructor(private readonly parts: NodeRunnerOptions) {}
+  /** Map and when nodes (dynamic.ts). */
+  private readonly dynamic: DynamicNodes;
+
+  constructor(private readonly parts: NodeRunnerOptions) {
+    this.dynamic = new DynamicNodes({ ...parts, concurrency: parts.concurrency ?? 4, runElement: (el) => this.run(el) });
+  }
 
   /** Bring `run` to its final status (or leave it pending on a stop). Never throws. */
   async run(run: NodeRun): Promise<void> {
@@ -70,12 +78,28 @@ export class NodeRunner {
     const { node } = run;
     const { store, recorder, states, completions } = this.parts;
     // Released when its upstream's value was ready, but that upstream's output could not be stored.
-    const failed = blockingUpstream(run);
-    if (failed) {
-      recorder.finish(run, "skipped", { error: skippedBecause(failed) });
+    const resolver = this.resolver(run);
+    // A node of a when() branch another branch was chosen over: skipped, whatever its upstream did.
+    if (node.gates && !blockingGate(run) && !taken(node, resolver)) {
+      run.notTaken = true;
+      recorder.finish(run, "skipped", { error: NOT_TAKEN });
       return;
     }
-    const resolver = this.resolver(run);
+    const failed = blockingUpstream(run);
+    if (failed) {
+      recorder.finish(run, "skipped", { error: skippedBecause(failed, run) });
+      return;
+    }
+    if (node.kind === "map" || node.kind === "when") {
+      try {
+        if (node.kind === "map") await this.dynamic.runMap(run, resolver);
+        else this.dynamic.runWhen(run, resolver);
+      } catch (error) {
+        if (error instanceof UpstreamCorrupt) throw error;
+        this.fail(run, describeUserError(error));
+      }
+      return;
+    }
     let key: string;
     try {
       run.inputHashes = resolver.hashes(node);
