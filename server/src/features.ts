@@ -2,6 +2,7 @@
 import { SymbolKind, type CodeLens, type DocumentSymbol, type Hover, type Position } from "vscode-languageserver/node";
 import type { FlowAnalysis, Range, StaticStatus, WorkflowInfo } from "./analysis/index.js";
 import { Commands, formatAge, timingDescription, type CommandArgs } from "@flowsmith/contract";
+import { dynamicHoverLines } from "./editor/dynamicHover.js";
 
 export const ICON: Record<string, string> = {
   complete: "$(pass-filled)",
@@ -110,6 +111,7 @@ export function hover(analysis: FlowAnalysis, file: string, pos: Position): Hove
     "```",
   ];
   if (task?.description) lines.push("", task.description);
+  lines.push(...dynamicHoverLines(best.wf, best.wf.nodes.find((n) => n.id === best!.id)!, analysis.statuses(best.wf), analysis.storeRoot));
   if (state) {
     lines.push("", `last run \`${state.runId}\`: ${state.status}${state.durationMs !== undefined || state.finishedAt ? ` (${timingDescription(state.durationMs, state.finishedAt)})` : ""}`);
     if (state.cacheKey) lines.push("", `cache key \`${state.cacheKey.slice(0, 16)}\``);

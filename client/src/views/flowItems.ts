@@ -9,6 +9,7 @@ import { statusIcon, statusWord } from "./statusIcons";
 import { mdCode, mdText } from "../util/markdown";
 import { isComposition } from "../flows/compositions";
 import { dressComposition, GroupItem } from "./compositionItems";
+import type { MapElementItem, MoreElementsItem } from "./mapItems";
 
 export function locationCommand(location: SourceLocation | undefined): vscode.Command | undefined {
   if (!location) return undefined;
@@ -90,7 +91,8 @@ export class NodeItem extends vscode.TreeItem {
   readonly kind = "node";
 
   constructor(readonly flow: FlowInfo, readonly node: FlowNode, label: string) {
-    super(label, vscode.TreeItemCollapsibleState.None);
+    // A map node opens into its elements (mapItems.ts).
+    super(label, node.kind === "map" && node.lastRun ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     this.id = `node:${flow.root}:${flow.target}:${node.id}`;
     this.iconPath = statusIcon(node.status);
     const last = node.lastRun;
@@ -119,7 +121,23 @@ export class NodeItem extends vscode.TreeItem {
     this.contextValue = tokens.join(" ");
     this.command = locationCommand(node.location ?? node.taskLocation);
     if (node.status === "failed" && last?.error) this.description = `${this.description} · ${firstLine(last.error, 60)}`;
+    dressDynamic(this, node, md);
   }
 }
 
-export type FlowTreeItem = FolderItem | WorkflowItem | GroupItem | SubflowItem | NodeItem;
+/** A map node's done/total, a branch node's branch ("branch not taken" when skipped), a node's assets. */
+function dressDynamic(item: NodeItem, node: FlowNode, md: vscode.MarkdownString): void {
+  if (node.kind === "map") {
+    if (node.map) item.description = `${node.map.done}/${node.map.total} · ${item.description}`;
+    md.appendMarkdown(`\n\nMap node: one ${mdCode(node.task)} node per list element${node.map ? ` — ${node.map.done}/${node.map.total} complete in the last run` : ""}`);
+    item.contextValue = `${item.contextValue} map`;
+  }
+  if (node.kind === "when") md.appendMarkdown("\n\nWhen node: chooses one branch at run time");
+  if (node.branch) {
+    if (node.status === "skipped") item.description = "branch not taken";
+    md.appendMarkdown(`\n\nIn branch ${mdCode(node.branch.label)} of ${mdCode(node.branch.when)}${node.status === "skipped" ? " — branch not taken in the last run" : ""}`);
+  }
+  if (node.assets?.length) md.appendMarkdown(`\n\nReads: ${node.assets.map((a) => mdCode(a)).join(", ")}`);
+}
+
+export type FlowTreeItem = FolderItem | WorkflowItem | GroupItem | SubflowItem | NodeItem | MapElementItem | MoreElementsItem;

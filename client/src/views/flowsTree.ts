@@ -4,6 +4,7 @@ import type { FlowInfo, FlowNode } from "@flowsmith/contract";
 import type { FlowsModel } from "../flows/flowsModel";
 import { FolderItem, NodeItem, SubflowItem, WorkflowItem, workflowStatus, type FlowTreeItem } from "./flowItems";
 import { GroupItem } from "./compositionItems";
+import { mapElementItems } from "./mapItems";
 import { compositionGroups, isComposition, scopeInGroup } from "../flows/compositions";
 
 /** A node's scope as the tree nests it: in a composition its group comes first (`[train, prep]`). */
@@ -50,6 +51,7 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowTreeItem>,
     if (item instanceof WorkflowItem) return this.remember(item, this.level(item.flow, item.flow.nodes, []));
     if (item instanceof GroupItem) return this.remember(item, this.level(item.flow, item.nodes, [item.entry.group.name]));
     if (item instanceof SubflowItem) return this.remember(item, this.level(item.flow, item.nodes, item.scope));
+    if (item instanceof NodeItem && item.node.kind === "map") return this.remember(item, mapElementItems(item.flow, item.node));
     return [];
   }
 
