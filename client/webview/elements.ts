@@ -6,6 +6,7 @@
  */
 import { firstLine, formatDuration, percent, type FlowNode } from "@flowsmith/contract";
 import type { EdgeShape } from "./shapes";
+import { behindBox, dynamicTooltipLines, overBox } from "./dynamic";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -77,7 +78,8 @@ export function nodeElements(node: FlowNode, box: { x: number; y: number; width:
     transform: `translate(${f1(box.x)},${f1(box.y)})`, "data-id": node.id, tabindex: 0, role: "button",
     "data-vscode-context": context,
   }, "node");
-  g.appendChild(el("rect", { width: w, height: h, rx: 6, ry: 6 }, "box"));
+  for (const x of behindBox(node, w, h)) g.appendChild(x);
+  g.appendChild(el("rect", { width: w, height: h, rx: 6, ry: 6 }, node.kind === "when" ? "box when" : "box"));
   g.appendChild(el("rect", { x: 0, y: 0, width: 5, height: h, rx: 2 }, "stripe"));
   const label = el("text", { x: 14, y: 20 }, "label");
   // In a composition's cluster the group is the box's title: the node shows its id inside it.
@@ -106,6 +108,7 @@ export function nodeElements(node: FlowNode, box: { x: number; y: number; width:
   const duration = el("tspan", {}, "duration");
   state.append(word, duration);
   g.appendChild(state);
+  for (const x of overBox(node, w, h)) g.appendChild(x);
   const bar = el("rect", { x: 5, y: h - 3, width: 0, height: 3 }, "bar");
   g.appendChild(bar);
   return { group: g, bar, shape, mark, word, duration, painted: "" };
@@ -135,6 +138,7 @@ export function nodeTooltip(node: FlowNode, status: string, fraction: number): s
     const error = last.error.split("\n").filter((l) => l.trim()).slice(0, 6).map((l) => (l.length > 160 ? `${l.slice(0, 157)}...` : l));
     lines.push(`error: ${error.join("\n") || firstLine(last.error)}`);
   }
+  lines.push(...dynamicTooltipLines(node, status));
   lines.push("Enter or double-click: go to the call · F12: go to the task");
   return lines.join("\n");
 }

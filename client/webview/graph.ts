@@ -7,6 +7,7 @@
 import type { CompositionGroup, FlowNode, GraphResult } from "@flowsmith/contract";
 import type { FromWebview, LiveStatus, ToWebview } from "../src/graph/messages";
 import { layoutGraph, preferredDirection } from "./layout";
+import { dynamicShapeKey, withBranchLabels } from "./dynamic";
 import { MAX_FIT_K, PanZoom } from "./panzoom";
 import { DETAIL_ZOOM, GraphView } from "./render";
 import type { Direction, Layout } from "./shapes";
@@ -73,7 +74,7 @@ function showHint(text: string | undefined): void {
 
 /** Nodes and edges, not statuses: when this is unchanged the layout is reused. */
 function shapeOf(g: GraphResult): string {
-  return JSON.stringify([g.nodes.map((n) => [n.id, n.task, n.group]), g.edges.map((e) => [e.from, e.to, e.output, e.input, e.mapType]), groups?.map((x) => [x.name, x.flow])]);
+  return JSON.stringify([g.nodes.map((n) => [n.id, n.task, n.group, dynamicShapeKey(n)]), g.edges.map((e) => [e.from, e.to, e.output, e.input, e.mapType]), groups?.map((x) => [x.name, x.flow])]);
 }
 
 function statusOf(node: FlowNode): { status: string; fraction?: number } {
@@ -181,7 +182,7 @@ async function setGraph(g: GraphResult, fit: boolean): Promise<void> {
     try {
       // Large graphs are laid out synchronously, in milliseconds; small ones by elkjs in its worker.
       const flows = new Map((groups ?? []).map((x) => [x.name, x.flow]));
-      const result = layoutGraph(g, workerUrl, dir, (name) => flows.get(name) ?? "");
+      const result = layoutGraph(withBranchLabels(g), workerUrl, dir, (name) => flows.get(name) ?? "");
       laid = result instanceof Promise ? await result : result;
     } catch (e) {
       showMessage(`Layout failed: ${e instanceof Error ? e.message : String(e)}`);
