@@ -4,7 +4,7 @@
  * `npm run bench:smoke`: a tiny version of every benchmark (seconds) that fails loudly (exit 1)
  * when a benchmark breaks; it prints the table but does not judge targets or write RESULTS.md.
  *
- *   node --import tsx bench/main.ts [--smoke] [--only lsp,engine,graph,workers,cluster] [--out bench/RESULTS.md]
+ *   node --import tsx bench/main.ts [--smoke] [--only lsp,engine,graph,workers,cluster,dynamic] [--out bench/RESULTS.md]
  *
  * Benchmarks print figures; they are not timed tests: a missed target is a FAIL row, not an error.
  */
@@ -20,10 +20,11 @@ import { lspBench, type LspFigures } from "./lsp.js";
 import { workersBench, workersRows } from "./workers.js";
 import { clusterBench, clusterRows } from "./cluster.js";
 import { checkBench, checkRows } from "./check.js";
+import { dynamicBench, dynamicRows } from "./dynamic.js";
 
 const smoke = process.argv.includes("--smoke");
 const onlyArg = process.argv.indexOf("--only");
-const only = new Set(onlyArg > 0 ? process.argv[onlyArg + 1]!.split(",") : ["generator", "lsp", "check", "engine", "graph", "workers", "cluster"]);
+const only = new Set(onlyArg > 0 ? process.argv[onlyArg + 1]!.split(",") : ["generator", "lsp", "check", "engine", "graph", "workers", "cluster", "dynamic"]);
 const outArg = process.argv.indexOf("--out");
 const RESULTS = outArg > 0 ? path.resolve(process.argv[outArg + 1]!) : path.join(REPO, "bench/RESULTS.md");
 
@@ -424,6 +425,7 @@ async function main(): Promise<void> {
 
   await step("workers", async () => void rows.push(...workersRows(await workersBench({ smoke, log: say }), smoke)));
   await step("cluster", async () => void rows.push(...clusterRows(await clusterBench({ smoke, log: say }), smoke)));
+  await step("dynamic", async () => void rows.push(...dynamicRows(await dynamicBench({ smoke, log: say }), smoke)));
 
   say("");
   say(formatTable(rows));
