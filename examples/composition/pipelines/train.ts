@@ -8,7 +8,15 @@
 import * as fs from "node:fs";
 import { task, workflow } from "flowsmith";
 import { z } from "zod";
-import type { Reading } from "./ingest";
+
+/** A clean reading, as ingest's clean task makes it (the composition maps them in as `rows`). */
+export interface Reading {
+  station: string;
+  hour: number;
+  temperature: number;
+  humidity: number;
+  loadKw: number;
+}
 
 export interface Model {
   bias: number;
