@@ -42,6 +42,8 @@ describe('compositions', function () {
     uri = vscode.Uri.file(path.join(root, rel));
     text = fs.readFileSync(uri.fsPath, 'utf8');
     spec = readComposition(text);
+    // A group names its workflow relative to the workspace root (CompositionGroup.flow), the YAML relative to itself.
+    for (const f of spec.flows) f.target = path.posix.join(path.posix.dirname(rel), f.flow);
     target = `${rel}#${spec.name}`;
     console.log(`      composition ${target}: ${spec.flows.map((f) => `${f.name}=${f.flow}`).join(', ')}; map types ${[...spec.mapTypes].join(', ')}`);
   });
@@ -74,14 +76,18 @@ describe('compositions', function () {
   });
 
   it('lists the composition in the Flows view with its composing flows as groups and their nodes', async () => {
-    const comp = await waitFor(async () => (await flowsTree(api)).find((w) => w.target === target && w.children.length === spec.flows.length && w.children.every((g) => g.children.length)),
-      { timeout: 90_000, message: `${target} in the Flows view with ${spec.flows.length} groups of nodes` });
+    let seen;
+    const comp = await waitFor(async () => {
+      seen = (await flowsTree(api)).find((w) => w.target === target);
+      return seen && seen.children.length === spec.flows.length && seen.children.every((g) => g.children.length) && seen;
+    }, { timeout: 90_000, message: `${target} in the Flows view with ${spec.flows.length} groups of nodes` })
+      .catch((e) => { throw new Error(`${e.message}; seen ${JSON.stringify(seen, (k, v) => (k === 'tooltip' ? undefined : v))}`); });
     assert.equal(comp.kind, 'composition');
     assert.match(comp.description, /^composition · /);
     assert.match(comp.contextValue, /\bworkflow\b.*\bcomposition\b.*runnable/);
     assert.deepEqual(comp.children.map((g) => [g.kind, g.label]), spec.flows.map((f) => ['group', f.name]));
     for (const [i, g] of comp.children.entries()) {
-      assert.ok(g.description.startsWith(spec.flows[i].flow), `group ${g.label} names ${spec.flows[i].flow}: ${g.description}`);
+      assert.ok(g.description.startsWith(spec.flows[i].target), `group ${g.label} names ${spec.flows[i].target}: ${g.description}`);
       for (const n of g.children.filter((c) => c.kind === 'node')) assert.ok(n.node.startsWith(`${g.label}/`), `${n.node} is in ${g.label}`);
     }
   });
@@ -122,7 +128,7 @@ describe('compositions', function () {
     panel = await vscode.commands.executeCommand('flowsmith.showGraph', item);
     const rendered = await waitFor(() => panel.rendered && panel.rendered.clusters && panel.rendered.clusters.length === spec.flows.length && panel.rendered,
       { timeout: 60_000, message: `the graph drawn with ${spec.flows.length} clusters` });
-    assert.deepEqual(rendered.clusters.map((c) => [c.id, c.flow]).sort(), spec.flows.map((f) => [f.name, f.flow]).sort());
+    assert.deepEqual(rendered.clusters.map((c) => [c.id, c.flow]).sort(), spec.flows.map((f) => [f.name, f.target]).sort());
     for (const c of rendered.clusters) {
       assert.equal(c.status, 'complete', JSON.stringify(c));
       assert.match(c.counts, /^(\d+)\/\1 complete$/);

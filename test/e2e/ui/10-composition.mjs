@@ -50,7 +50,8 @@ export default {
     const file = path.join(workspace, rel);
     const text = fs.readFileSync(file, 'utf8');
     const name = /^name:\s*(\S+)/m.exec(text)[1];
-    const flows = [...text.matchAll(/^\s*-\s*name:\s*(\S+)\s*\n\s*flow:\s*(\S+)/gm)].map((m) => ({ name: m[1], flow: m[2] }));
+    // The boxes name each workflow relative to the workspace root, the YAML relative to itself.
+    const flows = [...text.matchAll(/^\s*-\s*name:\s*(\S+)\s*\n\s*flow:\s*(\S+)/gm)].map((m) => ({ name: m[1], flow: path.posix.join(path.posix.dirname(rel), m[2]) }));
     await waitForWorkbench(page);
     await openFile(page, rel);
     await goToLine(page, locate(file, 'name:').line, 1);
