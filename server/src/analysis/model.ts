@@ -12,7 +12,7 @@ export interface FlowDiagnostic {
   file: string;
   range: Range;
   severity: Severity;
-  /** `FS001`…`FS012`. */
+  /** `FS001`…`FS014`. */
   code: string;
   message: string;
   /** Extra tags for the editor (unused outputs fade out). */
