@@ -119,6 +119,22 @@ test("after a run: the map node with done/total, the skipped branch, the asset; 
   const wf = flows.flows.find((f) => f.target === "flow.ts#wf")!;
   assert.deepEqual(wf.nodes.find((n) => n.id === "score")!.map, { done: 3, total: 3 });
 
+  // Hovers: what a map, a when and a skipped branch node are, with the last run's facts.
+  const hoverAt = async (needle: string) => {
+    const p = positionOf(FLOW, needle, 1);
+    const h = await client.request<{ contents: { value: string } } | null>("textDocument/hover", { textDocument: { uri: client.uri(flow) }, position: p });
+    return h?.contents.value ?? "";
+  };
+  const mapHover = await hoverAt("map(score");
+  assert.match(mapHover, /\*\*map\*\* — one `score` node per element of input `file`/);
+  assert.match(mapHover, /elements: \*\*3\/3\*\* complete in the last run/);
+  assert.match(mapHover, /score\(input: \{ file: string; threshold: number; \}\)|score\(input: \{ file: string; threshold: number \}\)/);
+  const whenHover = await hoverAt("when(params.kind)");
+  assert.match(whenHover, /\*\*when\*\* — chooses one branch at run time/);
+  assert.match(whenHover, /last run chose branch `linear`/);
+  assert.match(await hoverAt("trainForest({ n: 2 })"), /in branch `otherwise` of when node `when` — \*\*branch not taken\*\*/);
+  assert.match(await hoverAt("listing({ file"), /reads asset `data\/raw\.csv`/);
+
   // The asset changes on disk while the server runs: no run, and its readers are STALE.
   const notes = client.statusNotifications.length;
   fs.appendFileSync(ws.path("data/raw.csv"), "3,4\n");
