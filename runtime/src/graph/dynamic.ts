@@ -36,7 +36,8 @@ export function addMap(builder: GraphBuilder, task: TaskImpl, inputs: object, op
   const input = mapped[0]!;
   const list = eachList((inputs as Record<string, unknown>)[input]);
   const binding = toBinding(list);
-  if (binding.kind === "value" && !Array.isArray(binding.value)) {
+  // (A param not given, as when a worker rebuilds the graph without params, is checked at run time.)
+  if (binding.kind === "value" && binding.value !== undefined && !Array.isArray(binding.value)) {
     misuse(`map(${name}, …): each() over input "${input}" must be given a list; it is ${binding.value === null ? "null" : typeof binding.value}`);
   }
   if (binding.kind === "object" || binding.kind === "asset") misuse(`map(${name}, …): each() over input "${input}" must be given a list`);
