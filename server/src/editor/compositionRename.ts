@@ -18,7 +18,7 @@ export const compositionParticipant = {
     for (const a of context.analyses()) {
       const changes = rename.nodeIds.filter((c) => c.root === a.storeRoot);
       if (!changes.length) continue;
-      for (const file of compositionFiles(a.root)) {
+      for (const file of compositionFiles(a.root, true)) {
         const text = context.documents.get(pathToUri(file))?.getText() ?? readCompositionText(file);
         if (text === undefined) continue;
         const doc = parseComposition(file, text);

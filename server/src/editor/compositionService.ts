@@ -44,6 +44,8 @@ export class Compositions {
   /** What was last published per composition file (JSON). */
   private readonly sent = new Map<string, string>();
   private dependentsTimer: NodeJS.Timeout | undefined;
+  /** The text each file's typed diagnostics were last computed for (a structure pass of it would only flicker). */
+  private readonly typedText = new Map<string, string>();
 
   constructor(private readonly host: CompositionHost) {}
 
@@ -76,6 +78,8 @@ export class Compositions {
       file,
       setTimeout(() => {
         this.timers.delete(file);
+        // Every open comes with a change event of the same text: nothing to redo.
+        if (this.typedText.get(file) === this.textOf(file)) return;
         const before = this.targetsOf(file);
         this.publishStructure(file, true);
         void this.host.flushed().then(() => {
@@ -91,6 +95,7 @@ export class Compositions {
   diskChanged(file: string): void {
     if (this.textOf(file) === undefined) {
       clearTimeout(this.timers.get(file));
+      this.typedText.delete(file);
       if (this.sent.delete(file)) this.host.send(file, []);
       this.host.changedTargets([]);
       return;
@@ -100,7 +105,7 @@ export class Compositions {
 
   private publishStructure(file: string, onlyIfChanged = false): void {
     const doc = this.docOf(file);
-    if (!doc) return;
+    if (!doc || this.typedText.get(file) === doc.text) return;
     const diagnostics = this.host.guard(`composition ${file}`, [], () => structureDiagnostics(doc).map(toDiagnostic));
     this.sendIf(file, diagnostics, onlyIfChanged);
   }
@@ -110,6 +115,7 @@ export class Compositions {
     const doc = this.docOf(file);
     if (!a || !doc) return;
     const diagnostics = this.host.guard(`composition ${file}`, [], () => compositionDiagnostics(a, doc).map(toDiagnostic));
+    this.typedText.set(file, doc.text);
     this.sendIf(file, diagnostics, onlyIfChanged);
   }
 
