@@ -79,14 +79,19 @@ describe('compositions', function () {
     let seen;
     const comp = await waitFor(async () => {
       seen = (await flowsTree(api)).find((w) => w.target === target);
-      return seen && seen.children.length === spec.flows.length && seen.children.every((g) => g.children.length) && seen;
+      const groups = seen && seen.children.filter((c) => c.kind === 'group');
+      return groups && groups.length === spec.flows.length && groups.every((g) => g.children.length) && seen;
     }, { timeout: 90_000, message: `${target} in the Flows view with ${spec.flows.length} groups of nodes` })
       .catch((e) => { throw new Error(`${e.message}; seen ${JSON.stringify(seen, (k, v) => (k === 'tooltip' ? undefined : v))}`); });
     assert.equal(comp.kind, 'composition');
     assert.match(comp.description, /^composition · /);
     assert.match(comp.contextValue, /\bworkflow\b.*\bcomposition\b.*runnable/);
-    assert.deepEqual(comp.children.map((g) => [g.kind, g.label]), spec.flows.map((f) => ['group', f.name]));
-    for (const [i, g] of comp.children.entries()) {
+    // The composing flows in the file's order; after them, nodes of the composition's own (a db mapping's read).
+    const groups = comp.children.filter((c) => c.kind === 'group');
+    assert.deepEqual(groups.map((g) => g.label), spec.flows.map((f) => f.name));
+    assert.deepEqual(comp.children.slice(0, groups.length), groups, 'the groups come first');
+    assert.ok(comp.children.slice(groups.length).every((c) => c.kind === 'node'), 'the rest are nodes');
+    for (const [i, g] of groups.entries()) {
       assert.ok(g.description.startsWith(spec.flows[i].target), `group ${g.label} names ${spec.flows[i].target}: ${g.description}`);
       for (const n of g.children.filter((c) => c.kind === 'node')) assert.ok(n.node.startsWith(`${g.label}/`), `${n.node} is in ${g.label}`);
     }
@@ -113,7 +118,7 @@ describe('compositions', function () {
     assert.ok(seen.has('running') || seen.has('complete'), `the Flows view's model saw statuses move during the run: ${[...seen].join(', ')}`);
     const statuses = await waitFor(async () => {
       const comp = (await flowsTree(api)).find((w) => w.target === target);
-      const nodes = comp && comp.children.flatMap((g) => g.children).filter((n) => n.kind === 'node');
+      const nodes = comp && comp.children.flatMap((c) => (c.kind === 'group' ? c.children : [c])).filter((n) => n.kind === 'node');
       return nodes && nodes.length && nodes.every((n) => n.status === 'complete') && nodes;
     }, { timeout: 60_000, message: 'every node of the composition complete in the Flows view' });
     console.log(`      ${statuses.length} nodes complete; statuses seen during the run: ${[...seen].join(', ')}`);

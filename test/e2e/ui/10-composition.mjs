@@ -65,7 +65,8 @@ export default {
       const m = await compositionGeometry(page);
       if (m.clusters.length !== flows.length || !m.nodes.length) return undefined;
       const boxes = new Map(m.clusters.map((c) => [c.id, c.box]));
-      const ok = m.nodes.every((n) => n.status === 'complete' && boxes.has(n.id.split('/')[0]) && inside(n.box, boxes.get(n.id.split('/')[0])));
+      // A node of a composing flow (`flow/node`) sits in its box; the composition's own nodes (a db read) between the boxes.
+      const ok = m.nodes.every((n) => n.status === 'complete' && (!n.id.includes('/') || (boxes.has(n.id.split('/')[0]) && inside(n.box, boxes.get(n.id.split('/')[0])))));
       return ok && m;
     }, { timeout: 60_000, describe: async () => JSON.stringify(await compositionGeometry(page)).slice(0, 1500) });
     for (const f of flows) {
