@@ -129,7 +129,8 @@ export class DynamicNodes {
     const started = Date.now();
     run.startedMs = started;
     run.record.startedAt = isoTime(started);
-    run.record.status = "running";
+    // The map node's own node-started; its progress is the share of its elements settled.
+    recorder.attemptStarted(run, 1);
     const elements: NodeRun[] = mapElements(node, list).map((el) => ({
       node: el,
       ...(run.variant !== undefined ? { variant: run.variant } : {}),
@@ -141,8 +142,14 @@ export class DynamicNodes {
     recorder.addNodes(elements);
     const limit = Math.max(1, Math.min(node.map!.concurrency ?? Infinity, this.parts.concurrency));
     let next = 0;
+    let settled = 0;
+    let reported = 0;
     const worker = async () => {
-      while (next < elements.length && !stop.aborted) await this.parts.runElement(elements[next++]!);
+      while (next < elements.length && !stop.aborted) {
+        await this.parts.runElement(elements[next++]!);
+        const fraction = ++settled / elements.length;
+        if (fraction - reported >= 0.01 || settled === elements.length) recorder.progress(run, (reported = fraction));
+      }
     };
     await Promise.all(Array.from({ length: Math.min(limit, elements.length) }, worker));
     if (stop.aborted) {
