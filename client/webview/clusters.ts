@@ -23,20 +23,26 @@ export function clusterCounts(statuses: string[]): string {
 }
 
 interface Drawn {
+  box: SVGGElement;
   group: SVGGElement;
   counts: SVGTextElement;
   icon: SVGCircleElement;
 }
 
+/**
+ * `layer` holds the boxes (under the edges); `titles` their title bands (over the edges, under the
+ * nodes), so an edge entering a box from above passes under its title instead of over its words.
+ */
 export class ClusterView {
   private drawn = new Map<string, Drawn>();
   private members = new Map<string, FlowNode[]>();
 
-  constructor(private readonly layer: SVGGElement) {}
+  constructor(private readonly layer: SVGGElement, private readonly titles: SVGGElement) {}
 
   /** Draws the boxes of a new layout (none for a workflow). */
   set(clusters: ClusterBox[] | undefined, nodes: FlowNode[], groups: CompositionGroup[] | undefined): void {
     this.layer.replaceChildren();
+    this.titles.replaceChildren();
     this.drawn.clear();
     this.members.clear();
     if (!clusters?.length) return;
@@ -49,8 +55,11 @@ export class ClusterView {
     const flows = new Map((groups ?? []).map((g) => [g.name, g.flow]));
     for (const c of clusters) {
       const flow = flows.get(c.id) ?? "";
-      const g = el("g", { transform: `translate(${f1(c.x)},${f1(c.y)})`, "data-group": c.id, "data-tip": `${c.id} — composing flow\n${flow ? `runs ${flow}\n` : ""}click the title: go to its entry in the composition` }, "cluster");
-      g.appendChild(el("rect", { width: f1(c.width), height: f1(c.height), rx: 10, ry: 10 }, "cluster-box"));
+      const at = `translate(${f1(c.x)},${f1(c.y)})`;
+      const box = el("g", { transform: at, "data-group": c.id }, "cluster");
+      box.appendChild(el("rect", { width: f1(c.width), height: f1(c.height), rx: 10, ry: 10 }, "cluster-box"));
+      this.layer.appendChild(box);
+      const g = el("g", { transform: at, "data-group": c.id, "data-tip": `${c.id} — composing flow\n${flow ? `runs ${flow}\n` : ""}click the title: go to its entry in the composition` }, "cluster");
       // The title band: the box's top, rounded like it, squared off below.
       g.appendChild(el("path", { d: `M0 10a10 10 0 0 1 10-10h${f1(c.width - 20)}a10 10 0 0 1 10 10v28h${f1(-c.width)}z` }, "cluster-head"));
       const icon = el("circle", { cx: 14, cy: 15, r: 4.5 }, "cluster-icon");
@@ -60,8 +69,8 @@ export class ClusterView {
       sub.textContent = flow;
       const counts = el("text", { x: f1(c.width - 12), y: 19, "text-anchor": "end" }, "cluster-counts");
       g.append(icon, name, sub, counts);
-      this.layer.appendChild(g);
-      this.drawn.set(c.id, { group: g, counts, icon });
+      this.titles.appendChild(g);
+      this.drawn.set(c.id, { box, group: g, counts, icon });
     }
   }
 
@@ -71,6 +80,7 @@ export class ClusterView {
       const statuses = (this.members.get(id) ?? []).map(statusOf);
       const status = clusterStatus(statuses);
       d.group.setAttribute("class", `cluster status-${status}`);
+      d.box.setAttribute("class", `cluster status-${status}`);
       d.counts.textContent = clusterCounts(statuses);
       d.counts.setAttribute("class", `cluster-counts status-${status}`);
       d.group.setAttribute("data-status", status);

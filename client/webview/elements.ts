@@ -156,6 +156,12 @@ export function edgeElement(e: EdgeShape): SVGGElement {
     const t = el("text", { x: f1(e.labelAt.x), y: f1(e.labelAt.y + 4), "text-anchor": "middle" }, "edge-label");
     t.textContent = e.label;
     g.appendChild(t);
+    // Zoomed out, where labels are hidden, a mapped edge still says its map type, larger (graph.css).
+    if (e.mapType) {
+      const badge = el("text", { x: f1(e.labelAt.x), y: f1(e.labelAt.y + 6), "text-anchor": "middle" }, "edge-badge");
+      badge.textContent = e.mapType;
+      g.appendChild(badge);
+    }
   }
   return g;
 }

@@ -27,10 +27,12 @@ const svg = $<SVGSVGElement>("canvas");
 const viewport = $<SVGGElement>("viewport");
 const edgesLayer = $<SVGGElement>("edges");
 const nodesLayer = $<SVGGElement>("nodes");
-/** A composition's cluster boxes, under the edges (a page without the layer, like bench/graph.ts's, gets one). */
-const clustersLayer = (document.getElementById("clusters") as SVGGElement | null)
-  ?? viewport.insertBefore(Object.assign(document.createElementNS("http://www.w3.org/2000/svg", "g"), { id: "clusters" }), edgesLayer);
-const clusters = new ClusterView(clustersLayer);
+/** A composition's cluster boxes under the edges, their titles over them (a page without the layers, like bench/graph.ts's, gets them). */
+const layer = (id: string, before: SVGGElement) => (document.getElementById(id) as SVGGElement | null)
+  ?? viewport.insertBefore(Object.assign(document.createElementNS("http://www.w3.org/2000/svg", "g"), { id }), before);
+const clustersLayer = layer("clusters", edgesLayer);
+const clusterTitles = layer("cluster-titles", nodesLayer);
+const clusters = new ClusterView(clustersLayer, clusterTitles);
 const message = $<HTMLDivElement>("message");
 const selection = $<HTMLSpanElement>("selection");
 const legend = $<HTMLDivElement>("legend");
@@ -107,7 +109,7 @@ function paint(): void {
 function drawnComposition(): Pick<Extract<FromWebview, { type: "rendered" }>, "clusters" | "mapped"> {
   if (!clusters.count) return {};
   return {
-    clusters: [...document.querySelectorAll<SVGGElement>("#clusters .cluster")].map((c) => ({
+    clusters: [...document.querySelectorAll<SVGGElement>("#cluster-titles .cluster")].map((c) => ({
       id: c.getAttribute("data-group") ?? "", flow: c.querySelector(".cluster-flow")?.textContent ?? "",
       counts: c.querySelector(".cluster-counts")?.textContent ?? "", status: c.getAttribute("data-status") ?? "",
     })),
@@ -222,7 +224,7 @@ function reveal(id: string, what: "call" | "task" = "call"): void {
   post({ type: "reveal", node: id, what });
 }
 
-clustersLayer.addEventListener("click", (e) => {
+clusterTitles.addEventListener("click", (e) => {
   const group = clusterTitleAt(e.target);
   if (group && !panzoom.dragged) post({ type: "revealGroup", group });
 });

@@ -55,9 +55,6 @@ async function engine(workerUrl: string): Promise<InstanceType<typeof ELK>> {
  */
 export function preferredDirection(graph: GraphResult, width: number, height: number, maxZoom: number): Direction {
   if (!graph.nodes.length || graph.nodes.length + graph.edges.length > ELK_MAX_WORK) return "RIGHT";
-  // A composition's mapped edges run between clusters: rightwards they enter a box at its side, not
-  // through its title (elkjs routes them into a compound node on the side facing upstream).
-  if (hasClusters(graph)) return "RIGHT";
   const laid = layering(graph);
   if (graph.nodes.length + laid.dummies + graph.edges.length > ELK_MAX_WORK) return "RIGHT";
   const across = new Array<number>(laid.layers).fill(0);

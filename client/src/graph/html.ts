@@ -49,7 +49,7 @@ export function graphHtml(webview: vscode.Webview, extensionUri: vscode.Uri, tit
       <path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead"/>
     </marker>
   </defs>
-  <g id="viewport"><g id="clusters"></g><g id="edges"></g><g id="nodes"></g></g>
+  <g id="viewport"><g id="clusters"></g><g id="edges"></g><g id="cluster-titles"></g><g id="nodes"></g></g>
 </svg>
 <div id="view-controls" role="toolbar" aria-label="View">
   <button id="zoom-in" class="icon" title="Zoom in (+)" aria-label="Zoom in">+</button>

@@ -17,11 +17,15 @@ async function compositionGeometry(page) {
   return graphFrame(page).locator('svg#canvas').evaluate((svg) => {
     const rect = (e) => { const r = e.getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width, h: r.height }; };
     const panel = rect(svg);
-    const clusters = [...svg.querySelectorAll('#clusters .cluster')].map((c) => ({
-      id: c.getAttribute('data-group'), flow: c.querySelector('.cluster-flow')?.textContent ?? '',
-      counts: c.querySelector('.cluster-counts')?.textContent ?? '', box: rect(c.querySelector('.cluster-box')),
-      fill: getComputedStyle(c.querySelector('.cluster-box')).fill,
-    }));
+    // The boxes are under the edges (#clusters), their titles over them (#cluster-titles).
+    const clusters = [...svg.querySelectorAll('#cluster-titles .cluster')].map((c) => {
+      const box = svg.querySelector(`#clusters .cluster[data-group="${c.getAttribute('data-group')}"] .cluster-box`);
+      return {
+        id: c.getAttribute('data-group'), flow: c.querySelector('.cluster-flow')?.textContent ?? '',
+        counts: c.querySelector('.cluster-counts')?.textContent ?? '', box: rect(box), fill: getComputedStyle(box).fill,
+        nameSize: parseFloat(getComputedStyle(c.querySelector('.cluster-name')).fontSize) * c.querySelector('.cluster-name').getScreenCTM().a,
+      };
+    });
     const nodes = [...svg.querySelectorAll('.node')].map((n) => ({
       id: n.getAttribute('data-id'), status: [...n.classList].find((c) => c.startsWith('status-'))?.slice(7), box: rect(n.querySelector('.box')),
     }));
@@ -29,6 +33,7 @@ async function compositionGeometry(page) {
       from: e.getAttribute('data-from'), to: e.getAttribute('data-to'), mapType: e.getAttribute('data-map-type'),
       label: e.querySelector('.edge-label')?.textContent ?? '', dash: getComputedStyle(e.querySelector('.line')).strokeDasharray,
       labelShown: e.querySelector('.edge-label') ? getComputedStyle(e.querySelector('.edge-label')).display !== 'none' : false,
+      badge: e.querySelector('.edge-badge') && getComputedStyle(e.querySelector('.edge-badge')).display !== 'none' ? e.querySelector('.edge-badge').textContent : '',
     }));
     return { panel, clusters, nodes, mapped, theme: document.body.className, background: getComputedStyle(document.body).backgroundColor };
   });
@@ -59,7 +64,9 @@ export default {
     await see(lens, `the "Graph" code lens of the composition ${name}`, 90_000);
     await lens.filter({ visible: true }).first().click();
     await see(page.locator('.editor-group-container .tab', { hasText: `Graph: ${name}` }), `the "Graph: ${name}" editor tab`);
-    await page.keyboard.press('Control+B');   // the side bar away: the YAML and the graph side by side
+    // Back in the YAML (the graph's webview keeps the keyboard otherwise), then the side bar away.
+    await page.locator('.editor-group-container .monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+B');
     await switchTheme(page, 'Dark Modern', 'vscode-dark');
     const g = await waitUntil(`${flows.length} clusters with every node inside its own, all complete`, async () => {
       const m = await compositionGeometry(page);
@@ -79,10 +86,11 @@ export default {
     if (!g.mapped.length) throw new Error('no mapped edge drawn between the clusters');
     for (const e of g.mapped) {
       if (!e.label.startsWith(`${e.mapType}: `)) throw new Error(`the mapped edge ${e.from} → ${e.to} is labelled "${e.label}", not by its map type ${e.mapType}`);
+      if (!e.labelShown && e.badge !== e.mapType) throw new Error(`the mapped edge ${e.from} → ${e.to} shows neither its label nor its map type (badge "${e.badge}")`);
       if (e.mapType === 'raw' ? e.dash !== 'none' : e.dash === 'none') throw new Error(`the ${e.mapType} edge ${e.from} → ${e.to} is drawn with dash "${e.dash}"`);
     }
     log(`dark theme (${g.theme}): ${g.clusters.map((c) => `${c.id} "${c.flow}" ${c.counts}`).join('; ')}`);
-    log(`mapped edges: ${g.mapped.map((e) => `${e.label} [${e.dash}]${e.labelShown ? '' : ' (label hidden at this zoom)'}`).join(' | ')}`);
+    log(`mapped edges: ${g.mapped.map((e) => `${e.label} [dash ${e.dash}]${e.labelShown ? '' : ` (zoomed out: "${e.badge}")`}`).join(' | ')}; cluster names drawn at ${g.clusters.map((c) => c.nameSize.toFixed(1)).join(', ')} px`);
     await page.mouse.move(5, 790);
     await shot('graph-dark');
     // Hover a mapped edge: output → param and what its map type does.
