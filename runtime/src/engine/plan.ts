@@ -141,5 +141,6 @@ export function skippedBecause(upstream: NodeRun, run?: NodeRun): string {
     run.notTaken = true;
     return "branch not taken";
   }
+  if (upstream.notTaken) return `upstream ${upstream.node.id} is in a when() branch that was not taken; read the when node's outputs instead`;
   return `upstream ${upstream.node.id} did not complete`;
 }
