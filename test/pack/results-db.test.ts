@@ -1,8 +1,8 @@
 /**
  * The embedded results database in the packed package: `npm pack` of runtime/ (as built by `npm run
  * build`) installed into a fresh project outside the repository; a result is recorded through the
- * package's own dist/results-db.js (sql.js bundled, sql-wasm.wasm next to it: the copy in
- * node_modules/sql.js is removed to prove it) and listed by the packed CLI, `flowsmith results
+ * package's own dist/results-db.js (sql.js and pg bundled, sql-wasm.wasm next to it: neither is a
+ * dependency npm installs) and listed by the packed CLI, `flowsmith results
  * --flow`, as a table and as JSON. The database is the SQLite file in the project's store: no server,
  * no network (the install uses the npm cache, --prefer-offline, as test/pack/packed-install does).
  */
@@ -70,8 +70,8 @@ after(() => {
 });
 
 test("the packed package records a result in its embedded database and `flowsmith results --flow` lists it", async () => {
-  // The package carries its own SQLite: no copy of sql.js beside it is needed.
-  fs.rmSync(path.join(project, "node_modules/sql.js"), { recursive: true, force: true });
+  // The package carries its own SQLite and PostgreSQL client (dist/results-db.js): npm installs neither.
+  for (const dep of ["sql.js", "pg"]) assert.ok(!fs.existsSync(path.join(project, "node_modules", dep)), `node_modules/${dep} is installed with the package`);
   const record = `
 const path = require("node:path");
 const { openEmbedded } = require(path.resolve("node_modules/flowsmith/dist/results-db.js"));
