@@ -7,7 +7,7 @@
  */
 import { currentBuilder, type GraphBuilder } from "../graph/builder.js";
 import { addMap, assetReference, EACH, WhenChain } from "../graph/dynamic.js";
-import { isTask, taskName, type TaskImpl } from "./impl.js";
+import { isTask, type TaskImpl } from "./impl.js";
 import type { Each, MapInputs, MapOptions, Ref, Reference, ListsOf, Task, When } from "./types.js";
 import { FlowsmithError } from "../util/errors.js";
 
@@ -51,4 +51,3 @@ export function asset(path: string): Ref<string> {
   return assetReference(builder, path) as Ref<string>;
 }
 
-export { taskName };
