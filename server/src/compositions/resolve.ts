@@ -64,13 +64,14 @@ export function resolveFlow(analysis: FlowAnalysis, compositionFile: string, flo
   const analysed = analysis.analyzeFile(ref.file);
   const broken = analysed.diagnostics.find((d) => d.severity === "error" && d.code === "FS000");
   const exported = analysed.workflows.filter((w) => w.exported);
+  if (broken) {
+    // What the parser had to guess is no workflow to check a composition against.
+    out.problem = { code: "FS011", message: `flow file ${ref.relFile} could not be read: line ${broken.range.start.line + 1}: ${broken.message}`, span };
+    return out;
+  }
   const wf = exported.find((w) => w.name === ref.name);
   if (wf) {
     out.workflow = wf;
-    return out;
-  }
-  if (broken) {
-    out.problem = { code: "FS011", message: `flow file ${ref.relFile} could not be read: line ${broken.range.start.line + 1}: ${broken.message}`, span };
     return out;
   }
   const names = exported.map((w) => w.name);
