@@ -22,6 +22,11 @@ export function clusterCounts(statuses: string[]): string {
   return [...notes, `${complete}/${statuses.length} complete`].join(" · ");
 }
 
+/** As the nodes (elements.ts): compact below this zoom, the name at this size on screen, at most this in drawing units. */
+const COMPACT_ZOOM = 0.8;
+const COMPACT_PX = 12;
+const COMPACT_MAX = 24;
+
 interface Drawn {
   box: SVGGElement;
   group: SVGGElement;
@@ -68,7 +73,11 @@ export class ClusterView {
       const sub = el("text", { x: 12, y: 33 }, "cluster-flow");
       sub.textContent = flow;
       const counts = el("text", { x: f1(c.width - 12), y: 19, "text-anchor": "end" }, "cluster-counts");
-      g.append(icon, name, sub, counts);
+      // Zoomed out (compact): the name alone, larger, centred in the band and never wider than the box.
+      const short = el("text", { x: 28, y: 19 }, "cluster-short");
+      short.textContent = c.id;
+      short.style.setProperty("--fit", `${Math.min(COMPACT_MAX, (c.width - 40) / (0.62 * Math.max(1, c.id.length))).toFixed(1)}px`);
+      g.append(icon, name, sub, counts, short);
       this.titles.appendChild(g);
       this.drawn.set(c.id, { box, group: g, counts, icon });
     }
@@ -87,6 +96,18 @@ export class ClusterView {
     }
   }
 
+  /**
+   * Below COMPACT_ZOOM the titles turn compact like the nodes (elements.ts `compact`): the name
+   * alone, drawn at COMPACT_PX on screen, beside a larger status dot; the workflow and counts are in
+   * the hover. Only a change restyles them.
+   */
+  zoom(k: number): void {
+    const on = k < COMPACT_ZOOM && this.drawn.size > 0;
+    if (this.titles.classList.contains("compact") !== on) this.titles.classList.toggle("compact", on);
+    const size = on ? `${Math.min(COMPACT_MAX, COMPACT_PX / k).toFixed(1)}px` : "";
+    if (on && this.titles.style.getPropertyValue("--compact-size") !== size) this.titles.style.setProperty("--compact-size", size);
+  }
+
   /** What the tests and the UI stories read: each cluster's name, workflow, counts and status. */
   get count(): number {
     return this.drawn.size;
@@ -96,6 +117,6 @@ export class ClusterView {
 /** The group whose title was clicked (the box itself lets clicks through to the empty drawing). */
 export function clusterTitleAt(target: EventTarget | null): string | undefined {
   const t = target as Element | null;
-  if (!t?.closest?.(".cluster-head, .cluster-name, .cluster-flow, .cluster-icon, .cluster-counts")) return undefined;
+  if (!t?.closest?.(".cluster-head, .cluster-name, .cluster-flow, .cluster-icon, .cluster-counts, .cluster-short")) return undefined;
   return t.closest(".cluster")?.getAttribute("data-group") ?? undefined;
 }

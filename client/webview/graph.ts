@@ -44,7 +44,10 @@ const workerUrl = document.body.dataset.elkWorker ?? "";
 const panzoom = new PanZoom(svg, viewport);
 const view = new GraphView(svg, edgesLayer, nodesLayer, panzoom);
 const tooltip = new Tooltip(svg);
-panzoom.onChange = () => view.schedule();
+panzoom.onChange = () => {
+  view.schedule();
+  clusters.zoom(panzoom.view.k);
+};
 
 let graph: GraphResult | undefined;
 /** A composition's composing flows (name → workflow target), from the Flows model. */
@@ -206,6 +209,7 @@ async function setGraph(g: GraphResult, fit: boolean): Promise<void> {
     pendingSelect = undefined;
     select(selected);
     view.render(true);
+    clusters.zoom(panzoom.view.k);
   } else {
     view.updateNodes(g.nodes);
     if (fit) initialView();

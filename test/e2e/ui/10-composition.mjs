@@ -66,6 +66,7 @@ export default {
     await see(page.locator('.editor-group-container .tab', { hasText: `Graph: ${name}` }), `the "Graph: ${name}" editor tab`);
     // Back in the YAML (the graph's webview keeps the keyboard otherwise), then the side bar away.
     await page.locator('.editor-group-container .monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+Home');
     await page.keyboard.press('Control+B');
     await switchTheme(page, 'Dark Modern', 'vscode-dark');
     const g = await waitUntil(`${flows.length} clusters with every node inside its own, all complete`, async () => {
@@ -95,7 +96,14 @@ export default {
     await shot('graph-dark');
     // Hover a mapped edge: output → param and what its map type does.
     const e = g.mapped[0];
-    await graphFrame(page).locator(`svg .edge.mapped[data-from="${e.from}"][data-to="${e.to}"] .hit`).first().hover({ force: true });
+    // On the line itself, half-way along it (a bent edge's box centre may be off the line).
+    const hit = graphFrame(page).locator(`svg .edge.mapped[data-from="${e.from}"][data-to="${e.to}"] .hit`).first();
+    const position = await hit.evaluate((p) => {
+      const at = p.getPointAtLength(p.getTotalLength() / 2).matrixTransform(p.getScreenCTM());
+      const r = p.getBoundingClientRect();
+      return { x: at.x - r.left, y: at.y - r.top };
+    });
+    await hit.hover({ force: true, position });
     const tip = await waitUntil('the mapped edge\'s hover', async () => {
       const t = graphFrame(page).locator('#tooltip');
       const s = (await t.isVisible()) ? await t.innerText() : '';
