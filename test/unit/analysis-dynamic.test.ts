@@ -73,7 +73,8 @@ describe("map", () => {
     assert.equal(m.mapInput, "file");
     assert.deepEqual(m.deps, ["listing"]);
     assert.ok(wf.edges.some((e) => e.from === "listing" && e.to === "score" && e.output === "files" && e.input === "file"));
-    assert.ok(wf.edges.some((e) => e.from === "score" && e.to === "report" && e.output === "value" && e.input === "scores"));
+    const listEdge = wf.edges.find((e) => e.from === "score" && e.to === "report" && e.output === "value" && e.input === "scores");
+    assert.equal(listEdge?.type, "number[]", "an edge from a map node carries the list type (inlay hints)");
   });
 
   test("FS003 sees a map's outputs as lists: scores.value is number[], scores.name is string[]", () => {
@@ -173,7 +174,7 @@ describe("when", () => {
     assert.deepEqual(byId.get("evaluate")!.deps, ["when"]);
     const ids = wf.nodes.map((x) => x.id);
     assert.ok(ids.indexOf("when") > ids.indexOf("trainLinear#2"), "upstream first");
-    assert.ok(wf.edges.some((e) => e.from === "when" && e.to === "evaluate" && e.output === "model"));
+    assert.equal(wf.edges.find((e) => e.from === "when" && e.to === "evaluate" && e.output === "model")?.type, "string");
   });
 
   test("no FS004 on the subject (a param or a reference); FS004 still on an if", () => {

@@ -44,7 +44,8 @@ export function edgeTypes(analysis: FlowAnalysis, wf: WorkflowInfo, file: string
   const out: TypedEdge[] = [];
   for (const edge of wf.edges) {
     if (edge.inputRange?.file !== file) continue;
-    const type = safe(() => outputType(analysis, byId.get(edge.from), edge.output)) ?? safe(() => inputType(analysis, byId.get(edge.to), edge.input));
+    // An edge from a map or when node carries the type the walk gave it (lists, branch outputs).
+    const type = edge.type ?? safe(() => outputType(analysis, byId.get(edge.from), edge.output)) ?? safe(() => inputType(analysis, byId.get(edge.to), edge.input));
     if (type) out.push({ edge, type });
   }
   return out;

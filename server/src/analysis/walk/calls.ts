@@ -180,6 +180,7 @@ class WorkflowWalk extends DynamicWalk {
         input,
         outputRange: { file: atFile.fileName, range: rangeOf(at, atFile) },
         inputRange: { file: nameFile.fileName, range: rangeOf(nameNode, nameFile) },
+        ...this.dynamicEdgeType(v),
       });
     };
     for (const [name, g] of given) {

@@ -13,7 +13,7 @@ import type { TaskDef } from "../definitions.js";
 import { literalValue } from "../params.js";
 import { rangeOf } from "../ranges.js";
 import { isFunctionLike, isStringLike, propertyKey, safe } from "../syntax.js";
-import { arrayOf, elementType, isOpaque, referencedType, taskOutputType } from "../types.js";
+import { arrayOf, elementType, isOpaque, referencedType, taskOutputType, typeText } from "../types.js";
 import { isRef, type DynamicFunction, type DynamicProblem, type RefValue, type Value } from "./model.js";
 import type { Scope } from "./state.js";
 import { StatementWalk } from "./statements.js";
@@ -44,6 +44,16 @@ export abstract class DynamicWalk extends StatementWalk {
   protected abstract nextId(base: string, alias: string | undefined, scope: Scope, at: ts.Node): string;
   /** The alias (`as`) of the options object at `e.arguments[index]`. */
   protected abstract callOptions(e: ts.CallExpression, scope: Scope, index?: number): string | undefined;
+
+  /** Map and when nodes made so far: their outputs are not a task's own (edges say their type). */
+  protected readonly dynamicNodes = new Set<string>();
+
+  /** The type an edge from a map or when node carries, as text (the editor cannot read it from a task). */
+  protected dynamicEdgeType(v: RefValue): { type?: string } {
+    if (!this.dynamicNodes.has(v.node) || !v.type) return {};
+    const text = safe(() => typeText(this.checker, v.type!));
+    return text ? { type: text } : {};
+  }
 
   protected problem(at: ts.Node, problem: DynamicProblem): void {
     this.fact({ kind: "dynamicShape", at, problem });
@@ -99,7 +109,9 @@ export abstract class DynamicWalk extends StatementWalk {
       return undefined;
     }
     if (!this.usedDefs.has(def.call)) this.usedDefs.set(def.call, { kind: "task", name: def.name, call: def.call, site: this.quiet ? (this.topSite ?? e) : e });
-    return this.taskCall(e, def, scope, { inputArg: e.arguments[1], optionsArg: e.arguments[2], taskAt: taskArg! });
+    const out = this.taskCall(e, def, scope, { inputArg: e.arguments[1], optionsArg: e.arguments[2], taskAt: taskArg! });
+    if (isRef(out)) this.dynamicNodes.add(out.node);
+    return out;
   }
 
   private literalOrExpr(e: ts.Node, scope: Scope): void {
@@ -167,6 +179,7 @@ export abstract class DynamicWalk extends StatementWalk {
     const alias = this.callOptions(root, scope, 1);
     const id = this.nextId("when", alias, scope, root);
     this.nodeIds.add(id);
+    this.dynamicNodes.add(id);
     this.callOf.set(id, root);
     const deps: string[] = [];
     const refInputs: Record<string, { node: string; path: string[] }> = {};
