@@ -55,7 +55,11 @@ test("file() outputs: stored once by content, read-only; content changes re-run 
 
   // Same text: nothing runs. Other text: the file's content changes the downstream keys.
   assert.deepEqual(startedNodes((await runOk(ws, ["flow.ts#docs"])).stdout), []);
+  // A copy left by a process that died mid-copy (its pid is gone) is removed by the next one storing a file.
+  const orphan = ws.path(".flowsmith/files/tmp/4194999.0123456789ab.tmp");
+  fs.writeFileSync(orphan, "half a copy");
   const changed = await runOk(ws, ["flow.ts#docs", "--param", "text=bonjour"]);
+  assert.ok(!fs.existsSync(orphan), "the dead process's temp copy is swept");
   assert.deepEqual(startedNodes(changed.stdout), ["write", "pass", "read"]);
   assert.equal(JSON.parse((await ws.cli(["results", changed.runId])).stdout).text, "bonjour");
   assert.deepEqual(ws.counter(), ["read", "read"]);

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { createHash } from "node:crypto";
 import { FlowFile, flowFilesMade, isFlowFileLike } from "../sdk/file.js";
 import { FlowsmithError, errorMessage } from "../util/errors.js";
-import { ensureDir } from "./files.js";
+import { ensureDir, isProcessAlive } from "./files.js";
 import { StoreLayout } from "./layout.js";
 
 /** What an output holds for a stored file. */
@@ -158,6 +158,7 @@ function ingest(f: { $file: string; path: string; name: string }, layout: StoreL
   if (fs.existsSync(existing)) return { $file: early.sha, name: f.name, size: early.size };
   const tmp = layout.storedFileTemp();
   ensureDir(path.dirname(tmp));
+  sweepTemps(path.dirname(tmp));
   try {
     fs.copyFileSync(f.path, tmp);
     // The copy's own hash: the source may have changed since it was read.
@@ -172,6 +173,23 @@ function ingest(f: { $file: string; path: string; name: string }, layout: StoreL
     fs.rmSync(tmp, { force: true });
     if (error instanceof FlowsmithError) throw error;
     throw new FlowsmithError(`file ${f.name} could not be stored: ${errorMessage(error)}`);
+  }
+}
+
+/** Copies left by processes that died while copying (their pid names them), removed once per process. */
+const swept = new Set<string>();
+function sweepTemps(dir: string): void {
+  if (swept.has(dir)) return;
+  swept.add(dir);
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^(\d+)\./.exec(name)?.[1]);
+    if (name.endsWith(".tmp") && pid !== process.pid && !isProcessAlive(pid)) fs.rmSync(path.join(dir, name), { force: true });
   }
 }
 
