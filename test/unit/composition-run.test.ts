@@ -181,3 +181,15 @@ test("bad compositions: one located line each, exit 2, no stack trace", async (t
   assertCleanError(await ws.cli(["run", TARGET, "--workers", "2"]), /is a composition: it runs in this process/);
   assert.ok(!fs.existsSync(ws.path(".flowsmith/runs")) || fs.readdirSync(ws.path(".flowsmith/runs")).length === 0, "nothing ran");
 });
+
+test("run checks every composing flow first, as a run of that flow would; --no-check skips it", async (t) => {
+  const ws = workspace(t);
+  // A mistake in the train flow's body that only the check sees (an input the task does not declare).
+  ws.edit("flows/pipelines/train.ts", "({ model: fit({ rows, epochs, report, best }).model })", "({ model: fit({ rows, epochs, report, best, extra: 1 }).model })");
+  const refused = await ws.cli(["run", TARGET]);
+  assertExit(refused, 2, "run of a composition with a broken flow");
+  assert.match(refused.stderr, /error FS001 /);
+  assert.match(refused.stderr, /flowsmith: error: flows\/pipelines\/train\.ts#train not run: flowsmith check finds 1 error in flows\/pipelines\/train\.ts/);
+  assert.deepEqual(ws.counter(), [], "nothing ran");
+  assertExit(await ws.cli(["run", TARGET, "--no-check"]), 0, "--no-check");
+});

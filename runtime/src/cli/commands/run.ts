@@ -89,7 +89,8 @@ export function registerRun(program: Command): void {
       const composed = compositionInfo(prepared);
       if (opts.check && !deployment) {
         // A composition: each composing flow's file is checked as its own run would check it.
-        if (composed) for (const f of composed.flows) refuseBrokenFlow({ ...prepared, flows: f.loaded, name: f.workflow, shown: f.shown }, opts);
+        // (Its clean-check mark depends on every module of the composition: flows share modules, loaded once.)
+        if (composed) for (const f of composed.flows) refuseBrokenFlow({ ...prepared, flows: { ...f.loaded, modules: prepared.flows.modules }, name: f.workflow, shown: f.shown }, opts);
         else refuseBrokenFlow(prepared, opts);
       }
       if (composed && (workers !== undefined || clusterUrl(opts.cluster))) {
