@@ -139,6 +139,16 @@ test("a file mapping of an output that is not a file, and an unknown output, fai
   const unknown = await ws.cli(["run", TARGET]);
   assertExit(unknown, 1, "run with an unknown output");
   assert.match(unknown.stdout, /ingest\/clean has no output "rowz" \(did you mean "rows"\?\)/);
+  // db mappings: a path that leads nowhere, and a value the param's schema refuses.
+  ws.write("flows/nightly.flows.yaml", NIGHTLY.replace("attribute_index: [f1]", "attribute_index: [f2]"));
+  const nowhere = await ws.cli(["run", TARGET]);
+  assertExit(nowhere, 1, "run with a db mapping to nothing");
+  assert.match(nowhere.stdout, /\[db\.train\.best\] FAILED.*param train\.best: ingest\/score's output has nothing at \.metrics\.f2/);
+  assert.match(nowhere.stdout, /train\/fit/, "its downstream is named in the summary");
+  ws.write("flows/nightly.flows.yaml", NIGHTLY.replace("attribute_index: [f1]", "attribute_index: [nested, 0]"));
+  const misfit = await ws.cli(["run", TARGET]);
+  assertExit(misfit, 1, "run with a db-mapped value the schema refuses");
+  assert.match(misfit.stdout, /\[db\.train\.best\] FAILED.*FS003: param train\.best: the value from the results database, \{"k":7\}, does not fit its schema: .*number/i);
 });
 
 test("bad compositions: one located line each, exit 2, no stack trace", async (t) => {

@@ -36,6 +36,14 @@ export interface DbReadInput {
 /** The database of the run going on in this process (opened by openCompositionDb). */
 let current: ResultsDb | undefined;
 
+/** What a db-mapped value must fit: the child param's schema field, by composition target and `FLOW.param`. */
+const paramFields = new Map<string, { safeParse(value: unknown): { success: boolean; error?: { issues: { message: string }[] } } }>();
+
+/** Remember the schema field a db mapping's value must fit (prepare.ts, per mapping). */
+export function expectDbParam(composition: string, param: string, field: { safeParse(value: unknown): { success: boolean; error?: { issues: { message: string }[] } } }): void {
+  paramFields.set(`${composition}\0${param}`, field);
+}
+
 export const resultsDbTask = task({ name: RESULTS_DB_TASK, description: "a db mapping: record the parent's output in the results database, read the mapped value back" }, async (input: DbReadInput, ctx) => {
   const db = current;
   if (!db) throw new FlowsmithError(`param ${input.param}: no results database is open (db mappings run with flowsmith run, in its own process)`);
@@ -47,6 +55,11 @@ export const resultsDbTask = task({ name: RESULTS_DB_TASK, description: "a db ma
       `param ${input.param}: ${input.flow}/${input.node}'s output has nothing at ${input.index.map((s) => (typeof s === "number" ? `[${s}]` : `.${s}`)).join("")} (output and attribute_index of the db mapping)`,
       "FS005",
     );
+  }
+  const field = paramFields.get(`${input.composition}\0${input.param}`);
+  const fits = field?.safeParse(got.value);
+  if (fits && !fits.success) {
+    throw new FlowsmithError(`param ${input.param}: the value from the results database, ${short(got.value)}, does not fit its schema: ${fits.error?.issues[0]?.message ?? "invalid"}`, "FS003");
   }
   ctx.log(`${input.param} = ${short(got.value)} (from ${db.kind} results database)`);
   return { value: got.value };

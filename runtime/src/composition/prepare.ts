@@ -18,7 +18,7 @@ import type { PreparedFlow } from "../engine/prepare.js";
 import { canonicalTarget, parseTarget } from "../engine/target.js";
 import { FlowsmithError, hint } from "../util/errors.js";
 import { compositionBody, type PlannedFlow } from "./body.js";
-import { RESULTS_DB_FINGERPRINT, RESULTS_DB_TASK, resultsDbTask, type DbParent } from "./db.js";
+import { expectDbParam, RESULTS_DB_FINGERPRINT, RESULTS_DB_TASK, resultsDbTask, type DbParent } from "./db.js";
 import { flowOrder, isCompositionFile, parseCompositionFile, type ComposingFlow, type Composition, type CompositionProblem } from "./document.js";
 import { CompositionText } from "./located.js";
 import { compositionSchema, type CompositionParam, type FieldSchema } from "./params.js";
@@ -122,7 +122,10 @@ export function prepareComposition(targetText: string, options: { cwd?: string; 
       if (!parent.nodes.includes(node)) {
         throw doc.error(m.parentTask!.span, "FS011", `composing flow "${parentName}" has no node "${node}"${hint(node, parent.nodes)}; its nodes are ${parent.nodes.join(", ")}`);
       }
-      if (m.mapType === "db" && !dbParents.some((d) => d.flow === parentName && d.node === node)) dbParents.push({ flow: parentName, node });
+      if (m.mapType === "db") {
+        if (!dbParents.some((d) => d.flow === parentName && d.node === node)) dbParents.push({ flow: parentName, node });
+        expectDbParam(target, `${flowName}.${m.param}`, shape[m.param]!);
+      }
     }
     const constants = new Map(flow.parameters.map((p) => [p.key, p.value]));
     const own: string[] = [];
