@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { assertCleanError, assertExit, preview, runOk, startedNodes, statuses, tally, type Workspace } from "./helpers/workspace.ts";
+import { assertCleanError, assertExit, makeWorkspace, preview, runOk, startedNodes, statuses, tally, type Workspace } from "./helpers/workspace.ts";
 import { compositionWorkspace as workspace, NIGHTLY, TARGET } from "./helpers/composition.ts";
 
 async function nodeOutput(ws: Workspace, runId: string, node: string): Promise<any> {
@@ -202,4 +202,33 @@ test("run checks every composing flow first, as a run of that flow would; --no-c
   assert.match(refused.stderr, /flowsmith: error: flows\/pipelines\/train\.ts#train not run: flowsmith check finds 1 error in flows\/pipelines\/train\.ts/);
   assert.deepEqual(ws.counter(), [], "nothing ran");
   assertExit(await ws.cli(["run", TARGET, "--no-check"]), 0, "--no-check");
+});
+
+test("composing flows that share a module share its tasks (one task, one cache key)", async (t) => {
+  const ws = makeWorkspace(t);
+  ws.write("common.ts", `import { task } from "flowsmith";
+export const double = task(async ({ xs }: { xs: number[] }) => ({ xs: xs.map((x) => x * 2) }));
+`);
+  ws.write("a.ts", `import { task, workflow } from "flowsmith";
+import { z } from "zod";
+import { double } from "./common";
+export const make = task(async ({ n }: { n: number }) => ({ xs: Array.from({ length: n }, (_, i) => i) }));
+export const a = workflow({ params: z.object({ n: z.number() }) }, ({ n }) => ({ xs: double({ xs: make({ n }).xs }).xs }));
+`);
+  ws.write("b.ts", `import { task, workflow } from "flowsmith";
+import { z } from "zod";
+import { double } from "./common";
+export const total = task(async ({ xs }: { xs: number[] }) => ({ sum: xs.reduce((s, x) => s + x, 0) }));
+export const b = workflow({ params: z.object({ xs: z.array(z.number()) }) }, ({ xs }) => ({ sum: total({ xs: double({ xs }).xs }).sum }));
+`);
+  ws.write("both.flows.yaml", `name: both
+composing_flows:
+  - { name: a, flow: a.ts#a, parameters: { n: 4 } }
+  - name: b
+    flow: b.ts#b
+    mapped_parameters: { xs: { parent_flow_name: a, parent_task_name: double, output: xs } }
+`);
+  const run = await runOk(ws, ["both.flows.yaml"]);
+  assert.deepEqual(startedNodes(run.stdout), ["a/make", "a/double", "b/double", "b/total"]);
+  assert.deepEqual(JSON.parse((await ws.cli(["results", run.runId, "--node", "b/total"])).stdout), { sum: 24 });
 });
