@@ -23,7 +23,11 @@ async function compositionGeometry(page) {
       return {
         id: c.getAttribute('data-group'), flow: c.querySelector('.cluster-flow')?.textContent ?? '',
         counts: c.querySelector('.cluster-counts')?.textContent ?? '', box: rect(box), fill: getComputedStyle(box).fill,
-        nameSize: parseFloat(getComputedStyle(c.querySelector('.cluster-name')).fontSize) * c.querySelector('.cluster-name').getScreenCTM().a,
+        // The title as drawn: the name line, or zoomed out the larger name alone.
+        nameSize: (() => {
+          const t = [...c.querySelectorAll('.cluster-name, .cluster-short')].find((x) => getComputedStyle(x).display !== 'none');
+          return t ? parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a : 0;
+        })(),
       };
     });
     const nodes = [...svg.querySelectorAll('.node')].map((n) => ({
@@ -68,6 +72,7 @@ export default {
     await page.locator('.editor-group-container .monaco-editor .view-lines').first().click();
     await page.keyboard.press('Control+Home');
     await page.keyboard.press('Control+B');
+    await page.keyboard.press('Control+Home');
     await switchTheme(page, 'Dark Modern', 'vscode-dark');
     const g = await waitUntil(`${flows.length} clusters with every node inside its own, all complete`, async () => {
       const m = await compositionGeometry(page);
@@ -84,6 +89,7 @@ export default {
       if (!/^(\d+)\/\1 complete$/.test(c.counts)) throw new Error(`the ${f.name} cluster says "${c.counts}"`);
     }
     if (g.clusters.some((c) => c.fill === g.background)) throw new Error(`cluster boxes have the page's own colour ${g.background}`);
+    if (g.clusters.some((c) => c.nameSize < 10)) throw new Error(`cluster titles are drawn at ${g.clusters.map((c) => c.nameSize.toFixed(1)).join(', ')} px (want ≥ 10)`);
     if (!g.mapped.length) throw new Error('no mapped edge drawn between the clusters');
     for (const e of g.mapped) {
       if (!e.label.startsWith(`${e.mapType}: `)) throw new Error(`the mapped edge ${e.from} → ${e.to} is labelled "${e.label}", not by its map type ${e.mapType}`);
@@ -100,15 +106,23 @@ export default {
     const hit = graphFrame(page).locator(`svg .edge.mapped[data-from="${e.from}"][data-to="${e.to}"] .hit`).first();
     const position = await hit.evaluate((p) => {
       const at = p.getPointAtLength(p.getTotalLength() / 2).matrixTransform(p.getScreenCTM());
-      const r = p.getBoundingClientRect();
-      return { x: at.x - r.left, y: at.y - r.top };
+      const r = p.ownerSVGElement.getBoundingClientRect();
+      return { x: at.x - r.left, y: at.y - r.top, at: [at.x, at.y] };
     });
-    await hit.hover({ force: true, position });
+    // The pointer comes in from beside the line, in steps, as a hand moves it (one jump onto a thin SVG path may not hover it).
+    // Measured from the drawing's own box (a path's box as the browser reports it to playwright includes its wide hit stroke).
+    const box = await graphFrame(page).locator('svg#canvas').boundingBox();
+    const [x, y] = [box.x + position.x, box.y + position.y];
+    await page.mouse.move(x - 30, y - 30);
+    await page.mouse.move(x, y, { steps: 5 });
     const tip = await waitUntil('the mapped edge\'s hover', async () => {
       const t = graphFrame(page).locator('#tooltip');
       const s = (await t.isVisible()) ? await t.innerText() : '';
       return s.includes('→ param') && s;
-    }, { timeout: 10_000 });
+    }, { timeout: 10_000, describe: async () => graphFrame(page).locator('svg#canvas').evaluate((svg, at) => {
+      const under = document.elementFromPoint(at[0], at[1]);
+      return `under the pointer's point ${at.map(Math.round)}: ${under?.outerHTML.slice(0, 160)}; tooltip ${document.getElementById('tooltip')?.hidden ? 'hidden' : 'shown'}`;
+    }, position.at) });
     log(`hover on ${e.from} → ${e.to}: ${tip.replace(/\n/g, ' ⏎ ')}`);
     await shot('mapped-edge-hover');
   },
