@@ -5,6 +5,7 @@
  * Skipped nodes are dimmed by graph.css. Plain elements with classes only (the CSP stays strict).
  */
 import type { FlowNode, GraphResult } from "@flowsmith/contract";
+import type { DrawnDynamic } from "../src/graph/messages";
 
 function el<K extends keyof SVGElementTagNameMap>(name: K, attrs: Record<string, string | number>, cls: string): SVGElementTagNameMap[K] {
   const e = document.createElementNS("http://www.w3.org/2000/svg", name);
@@ -27,6 +28,11 @@ export function withBranchLabels(g: GraphResult): GraphResult {
     ...g,
     edges: g.edges.map((e) => (whens.has(e.to) && branchOf.has(e.from) ? { ...e, output: `[${branchOf.get(e.from)}] ${e.output}` } : e)),
   };
+}
+
+/** A node drawn with more than a task's box: a map, a when, a branch node, an asset reader. */
+export function isDynamic(n: FlowNode): boolean {
+  return n.kind === "map" || n.kind === "when" || !!n.branch || !!n.assets?.length;
 }
 
 /** What of a node's dynamic shape changes its drawing (part of the graph's shape key). */
@@ -67,4 +73,17 @@ export function dynamicTooltipLines(node: FlowNode, status: string): string[] {
   if (node.branch) lines.push(`branch ${node.branch.label} of ${node.branch.when}${status === "skipped" ? " — branch not taken" : ""}`);
   if (node.assets?.length) lines.push(`reads: ${node.assets.join(", ")}`);
   return lines;
+}
+
+/** The dynamic shapes as they are in the DOM (tests and UI stories read them), or nothing when there are none. */
+export function drawnDynamic(nodesLayer: Element, edgesLayer: Element): { dynamic?: DrawnDynamic } {
+  const idOf = (e: Element) => e.closest(".node")?.getAttribute("data-id") ?? "";
+  const maps = [...nodesLayer.querySelectorAll(".node .count")].map((c) => ({ id: idOf(c), count: c.textContent ?? "", stacked: !!c.parentElement?.querySelector(".stack") }));
+  const whens = [...nodesLayer.querySelectorAll(".node .diamond")].map(idOf);
+  const assets = [...nodesLayer.querySelectorAll(".node .asset")].map((a) => ({ id: idOf(a), text: a.textContent ?? "" }));
+  const branchEdges = [...edgesLayer.querySelectorAll(".edge")]
+    .map((e) => ({ from: e.getAttribute("data-from") ?? "", to: e.getAttribute("data-to") ?? "", label: e.querySelector(".edge-label")?.textContent ?? "" }))
+    .filter((e) => e.label.startsWith("["));
+  if (!maps.length && !whens.length && !assets.length) return {};
+  return { dynamic: { maps, whens, branchEdges, assets } };
 }

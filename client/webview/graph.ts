@@ -7,7 +7,7 @@
 import type { CompositionGroup, FlowNode, GraphResult } from "@flowsmith/contract";
 import type { FromWebview, LiveStatus, ToWebview } from "../src/graph/messages";
 import { layoutGraph, preferredDirection } from "./layout";
-import { dynamicShapeKey, withBranchLabels } from "./dynamic";
+import { drawnDynamic, dynamicShapeKey, isDynamic, withBranchLabels } from "./dynamic";
 import { MAX_FIT_K, PanZoom } from "./panzoom";
 import { DETAIL_ZOOM, GraphView } from "./render";
 import type { Direction, Layout } from "./shapes";
@@ -105,7 +105,7 @@ function paint(): void {
     return span;
   }));
   clusters.paint((node) => statusOf(node).status);
-  post({ type: "rendered", nodes: view.nodeCount, edges: graph.edges.length, layoutMs, statuses, ...drawnComposition() });
+  post({ type: "rendered", nodes: view.nodeCount, edges: graph.edges.length, layoutMs, statuses, ...drawnComposition(), ...(graph.nodes.some(isDynamic) ? drawnDynamic(nodesLayer, edgesLayer) : {}) });
 }
 
 /** A composition's clusters and mapped edges as they are in the DOM (tests and UI stories read them). */

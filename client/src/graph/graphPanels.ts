@@ -10,7 +10,7 @@ import { GraphRequest } from "@flowsmith/contract/lsp";
 import type { FlowsmithServer } from "../server";
 import type { FlowsModel } from "../flows/flowsModel";
 import type { RunManager } from "../runs/runManager";
-import type { DrawnCluster, DrawnMappedEdge, FromWebview, LiveStatus, ToWebview } from "./messages";
+import type { DrawnCluster, DrawnDynamic, DrawnMappedEdge, FromWebview, LiveStatus, ToWebview } from "./messages";
 import { graphHtml } from "./html";
 import { revealLocation } from "../util/revealLocation";
 
@@ -22,6 +22,8 @@ export interface RenderInfo {
   /** A composition's clusters and mapped edges as the webview drew them. */
   clusters?: DrawnCluster[];
   mapped?: DrawnMappedEdge[];
+  /** The dynamic shapes (map counts, when diamonds, branch edge labels, asset chips) as drawn. */
+  dynamic?: DrawnDynamic;
 }
 
 export class GraphPanel implements vscode.Disposable {
@@ -150,7 +152,7 @@ export class GraphPanel implements vscode.Disposable {
         return;
       }
       case "rendered":
-        this.rendered = { nodes: m.nodes, edges: m.edges, layoutMs: m.layoutMs, statuses: m.statuses, ...(m.clusters ? { clusters: m.clusters, mapped: m.mapped ?? [] } : {}) };
+        this.rendered = { nodes: m.nodes, edges: m.edges, layoutMs: m.layoutMs, statuses: m.statuses, ...(m.clusters ? { clusters: m.clusters, mapped: m.mapped ?? [] } : {}), ...(m.dynamic ? { dynamic: m.dynamic } : {}) };
         this.renderedEmitter.fire(this.rendered);
         return;
       case "error":

@@ -21,10 +21,18 @@ export type FromWebview =
   | { type: "run"; node?: string; force?: boolean }
   | { type: "reset"; node?: string; downstream?: boolean }
   | { type: "refresh" }
-  | { type: "rendered"; nodes: number; edges: number; layoutMs: number; statuses: Record<string, string>; clusters?: DrawnCluster[]; mapped?: DrawnMappedEdge[] }
+  | { type: "rendered"; nodes: number; edges: number; layoutMs: number; statuses: Record<string, string>; clusters?: DrawnCluster[]; mapped?: DrawnMappedEdge[]; dynamic?: DrawnDynamic }
   /** A composition's group title was clicked: show its entry in the YAML. */
   | { type: "revealGroup"; group: string }
   | { type: "error"; message: string };
+
+/** The dynamic shapes as drawn (client/webview/dynamic.ts): map counts, when nodes, branch edge labels, asset chips; for tests and UI stories. */
+export interface DrawnDynamic {
+  maps: { id: string; count: string; stacked: boolean }[];
+  whens: string[];
+  branchEdges: { from: string; to: string; label: string }[];
+  assets: { id: string; text: string }[];
+}
 
 /** A composing flow's box as drawn (compositions only): for tests and the UI stories. */
 export interface DrawnCluster {

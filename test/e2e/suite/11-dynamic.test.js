@@ -10,7 +10,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const vscode = require('vscode');
-const { getApi, waitFor, flowsTree, workspaceRoot } = require('./helpers');
+const { getApi, waitFor, flowsTree, screenshot, workspaceRoot } = require('./helpers');
 
 const OWN_FLOW = `import { asset, each, map, task, when, workflow } from "flowsmith";
 import * as fs from "node:fs";
@@ -72,6 +72,7 @@ describe('dynamic shapes', function () {
   let flow;
   let target;
   let added;
+  let panel;
   const brokenDir = path.join(workspaceRoot(), 'dynamic_broken_e2e');
 
   before(async () => {
@@ -81,6 +82,7 @@ describe('dynamic shapes', function () {
     console.log(`      workflow ${target}${flow.own ? ' (own fixture)' : ''}`);
   });
   after(async () => {
+    if (panel) panel.dispose();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     if (added) fs.rmSync(added, { force: true });
     fs.rmSync(brokenDir, { recursive: true, force: true });
@@ -110,6 +112,29 @@ describe('dynamic shapes', function () {
     assert.equal(skipped.length, 1, JSON.stringify(nodesOf(wf).map((n) => [n.node, n.status])));
     assert.equal(skipped[0].description, 'branch not taken');
     console.log(`      ${mapId}: ${mapItem.description}; skipped: ${skipped[0].node}`);
+  });
+
+  it('draws the map as one stacked node with its count, the when with its diamond and labelled branch edges, the skipped node dimmed', async () => {
+    const model = api.deps.flows.find(target);
+    const mapNode = model.nodes.find((n) => n.kind === 'map');
+    const whenNode = model.nodes.find((n) => n.kind === 'when');
+    panel = await vscode.commands.executeCommand('flowsmith.showGraph', { target });
+    const rendered = await waitFor(() => panel.rendered && panel.rendered.dynamic && panel.rendered.dynamic.maps.length && panel.rendered,
+      { timeout: 60_000, message: 'the graph drawn with its dynamic shapes' });
+    const d = rendered.dynamic;
+    assert.deepEqual(d.maps.map((m) => [m.id, m.stacked]), [[mapNode.id, true]]);
+    assert.match(d.maps[0].count, /^(\d+)\/\1$/);
+    assert.deepEqual(d.whens, [whenNode.id]);
+    const labels = new Set(model.nodes.filter((n) => n.branch && n.branch.when === whenNode.id).map((n) => n.branch.label));
+    assert.ok(d.branchEdges.length >= 1 && d.branchEdges.every((e) => e.to === whenNode.id && labels.has(/^\[([^\]]+)\]/.exec(e.label)[1])), JSON.stringify(d.branchEdges));
+    assert.ok(d.assets.length >= 1, JSON.stringify(d.assets));
+    assert.ok(Object.values(rendered.statuses).includes('skipped'), JSON.stringify(rendered.statuses));
+    panel.panel.reveal();
+    await waitFor(() => panel.panel.visible, { message: 'the graph panel visible' });
+    const png = await screenshot('graph-dynamic');
+    console.log(`      map ${d.maps[0].id} ${d.maps[0].count}; when ${d.whens[0]}; branch edges ${d.branchEdges.map((e) => e.label).join(' | ')}; assets ${d.assets.map((a) => a.text).join(', ')}${png ? `; screenshot ${png}` : ''}`);
+    panel.dispose();
+    panel = undefined;
   });
 
   it('reports FS014 at the branch yielding other outputs, and no FS004 on the when() subject', async () => {
