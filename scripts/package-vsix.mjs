@@ -2,7 +2,8 @@
 // `npm run package`: builds a .vsix of the extension with @vscode/vsce from a staging folder holding
 // only what the extension needs at run time: the bundles in dist/ (extension, language server,
 // graph webview), the CLI (runtime/dist/cli.js + analysis.js) with the two packages it loads at run
-// time (esbuild with this platform's binary, typescript), the media, the grammar, the compositions'
+// time (esbuild with this platform's binary, typescript), the results database a composition's db
+// mappings use (runtime/dist/results-db.js with sql-wasm.wasm), the media, the grammar, the compositions'
 // JSON schema (client/schemas, contributed to the YAML extension by yamlValidation) and the manifest.
 // vsce packs the root's node_modules/ only as the manifest's dependencies (npm list), so the CLI's
 // packages go under runtime/dist/node_modules/, where `require` from runtime/dist/cli.js finds them. The esbuild binary
@@ -35,7 +36,7 @@ try {
   fs.writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   copy('client/README.md', 'README.md');
   copy('LICENSE');
-  for (const f of ['dist/extension.js', 'dist/server.js', 'dist/server-main.js', 'dist/webview', 'client/media', 'client/schemas', 'syntaxes', 'runtime/dist/cli.js', 'runtime/dist/analysis.js', 'runtime/dist/check-fast.js', 'runtime/dist/cluster.js']) copy(f);
+  for (const f of ['dist/extension.js', 'dist/server.js', 'dist/server-main.js', 'dist/webview', 'client/media', 'client/schemas', 'syntaxes', 'runtime/dist/cli.js', 'runtime/dist/analysis.js', 'runtime/dist/check-fast.js', 'runtime/dist/cluster.js', 'runtime/dist/results-db.js', 'runtime/dist/sql-wasm.wasm']) copy(f);
 
   // The TypeScript server plugin, as tsserver requires it: node_modules/flowsmith-ts-plugin.
   copy('tsplugin/dist/index.js', `node_modules/${plugin.name}/dist/index.js`);
