@@ -12,13 +12,12 @@ import { openResultsDb, resultsDbUrl, type ResultsDb } from "../results/index.js
 import { task } from "../sdk/task.js";
 import type { TaskImpl } from "../sdk/impl.js";
 import { fileRecords } from "../store/blobs.js";
-import { sha256 } from "../store/hash.js";
 import type { Store } from "../store/store.js";
 import { FlowsmithError } from "../util/errors.js";
 
-export const RESULTS_DB_TASK = "flowsmith.results-db";
-/** Its code fingerprint: a new version of what it does gets a new one. */
-export const RESULTS_DB_FINGERPRINT = sha256("flowsmith.results-db/1: record the output, read valueAt([output, ...attribute_index])");
+import { RESULTS_DB_FINGERPRINT, RESULTS_DB_TASK } from "./dbTask.js";
+
+export { RESULTS_DB_FINGERPRINT, RESULTS_DB_TASK };
 
 export interface DbReadInput {
   /** The parent node's whole output, and its cache key. */

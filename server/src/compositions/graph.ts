@@ -9,13 +9,10 @@ import type { FlowAnalysis, StaticStatus } from "../analysis/index.js";
 import type { Range, StaticEdge, StaticNode } from "../analysis/model.js";
 import { canonicalTarget } from "../../../runtime/src/engine/target.js";
 import { flowOrder, type Composition, type MapType } from "../../../runtime/src/composition/document.js";
-import { sha256 } from "../../../runtime/src/store/hash.js";
 import type { ParsedComposition } from "./parsed.js";
 import { resolveFlows, type ResolvedFlow } from "./resolve.js";
 
-/** The engine's db-mapping task (runtime/src/composition/db.ts, not imported: it loads the results database). */
-const RESULTS_DB_TASK = "flowsmith.results-db";
-const RESULTS_DB_FINGERPRINT = sha256("flowsmith.results-db/1: record the output, read valueAt([output, ...attribute_index])");
+import { RESULTS_DB_FINGERPRINT, RESULTS_DB_TASK } from "../../../runtime/src/composition/dbTask.js";
 
 export interface CompositionNode extends StaticNode {
   /** The composing flow it belongs to ("" for a db mapping's node, which belongs to none). */
