@@ -272,6 +272,13 @@ svg.addEventListener("pointerdown", (e) => {
 
 const on = (id: string, f: () => void) => document.getElementById(id)?.addEventListener("click", f);
 on("run-workflow", () => post({ type: "run" }));
+/** A composition's Run runs all its composing flows: the button says so. */
+function nameRunButton(composition: boolean): void {
+  const button = document.getElementById("run-workflow");
+  if (!button) return;
+  button.textContent = composition ? "Run composition" : "Run workflow";
+  button.title = composition ? "Run the composition (every composing flow, in the order its mappings need)" : "Run the workflow";
+}
 on("run-node", () => selected && post({ type: "run", node: selected }));
 on("force-node", () => selected && post({ type: "run", node: selected, force: true }));
 on("reset-node", () => selected && post({ type: "reset", node: selected }));
@@ -301,6 +308,7 @@ window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
     case "graph":
       live = m.live;
       groups = m.groups;
+      nameRunButton(m.groups !== undefined);
       document.body.classList.toggle("untrusted", !m.trusted);
       void setGraph(m.graph, m.fit);
       break;
