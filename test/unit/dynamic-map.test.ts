@@ -160,6 +160,13 @@ describe("map()", () => {
     assertExit(r.res, 0);
     assert.deepEqual(r.record.outputs[0].ys, [10, 17]);
     assert.deepEqual(ws.counter().sort(), ["consts[0]", "consts[1]"]);
+    // Resetting the map node resets its elements: they run again.
+    const reset = await ws.cli(["reset", "flow.ts#constList:consts", "--yes"]);
+    assertExit(reset, 0);
+    assert.match(reset.stdout, /3 outputs deleted/);
+    const again = await run(ws, "constList");
+    assertExit(again.res, 0);
+    assert.deepEqual(ws.counter().sort(), ["consts[0]", "consts[0]", "consts[1]", "consts[1]"]);
   });
 
   test("under --workers 2: the same outputs, elements run in the worker processes", T, async (t) => {

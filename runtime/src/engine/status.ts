@@ -22,7 +22,7 @@ export interface NodeView {
   /** A map node whose list is known: its elements with an output, of how many. */
   map?: { done: number; total: number };
   /** A map node's elements (`ID[i]`) and their statuses, when its list is known. */
-  elements?: { id: string; status: NodeStatus }[];
+  elements?: { id: string; status: NodeStatus; cacheKey: string }[];
   /** Why it is skipped: "branch not taken". */
   reason?: string;
   /** A when node whose subject is known: the label of the branch it takes. */
@@ -125,7 +125,7 @@ function keyOf(node: GraphNode, fingerprint: string, view: NodeView, resolver: I
         status = "complete";
         done++;
       } else if ((state?.status === "failed" || state?.status === "stopped") && state.cacheKey === key) status = state.status;
-      return { id: el.id, status };
+      return { id: el.id, status, cacheKey: key };
     });
     view.map = { done, total: elements.length };
     return mapKey(node, fingerprint, keys);

@@ -108,12 +108,14 @@ export function registerReset(program: Command): void {
           for (const id of v.ids) {
             const view = v.views.get(id)!;
             const older = [view.state?.cacheKey, ...(made.get(v)?.get(id) ?? [])].filter((key) => !othersOutputs.has(key));
-            for (const key of new Set([view.cacheKey, ...older])) {
+            // A map node's elements are its work: reset with it (as a task's output is).
+            for (const key of new Set([view.cacheKey, ...(view.elements ?? []).map((e) => e.cacheKey), ...older])) {
               if (key && prepared.store.deleteOutput(key)) deleted++;
             }
           }
         }
-        prepared.store.deleteNodeStates(prepared.target, ids);
+        const elementIds = variants.flatMap((v) => v.ids.flatMap((id) => (v.views.get(id)!.elements ?? []).map((e) => e.id)));
+        prepared.store.deleteNodeStates(prepared.target, [...ids, ...elementIds]);
         // Without --all-variants, say how many other variants still have outputs of these nodes.
         const kept = opts.allVariants ? 0 : others.filter((v) => v.ids.some((id) => hasOutput(prepared, v.views.get(id)?.cacheKey))).length;
         const keptNote = kept ? `; ${kept} other param variant${kept === 1 ? " keeps its" : "s keep their"} outputs (--all-variants resets them)` : "";
