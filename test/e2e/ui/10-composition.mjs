@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
-import { goToLine, graphFrame, locate, openFile, see, waitForWorkbench, waitUntil } from './lib.mjs';
+import { describeRows, goToLine, graphFrame, locate, openFile, openFlowsmith, row, see, treeRows, waitForWorkbench, waitUntil } from './lib.mjs';
 import { switchTheme } from './graph-lib.mjs';
 
 const require = createRequire(import.meta.url);
@@ -125,5 +125,21 @@ export default {
     }, position.at) });
     log(`hover on ${e.from} → ${e.to}: ${tip.replace(/\n/g, ' ⏎ ')}`);
     await shot('mapped-edge-hover');
+
+    // The Flows view: the composition (its own icon, "composition"), its composing flows as groups under it.
+    await openFlowsmith(page);
+    const comp = row(page, 'Flows', name);
+    await see(comp, `the composition ${name} in the Flows view`, 60_000);
+    if ((await comp.getAttribute('aria-expanded')) !== 'true') await comp.locator('.monaco-tl-twistie').click();
+    const rows = await waitUntil(`${name} with its composing flows ${flows.map((f) => f.name).join(', ')} as groups`, async () => {
+      const all = await treeRows(page, 'Flows');
+      const i = all.findIndex((r) => r.name === name && r.level === 1);
+      if (i < 0 || !all[i].description.startsWith('composition')) return undefined;
+      const groups = all.slice(i + 1).filter((r) => r.level === 2 && r.icon === 'type-hierarchy-sub');
+      return flows.every((f) => groups.some((g) => g.name === f.name && g.description.startsWith(f.flow))) && all.slice(i);
+    }, { timeout: 30_000, describe: async () => describeRows(await treeRows(page, 'Flows')) });
+    log(`Flows view: ${describeRows(rows.slice(0, 1 + rows.slice(1).findIndex((r) => r.level === 1) >>> 0 || rows.length).slice(0, 12))}`);
+    await page.mouse.move(5, 790);
+    await shot('sidebar');
   },
 };
