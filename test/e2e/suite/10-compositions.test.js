@@ -95,6 +95,20 @@ describe('compositions', function () {
       assert.ok(g.description.startsWith(spec.flows[i].target), `group ${g.label} names ${spec.flows[i].target}: ${g.description}`);
       for (const n of g.children.filter((c) => c.kind === 'node')) assert.ok(n.node.startsWith(`${g.label}/`), `${n.node} is in ${g.label}`);
     }
+    // Clicking a group opens the YAML at its entry; clicking one of its nodes opens its call in the flow file.
+    const item = (await api.flowsTree.getChildren()).find((w) => w.flow && w.flow.target === target);
+    const [first] = (await api.flowsTree.getChildren(item)).filter((c) => c.kind === 'group');
+    await vscode.commands.executeCommand(first.command.command, ...first.command.arguments);
+    const entry = text.split('\n').findIndex((l) => new RegExp(`-\\s*name:\\s*${first.label}\\b`).test(l));
+    await waitFor(() => {
+      const ed = vscode.window.activeTextEditor;
+      return ed && ed.document.uri.fsPath === uri.fsPath && ed.selection.start.line >= entry && ed.selection.start.line <= entry + 1;
+    }, { timeout: 15_000, message: `the YAML at ${first.label}'s entry (line ${entry + 1})` });
+    const [node] = (await api.flowsTree.getChildren(first)).filter((c) => c.kind === 'node');
+    await vscode.commands.executeCommand(node.command.command, ...node.command.arguments);
+    const flowFile = path.join(workspaceRoot(), spec.flows[0].target.split('#')[0]);
+    await waitFor(() => vscode.window.activeTextEditor && vscode.window.activeTextEditor.document.uri.fsPath === flowFile,
+      { timeout: 15_000, message: `${node.node}'s call in ${flowFile}` });
   });
 
   it('runs from the sidebar item: statuses move live, every node completes, the Runs view lists the run', async () => {
@@ -145,6 +159,13 @@ describe('compositions', function () {
       assert.notEqual(e.from.split('/')[0], e.to.split('/')[0], 'a mapped edge runs between two clusters');
     }
     assert.deepEqual(new Set(rendered.mapped.map((e) => e.mapType)), spec.mapTypes);
+    // Clicking a cluster's title shows its entry in the YAML.
+    await panel.onMessage({ type: 'revealGroup', group: spec.flows[1].name });
+    const entry = text.split('\n').findIndex((l) => new RegExp(`-\\s*name:\\s*${spec.flows[1].name}\\b`).test(l));
+    await waitFor(() => {
+      const ed = vscode.window.activeTextEditor;
+      return ed && ed.document.uri.fsPath === uri.fsPath && Math.abs(ed.selection.start.line - entry) <= 1;
+    }, { timeout: 15_000, message: `the YAML at ${spec.flows[1].name}'s entry (line ${entry + 1})` });
     console.log(`      clusters: ${rendered.clusters.map((c) => `${c.id} (${c.counts})`).join(', ')}; mapped: ${rendered.mapped.map((e) => e.label).join(' | ')}`);
   });
 
