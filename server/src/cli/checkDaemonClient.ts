@@ -102,8 +102,12 @@ export function startDaemon(target: string, store?: string): void {
     // none, or a dead one's
   }
   try {
-    const args = [cli, "check-daemon", "--warm", target, ...(store ? ["--store", store] : [])];
-    const child = spawn(process.execPath, args, { cwd: process.cwd(), detached: true, stdio: "ignore", env: process.env });
+    const child = spawn(process.execPath, [cli, "check-daemon", "--warm", target, ...(store ? ["--store", store] : [])], {
+      cwd: process.cwd(),
+      detached: true,
+      stdio: "ignore",
+      env: process.env,
+    });
     child.on("error", () => undefined);
     child.unref();
     if (child.pid) fs.writeFileSync(pidFile, String(child.pid), { mode: 0o600 });
