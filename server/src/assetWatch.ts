@@ -41,16 +41,20 @@ export class AssetWatch {
     }
     const changed: string[] = [];
     const targets = new Set<string>();
+    const firstSeen: string[] = [];
     for (const [abs, reading] of readers) {
       const now = stampOf(abs);
       const before = this.stamps.get(abs);
       this.stamps.set(abs, now);
+      // A hash remembered before the watch first stamped the path may be older than the stamp.
+      if (before === undefined) firstSeen.push(abs);
       if (before !== undefined && before !== now) {
         changed.push(abs);
         for (const t of reading) targets.add(t);
       }
     }
     for (const abs of [...this.stamps.keys()]) if (!readers.has(abs)) this.stamps.delete(abs);
+    if (firstSeen.length) this.analysis.store.assetsChanged?.(firstSeen);
     if (!changed.length) return;
     this.analysis.store.assetsChanged?.(changed);
     this.onChange(targets, changed);

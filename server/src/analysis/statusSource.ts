@@ -26,8 +26,20 @@ export function storeStatuses(store: Store): StatusSource {
   /** Asset content hashes by absolute path, until the asset watcher says a path changed. */
   const hashes = new Map<string, string | undefined>();
   let root: string | undefined;
+  /** Finished runs' records never change: the last few are kept (a 10,000-node record is megabytes of JSON). */
+  const finished = new Map<string, RunRecord>();
+  const readRun = (id: string): RunRecord | undefined => {
+    const kept = finished.get(id);
+    if (kept) return kept;
+    const run = safeRun(store, id);
+    if (run && run.status !== "running") {
+      finished.set(id, run);
+      if (finished.size > 8) finished.delete(finished.keys().next().value!);
+    }
+    return run;
+  };
   const dynamicStore = {
-    readRun: (id: string) => store.readRun(id),
+    readRun,
     assetHash: (abs: string) => {
       if (!hashes.has(abs)) {
         let h: string | undefined;
@@ -51,7 +63,7 @@ export function storeStatuses(store: Store): StatusSource {
       for (const n of nodes) {
         if ((n as { kind?: string }).kind !== "when") continue;
         const runId = states.get(n.id)?.runId;
-        const record = runId ? safeRun(store, runId) : undefined;
+        const record = runId ? readRun(runId) : undefined;
         for (const r of record?.nodes ?? []) if (r.status === "skipped" && n.deps.includes(r.id)) skipped.add(r.id);
       }
       // A when node runs no code: it is whatever fingerprint the engine recorded for it.
@@ -61,7 +73,7 @@ export function storeStatuses(store: Store): StatusSource {
       const base: Map<string, StaticStatus> = lastRunStatuses(facts, { readTargetStates: () => states, readMeta: (key) => store.readMeta(key) }, target);
       return dynamicStatuses(nodes, base, dynamicStore);
     },
-    readRun: (id) => store.readRun(id),
+    readRun,
     assetsChanged: (paths) => {
       for (const p of paths) hashes.delete(p);
     },
