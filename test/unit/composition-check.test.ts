@@ -59,11 +59,16 @@ describe("check, list and graph on compositions", () => {
   test("check: a YAML that is not a composition, or a composition naming a missing file, is an error", async () => {
     ws.write("examples/composition/broken.flows.yaml", "name: [unclosed\ncomposing_flows: {\n");
     ws.write("examples/composition/missing.flows.yaml", "name: m\ncomposing_flows:\n  - name: a\n    flow: pipelines/nothere.ts#x\n");
+    ws.write("examples/composition/both.flows.yaml", NIGHTLY.replace("parameters: { learningRate: 0.1 }", "parameters: { learningRate: 0.1, rows: [] }"));
     const res = await ws.cli(["check", "examples"], { env: env() });
     assertExit(res, 1, "check with a broken YAML");
     assert.match(res.stdout, /^examples\/composition\/broken\.flows\.yaml:\d+:\d+ error FS013 not a composition: YAML/m);
     assert.match(res.stdout, /^examples\/composition\/missing\.flows\.yaml:4:11 error FS011 there is no flow file pipelines\/nothere\.ts/m);
+    // The engine refuses a param both given and mapped; check says so at the key.
+    const bothLine = NIGHTLY.split("\n").findIndex((l) => l.includes("parameters: { learningRate: 0.1 }")) + 1;
+    assert.match(res.stdout, new RegExp(`^examples/composition/both\\.flows\\.yaml:${bothLine}:\\d+ error FS013 param "rows" of composing flow "train" is both given in parameters and mapped`, "m"));
     assert.doesNotMatch(res.stdout, /no problems/);
+    fs.rmSync(ws.path("examples/composition/both.flows.yaml"));
     fs.rmSync(ws.path("examples/composition/broken.flows.yaml"));
     fs.rmSync(ws.path("examples/composition/missing.flows.yaml"));
   });

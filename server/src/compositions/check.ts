@@ -22,7 +22,15 @@ export interface CompositionDiagnostic extends FlowDiagnostic {
 /** What needs no types: the document's structure. */
 export function structureDiagnostics(doc: ParsedComposition): CompositionDiagnostic[] {
   const problems = [...doc.parsed.problems, ...doc.parsed.compositions.flatMap((c) => c.problems)];
-  return problems.map((p) => ({ file: doc.file, range: doc.lines.range(p.span), severity: "error", code: p.code, message: p.message }));
+  const out: CompositionDiagnostic[] = problems.map((p) => ({ file: doc.file, range: doc.lines.range(p.span), severity: "error", code: p.code, message: p.message }));
+  // A param both given and mapped: the engine refuses it (runtime/src/composition/prepare.ts), so does the editor.
+  for (const flow of doc.parsed.compositions.flatMap((c) => c.flows)) {
+    const mapped = new Set(flow.mapped.map((m) => m.param));
+    for (const p of flow.parameters) {
+      if (mapped.has(p.key)) out.push({ file: doc.file, range: doc.lines.range(p.keySpan), severity: "error", code: "FS013", message: `param "${p.key}" of composing flow "${flow.name?.value ?? "?"}" is both given in parameters and mapped; keep one` });
+    }
+  }
+  return out;
 }
 
 /** Everything: the structure, then the checks against the workflows named. */
@@ -87,7 +95,7 @@ export function typedDiagnostics(analysis: FlowAnalysis, doc: ParsedComposition,
       if (missing.length) {
         const span = r.flow.name?.span ?? r.flow.flow?.span ?? { start: r.flow.span.start, end: r.flow.span.start + 1 };
         const list = missing.map((p) => `"${p.name}" (${p.type})`).join(", ");
-        add(span, "FS002", `composing flow ${label} does not give ${wf.name}'s required param${missing.length === 1 ? "" : "s"} ${list}: add ${missing.length === 1 ? "it" : "them"} under parameters or mapped_parameters`);
+        add(span, "FS002", `composing flow ${label} does not give ${wf.name}'s required param${missing.length === 1 ? "" : "s"} ${list}: add ${missing.length === 1 ? "it" : "them"} under parameters or mapped_parameters (or pass --param ${label}.${missing[0]!.name}=… to run)`);
       }
     }
     for (const m of r.flow.mapped) mappingDiagnostics(analysis, m, params.get(m.param), wf?.name, byName, flowNames, add);
