@@ -34,7 +34,7 @@ export const squares = workflow({ params: z.object({ n: z.number().int().default
 
 let inFlight = 0;
 let maxInFlight = 0;
-export const slow = task(async ({ x }: { x: number }) => {
+export const slow = task(async ({ x }: { x: number; tag?: number }) => {
   inFlight++;
   maxInFlight = Math.max(maxInFlight, inFlight);
   await new Promise((r) => setTimeout(r, 15));
@@ -45,6 +45,13 @@ export const limited = workflow({ params: z.object({ limit: z.number().int().def
   const r = range({ n: 24 });
   const out = map(slow, { x: each(r.items) }, { concurrency: 3 });
   return { max: out.max };
+});
+
+export const twoMaps = workflow(() => {
+  const r = range({ n: 16 });
+  const a = map(slow, { x: each(r.items), tag: 1 }, { concurrency: 4, as: "a" });
+  const b = map(slow, { x: each(r.items), tag: 2 }, { concurrency: 4, as: "b" });
+  return { a: a.max, b: b.max };
 });
 
 export const flaky = task(async ({ x, bad }: { x: number; bad: number[] }) => {
@@ -133,6 +140,15 @@ describe("map()", () => {
     const r2 = await run(ws2, "limited", ["--concurrency", "2"]);
     assertExit(r2.res, 0);
     assert.equal(Math.max(...(r2.record.outputs[0].max as number[])), 2);
+  });
+
+  test("two maps at once stay within the run's --concurrency together", T, async (t) => {
+    const ws = workspace(t);
+    const r = await run(ws, "twoMaps", ["--concurrency", "4"]);
+    assertExit(r.res, 0);
+    const max = Math.max(...(r.record.outputs[0].a as number[]), ...(r.record.outputs[0].b as number[]));
+    assert.ok(max <= 4, `at most 4 tasks in flight across both maps, saw ${max}`);
+    assert.ok(max >= 2, `the maps' elements ran side by side (saw ${max})`);
   });
 
   test("minSuccessRatio: failed elements give null and the map completes; below the ratio it fails", T, async (t) => {

@@ -114,6 +114,8 @@ export interface DynamicParts {
   concurrency: number;
   /** Bring an element to its final status (NodeRunner.run). */
   runElement(run: NodeRun): Promise<void>;
+  /** The run's slots: a map's first element runs in the map node's own, the others in borrowed ones. */
+  slots?: { tryBorrow(): boolean; giveBack(): void };
 }
 
 /** Runs map and when nodes (NodeRunner hands them here once their upstream is done). */
@@ -140,18 +142,7 @@ export class DynamicNodes {
       logBytes: 0,
     }));
     recorder.addNodes(elements);
-    const limit = Math.max(1, Math.min(node.map!.concurrency ?? Infinity, this.parts.concurrency));
-    let next = 0;
-    let settled = 0;
-    let reported = 0;
-    const worker = async () => {
-      while (next < elements.length && !stop.aborted) {
-        await this.parts.runElement(elements[next++]!);
-        const fraction = ++settled / elements.length;
-        if (fraction - reported >= 0.01 || settled === elements.length) recorder.progress(run, (reported = fraction));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, elements.length) }, worker));
+    await this.runElements(run, elements);
     if (stop.aborted) {
       run.record.status = "pending";
       return;
@@ -179,6 +170,44 @@ export class DynamicNodes {
       return up.value ? up.value.v : (store.readOutput(up.key, up)?.value ?? null);
     });
     this.commit(run, key, mapOutput(values), started);
+  }
+
+  /**
+   * Run a map's elements: at most its `concurrency` at once, and within the run's: the first in
+   * the map node's own slot, each other one in a slot borrowed from the scheduler while one is
+   * free (so the run's --concurrency holds across maps and plain nodes together).
+   */
+  private runElements(run: NodeRun, elements: NodeRun[]): Promise<void> {
+    const { stop, recorder, slots } = this.parts;
+    const limit = Math.max(1, Math.min(run.node.map!.concurrency ?? Infinity, this.parts.concurrency));
+    let next = 0;
+    let active = 0;
+    let borrowed = 0;
+    let settled = 0;
+    let reported = 0;
+    return new Promise<void>((resolve) => {
+      const launch = () => {
+        while (next < elements.length && !stop.aborted && active < limit) {
+          if (active > 0 && slots) {
+            if (!slots.tryBorrow()) break;
+            borrowed++;
+          }
+          active++;
+          void this.parts.runElement(elements[next++]!).then(() => {
+            active--;
+            const fraction = ++settled / elements.length;
+            if (fraction - reported >= 0.01 || settled === elements.length) recorder.progress(run, (reported = fraction));
+            if (borrowed > 0) {
+              borrowed--;
+              slots!.giveBack();
+            }
+            launch();
+          });
+        }
+        if (active === 0 && (next >= elements.length || stop.aborted)) resolve();
+      };
+      launch();
+    });
   }
 
   /** Choose the branch and store its outputs as the when node's. */

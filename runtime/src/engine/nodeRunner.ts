@@ -34,6 +34,8 @@ export interface NodeRunnerOptions {
   speeds: TaskSpeeds;
   /** The run's --concurrency (a map's elements in flight stay within it). */
   concurrency?: number;
+  /** The scheduler's slots, which a map borrows for its elements beyond the first. */
+  slots?: { tryBorrow(): boolean; giveBack(): void };
 }
 
 /** How many times an upstream output found missing or corrupt is recomputed for one node. */

@@ -82,7 +82,9 @@ export async function runWorkflow(prepared: PreparedFlow, options: RunOptions = 
   const attempts = new TaskAttempts({ runId, flowFile: prepared.flows.file, workflow: prepared.name, executor, config, graceMs, stop, recorder, logs, states, speeds });
   // (Attempts owned by the executor run elsewhere: see MAX_REMOTE_OUTPUT_WRITES.)
   const completions = new Completions(recorder, states, executor.ownsAttempts ? MAX_REMOTE_OUTPUT_WRITES : undefined);
-  const runner = new NodeRunner({ store, runId, stop, recorder, states, logs, sharing, completions, attempts, speeds, concurrency });
+  // (A map's elements run in the map node's slot and in slots it borrows from the scheduler.)
+  const slots = { tryBorrow: (): boolean => scheduler.tryBorrow(), giveBack: (): void => scheduler.giveBack() };
+  const runner = new NodeRunner({ store, runId, stop, recorder, states, logs, sharing, completions, attempts, speeds, concurrency, slots });
   const scheduler = new Scheduler(nodes, {
     concurrency,
     stop,

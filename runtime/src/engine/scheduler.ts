@@ -71,6 +71,22 @@ export class Scheduler {
     }
   }
 
+  /**
+   * A running node (a map) asks for one more of the run's slots for work of its own (an element):
+   * taken when one is free now. Given back with `giveBack`, which starts what waits for it.
+   */
+  tryBorrow(): boolean {
+    const o = this.options;
+    if (o.stop.aborted || this.running >= o.concurrency || o.held()) return false;
+    this.running++;
+    return true;
+  }
+
+  giveBack(): void {
+    this.running--;
+    this.pump();
+  }
+
   /** A node reached its final status (or handed its output downstream): release or skip what waits on it. */
   private settle(first: NodeRun): void {
     const stack = [first];
