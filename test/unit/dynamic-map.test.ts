@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { describe, test } from "node:test";
-import { assertCleanError, assertExit, makeWorkspace, ndjson, type Workspace } from "./helpers/workspace.ts";
+import { redisAvailable, startRedis } from "../helpers/redis.ts";
+import { assertCleanError, assertExit, makeWorkspace, ndjson, waitFor, type Workspace } from "./helpers/workspace.ts";
 
 const T = { timeout: 240_000 };
 
@@ -194,6 +195,28 @@ describe("map()", () => {
     const again = await run(ws, "squares", ["--param", "n=13"]);
     assertExit(again.res, 0);
     assert.equal(squareLines(ws).length, 13, "in-process run reuses the workers' element outputs");
+  });
+
+  test("on a cluster (a real Redis, one worker): elements are the worker's jobs, the outputs the same", { ...T, skip: !redisAvailable() && "redis-server is not installed" }, async (t) => {
+    const ws = workspace(t);
+    const redis = await startRedis();
+    const worker = ws.start(["worker", "--cluster", redis.url, "--concurrency", "2"]);
+    t.after(async () => {
+      if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill("SIGKILL");
+      await worker.done.catch(() => {});
+      await redis.stop();
+    });
+    await waitFor(async () => {
+      const res = await ws.cli(["workers", "--cluster", redis.url, "--format", "json"]);
+      return res.code === 0 && (JSON.parse(res.stdout) as { pid: number }[]).some((w) => w.pid === worker.child.pid);
+    }, "the worker's heartbeat", 60_000, 300);
+    const r = await run(ws, "squares", ["--param", "n=6", "--cluster", redis.url]);
+    assertExit(r.res, 0);
+    assert.equal(r.record.outputs[0].total, 55);
+    assert.ok(r.node("square[5]")?.worker, "an element ran on the cluster's worker");
+    const local = await run(ws, "squares", ["--param", "n=7"]);
+    assertExit(local.res, 0);
+    assert.equal(local.node("square[5]")?.cached, true, "the cluster's element outputs are this store's");
   });
 
   test("misuse is one line, exit 2", T, async (t) => {
