@@ -219,6 +219,25 @@ describe("when", () => {
   });
 });
 
+describe("when held in a variable", () => {
+  test("a chain continued through a variable is one when node, closed where it ends; an open one is FS014 once", () => {
+    const { file, diagnostics } = analyse(`export const wf = workflow((params: { kind: string }) => {
+  const c = when(params.kind, { as: "choose" }).is("a", () => ({ model: trainLinear({ rows: [] }).model }));
+  const m = c.otherwise(() => ({ model: trainForest({ rows: [] }).model }));
+  const open = when(params.kind).is("x", () => ({ model: trainLinear({ rows: [1] }).model }));
+  return { auc: evaluate({ model: m.model }).auc, open };
+});
+`);
+    const wf = workflowOf(file);
+    assert.deepEqual(wf.nodes.map((x) => `${x.id}${x.branch ? `@${x.branch.when}:${x.branch.label}` : ""}`), ["trainLinear@choose:a", "trainForest@choose:otherwise", "choose", "trainLinear#2@when:x", "when", "evaluate"]);
+    assert.deepEqual(wf.nodes.find((x) => x.id === "choose")!.deps.sort(), ["trainForest", "trainLinear"]);
+    const fs014 = diagnostics.filter((d) => d.code === "FS014").map((d) => d.message);
+    assert.equal(fs014.length, 1, fs014.join("\n"));
+    assert.match(fs014[0]!, /when node when is never closed/);
+    assert.ok(!diagnostics.some((d) => d.code === "FS004"), JSON.stringify(diagnostics));
+  });
+});
+
 describe("asset", () => {
   test("an asset binds the inputs it is passed to (absolute path, relative to the flow file)", () => {
     const { file, diagnostics } = analyse(`export const wf = workflow(() => {

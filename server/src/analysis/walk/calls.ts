@@ -34,6 +34,7 @@ interface GivenInput {
 class WorkflowWalk extends DynamicWalk {
   walk(def: WorkflowDef): WalkedWorkflow {
     const outputs = this.walkBody(def, { prefix: "", ids: [], counts: new Map(), stack: [def] }, undefined);
+    this.closeWhens();
     // What the workflow returns is used.
     for (const v of outputs.values()) this.markUsed(v);
     return this.walked(def);

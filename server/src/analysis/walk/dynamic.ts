@@ -10,6 +10,7 @@
 import * as path from "node:path";
 import { ts } from "@ts-morph/common";
 import type { TaskDef } from "../definitions.js";
+import type { StaticNode } from "../model.js";
 import { literalValue } from "../params.js";
 import { rangeOf } from "../ranges.js";
 import { isFunctionLike, isStringLike, propertyKey, safe } from "../syntax.js";
@@ -26,6 +27,20 @@ export interface MapCall {
   inputArg: ts.Expression | undefined;
   optionsArg: ts.Expression | undefined;
   taskAt: ts.Node;
+}
+
+/** A when() chain as walked so far. */
+interface WhenState {
+  id: string;
+  root: ts.CallExpression;
+  node: StaticNode;
+  /** The first branch's label and output names (the others must match). */
+  first?: { label: string; names: string[] };
+  fields: Map<string, ts.Type | undefined>;
+  /** After .otherwise() or .end(). */
+  closed: boolean;
+  /** The node whose output the subject is: branch nodes wait for it. */
+  gate?: string;
 }
 
 /** One link of a when() chain: `.is(test, branch)`, `.otherwise(branch)` or `.end()`. */
@@ -45,6 +60,8 @@ export abstract class DynamicWalk extends StatementWalk {
   /** The alias (`as`) of the options object at `e.arguments[index]`. */
   protected abstract callOptions(e: ts.CallExpression, scope: Scope, index?: number): string | undefined;
 
+  /** when() chains not closed yet (a variable may hold one and continue it), by when id. */
+  private readonly openWhens = new Map<string, WhenState>();
   /** Map and when nodes made so far: their outputs are not a task's own (edges say their type). */
   protected readonly dynamicNodes = new Set<string>();
 
@@ -155,11 +172,19 @@ export abstract class DynamicWalk extends StatementWalk {
     return list ? { type: list } : {};
   }
 
-  /** `x.is(…).otherwise(…)`: the when() call it starts from and its links in order, or undefined. */
-  private whenChain(e: ts.CallExpression): { root: ts.CallExpression; links: WhenLink[] } | undefined {
+  /**
+   * `x.is(…).otherwise(…)`: the when() call it starts from (or the open chain a variable holds,
+   * `const c = when(x); c.is(…)…`) and its links in order, or undefined.
+   */
+  private whenChain(e: ts.CallExpression): { root: ts.CallExpression | WhenState; links: WhenLink[] } | undefined {
     const links: WhenLink[] = [];
     let cur: ts.Expression = e;
     for (let i = 0; i < 200; i++) {
+      if (ts.isIdentifier(cur)) {
+        const v = this.lookup(cur);
+        const open = isRef(v) && v.node ? this.openWhens.get(v.node) : undefined;
+        return open && v?.kind === "ref" && v.path.length === 0 ? { root: open, links } : undefined;
+      }
       if (!ts.isCallExpression(cur)) return undefined;
       const callee: ts.Expression = cur.expression;
       if (ts.isPropertyAccessExpression(callee) && WHEN_METHODS.has(callee.name.text)) {
@@ -172,7 +197,58 @@ export abstract class DynamicWalk extends StatementWalk {
     return undefined;
   }
 
-  private whenCall(root: ts.CallExpression, links: WhenLink[], scope: Scope): Value {
+  /** when(subject) starting a chain, or an open chain continued: its links walked; the when node's outputs. */
+  private whenCall(root: ts.CallExpression | WhenState, links: WhenLink[], scope: Scope): Value {
+    const state = ts.isCallExpression(root as ts.Node) ? this.startWhen(root as ts.CallExpression, scope) : (root as WhenState);
+    const { id } = state;
+    for (const link of links) {
+      const name = (link.call.expression as ts.PropertyAccessExpression).name;
+      if (link.name === "end") {
+        state.closed = true;
+        continue;
+      }
+      if (state.closed) this.problem(name, { kind: "whenAfterOtherwise", when: id });
+      let label: string;
+      let fn: ts.Expression | undefined;
+      if (link.name === "otherwise") {
+        label = "otherwise";
+        fn = link.call.arguments[0];
+        state.closed = true;
+      } else {
+        const test = link.call.arguments[0];
+        fn = link.call.arguments[1];
+        const known = test ? testLabel(test) : undefined;
+        if (known === undefined) this.problem(test ?? link.call, { kind: "whenTest", when: id });
+        label = known ?? (test ? shortText(test.getText()) : "?");
+      }
+      const outputs = this.walkBranch(fn, { when: id, label }, scope, link.call, state.gate);
+      const names = [...outputs.keys()].sort();
+      if (!state.first) {
+        state.first = { label, names };
+        for (const [k, v] of outputs) state.fields.set(k, isRef(v) ? v.type : undefined);
+      } else if (names.join("\0") !== state.first.names.join("\0")) {
+        this.problem(fn ?? link.call, { kind: "whenBranchOutputs", when: id, label, expected: state.first.names, got: names, firstLabel: state.first.label });
+      }
+      for (const [k, v] of outputs) {
+        if (isRef(v)) this.whenDep(state, v, k, fn ?? link.call);
+        else if (v?.kind === "sub") {
+          for (const o of v.outputs.values()) if (isRef(o)) this.whenDep(state, o, k, fn ?? link.call);
+        } else this.markUsed(v);
+      }
+    }
+    // Upstream first: the when node goes after its branches' nodes (again, when a chain is continued).
+    const at = this.nodes.indexOf(state.node);
+    if (at >= 0) this.nodes.splice(at, 1);
+    this.nodes.push(state.node);
+    if (state.fields.size === 0) this.effectOnly.add(id);
+    else this.effectOnly.delete(id);
+    if (state.closed) this.openWhens.delete(id);
+    else this.openWhens.set(id, state);
+    return { kind: "ref", node: id, path: [], task: "when", fields: state.fields };
+  }
+
+  /** A when node: its id (given when when() is called, as the engine does), subject edge and node. */
+  private startWhen(root: ts.CallExpression, scope: Scope): WhenState {
     const subjectNode = root.arguments[0];
     // The subject is what when() chooses on: no FS004 (DESIGN "Params are references").
     const subject = subjectNode ? this.expr(subjectNode, scope) : undefined;
@@ -181,77 +257,43 @@ export abstract class DynamicWalk extends StatementWalk {
     this.nodeIds.add(id);
     this.dynamicNodes.add(id);
     this.callOf.set(id, root);
-    const deps: string[] = [];
-    const refInputs: Record<string, { node: string; path: string[] }> = {};
-    const dep = (v: RefValue, input: string, at: ts.Node) => {
-      if (!deps.includes(v.node)) deps.push(v.node);
-      this.used.add(v.node);
-      const sf = at.getSourceFile();
-      this.edges.push({ from: v.node, to: id, output: v.path.join("."), input, outputRange: { file: sf.fileName, range: rangeOf(at, sf) }, inputRange: { file: sf.fileName, range: rangeOf(at, sf) } });
-    };
-    if (isRef(subject)) {
-      dep(subject, "subject", subjectNode!);
-      refInputs.subject = { node: subject.node, path: subject.path };
-    } else this.markUsed(subject);
-    let first: { label: string; names: string[] } | undefined;
-    const fields = new Map<string, ts.Type | undefined>();
-    let closed = false;
-    let otherwise = false;
-    for (const link of links) {
-      const name = (link.call.expression as ts.PropertyAccessExpression).name;
-      if (link.name === "end") {
-        closed = true;
-        continue;
-      }
-      if (otherwise || closed) this.problem(name, { kind: "whenAfterOtherwise", when: id });
-      let label: string;
-      let fn: ts.Expression | undefined;
-      if (link.name === "otherwise") {
-        label = "otherwise";
-        fn = link.call.arguments[0];
-        otherwise = closed = true;
-      } else {
-        const test = link.call.arguments[0];
-        fn = link.call.arguments[1];
-        const known = test ? testLabel(test) : undefined;
-        if (known === undefined) this.problem(test ?? link.call, { kind: "whenTest", when: id });
-        label = known ?? (test ? shortText(test.getText()) : "?");
-      }
-      const outputs = this.walkBranch(fn, { when: id, label }, scope, link.call, isRef(subject) ? subject.node : undefined);
-      const names = [...outputs.keys()].sort();
-      if (!first) {
-        first = { label, names };
-        for (const [k, v] of outputs) fields.set(k, isRef(v) ? v.type : undefined);
-      } else if (names.join("\0") !== first.names.join("\0")) {
-        this.problem(fn ?? link.call, { kind: "whenBranchOutputs", when: id, label, expected: first.names, got: names, firstLabel: first.label });
-      }
-      for (const [k, v] of outputs) {
-        if (isRef(v)) dep(v, k, fn ?? link.call);
-        else if (v?.kind === "sub") {
-          for (const o of v.outputs.values()) if (isRef(o)) dep(o, k, fn ?? link.call);
-        } else this.markUsed(v);
-      }
-    }
-    if (!closed) this.problem(root, { kind: "whenOpen", when: id });
     const file = root.getSourceFile();
-    this.nodes.push({
+    const node: StaticNode = {
       id,
       task: "when",
       taskFile: file.fileName,
       taskRange: rangeOf(root, file),
       fingerprint: "",
-      deps,
+      deps: [],
       scope: scope.ids,
       file: file.fileName,
       range: rangeOf(root, file),
-      refInputs,
+      refInputs: {},
       valueInputs: {},
       kind: "when",
       ...(this.branch ? { branch: this.branch } : {}),
-    });
-    if (fields.size === 0) this.effectOnly.add(id);
+    };
+    const state: WhenState = { id, root, node, fields: new Map(), closed: false, ...(isRef(subject) ? { gate: subject.node } : {}) };
+    if (isRef(subject)) {
+      this.whenDep(state, subject, "subject", subjectNode!);
+      node.refInputs.subject = { node: subject.node, path: subject.path };
+    } else this.markUsed(subject);
     if (this.inCallback > 0) this.used.add(id);
-    return { kind: "ref", node: id, path: [], task: "when", fields };
+    return state;
+  }
+
+  private whenDep(state: WhenState, v: RefValue, input: string, at: ts.Node): void {
+    if (!state.node.deps.includes(v.node)) state.node.deps.push(v.node);
+    this.used.add(v.node);
+    const sf = at.getSourceFile();
+    const range = { file: sf.fileName, range: rangeOf(at, sf) };
+    this.edges.push({ from: v.node, to: state.id, output: v.path.join("."), input, outputRange: range, inputRange: range });
+  }
+
+  /** when() chains never closed with .otherwise() or .end(): the engine refuses them once the body returns. */
+  protected closeWhens(): void {
+    for (const state of this.openWhens.values()) this.problem(state.root, { kind: "whenOpen", when: state.id });
+    this.openWhens.clear();
   }
 
   /** A branch's body, walked with its nodes marked; what it returns by output name. */
