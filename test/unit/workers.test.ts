@@ -138,7 +138,7 @@ describe("run --workers N", () => {
     const ws = workspace(t);
     const { res, finished } = await run(ws, "timeouts", ["--workers", "2"]);
     assertExit(res, 1);
-    assert.equal(finished.get("slowpoke")?.error, "timed out after 400 ms");
+    assert.equal(finished.get("slowpoke")?.error, "timed out after 1500 ms");
     assert.equal(finished.get("afterwards")?.status, "complete");
     const pid = Number(ws.read("slowpoke.pid"));
     await waitFor(() => !alive(pid), `worker process ${pid} to be gone`, 10_000);
