@@ -106,4 +106,23 @@ describe("check, list and graph on compositions", () => {
     assertCleanError(await ws.cli(["graph", `${YAML}#nightyl`]), /has no composition "nightyl" \(did you mean "nightly"\?\)/);
     assertCleanError(await ws.cli(["graph", "examples/composition/none.flows.yaml#x"]), /no such composition file/);
   });
+
+  test("statuses: a composing flow's nodes complete in a standalone run are complete in the composition, as preview says", async () => {
+    ws.write("examples/composition/data/readings.csv", fs.readFileSync(path.join(EXAMPLE, "data/readings.csv"), "utf8"));
+    const statuses = async () => {
+      const res = await ws.cli(["graph", `${YAML}#nightly`]);
+      assertExit(res, 0, "graph");
+      return Object.fromEntries((JSON.parse(res.stdout) as { nodes: { id: string; status: string }[] }).nodes.map((n) => [n.id, n.status]));
+    };
+    assertExit(await ws.cli(["run", "examples/composition/pipelines/ingest.ts#ingest"]), 0, "run ingest alone");
+    const after = await statuses();
+    assert.deepEqual(after, {
+      "ingest/read-csv": "complete", "ingest/clean": "complete", "ingest/score": "complete", "ingest/save-report": "complete",
+      "db.train.epochs": "pending", "train/fit": "pending", "train/summarize": "pending",
+    });
+    const preview = await ws.cli(["preview", `${YAML}#nightly`]);
+    for (const [id, status] of Object.entries(after)) assert.match(preview.stdout, new RegExp(`\\[${id.replace(/[./]/g, (c) => `\\${c}`)} \\(.*\\) \\(${status.toUpperCase()}\\)\\]`), `${id} in preview`);
+    assertExit(await ws.cli(["run", `${YAML}#nightly`]), 0, "run the composition");
+    assert.ok(Object.values(await statuses()).every((s) => s === "complete"));
+  });
 });
