@@ -280,4 +280,22 @@ composing_flows:
     assert.deepEqual(yamlEdits, [{ range: { start: at(chain, "read-csv"), end: { ...at(chain, "read-csv"), character: at(chain, "read-csv").character + "read-csv".length } }, newText: "load-csv" }]);
     assert.ok(edit!.changes![client.uri(ingest)]);
   });
+
+  test("flowsmith/didChangeStatus names the composition when its YAML is edited and when a run writes the store", async () => {
+    let seen = client.statusNotifications.length;
+    client.change(yaml, NIGHTLY.replace("learningRate: 0.1", "learningRate: 0.2"));
+    await client.waitFor("a status notification naming the composition after an edit", () => client.statusNotifications.slice(seen).some((n) => n.targets.includes(TARGET)), 30_000);
+    client.change(yaml, NIGHTLY);
+    ws.write("examples/composition/data/readings.csv", fs.readFileSync(path.join(EXAMPLE, "data/readings.csv"), "utf8"));
+    seen = client.statusNotifications.length;
+    const run = await ws.cli(["run", TARGET]);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    await client.waitFor("a status notification naming the composition after its run", () => client.statusNotifications.slice(seen).some((n) => n.targets.includes(TARGET)), 30_000);
+    const result = await client.request<{ flows: { target: string; nodes: { id: string; status: string }[] }[] }>("flowsmith/flows", {});
+    const c = result.flows.find((f) => f.target === TARGET)!;
+    assert.deepEqual(c.nodes.filter((n) => n.status !== "complete").map((n) => n.id), []);
+    const lenses = await client.request<Lens[]>("textDocument/codeLens", doc(yaml));
+    assert.match(lenses[3]!.command!.title, /^7 complete · last run/);
+  });
 });
+
