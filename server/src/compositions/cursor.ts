@@ -14,7 +14,9 @@ export interface FlowItem {
 
 export type CursorContext =
   | { kind: "value"; key: string; prefix: string; replace: Span; fields: Record<string, string>; item?: FlowItem; items: FlowItem[] }
-  | { kind: "paramKey"; section: "parameters" | "mapped_parameters"; prefix: string; replace: Span; item?: FlowItem; items: FlowItem[] };
+  | { kind: "paramKey"; section: "parameters" | "mapped_parameters"; prefix: string; replace: Span; item?: FlowItem; items: FlowItem[] }
+  /** A key of the composition, of a composing flow or of a mapped parameter; `present`: those written already. */
+  | { kind: "key"; of: "composition" | "flow" | "mapping"; prefix: string; replace: Span; present: string[] };
 
 const indentOf = (line: string): number => line.length - line.trimStart().length;
 const blank = (line: string): boolean => /^\s*(#.*)?$/.test(line);
@@ -46,24 +48,41 @@ export function cursorContext(text: string, offset: number): CursorContext | und
     const start = col - prefix.length - valueMatch[2]!.length;
     return { kind: "value", key: valueMatch[1]!, prefix: unquote(prefix), replace: { start: starts[li]! + start, end: starts[li]! + tokenEnd }, fields: fieldsAround(lines, li), ...(item ? { item } : {}), items: items.map((x) => x.item) };
   }
-  const keyMatch = /^(\s*)([\w.-]*)$/.exec(segment);
+  const keyMatch = /^(\s*(?:-\s+)?)([\w.-]*)$/.exec(segment);
   if (!keyMatch) return undefined;
   const prefix = keyMatch[2]!;
-  const replace = { start: starts[li]! + col - prefix.length, end: starts[li]! + tokenEnd };
+  const replace = { start: starts[li]! + col - prefix.length, end: starts[li]! + col + (/^[\w.-]*/.exec(after)?.[0].length ?? 0) };
   // `parameters: { so| }` on one line, or a key under a `parameters:` line.
   let section: string | undefined;
-  if (open >= 0) section = /([\w]+):\s*\{[^{}]*$/.exec(before)?.[1];
-  else {
-    const ind = indentOf(line);
-    for (let k = li - 1; k >= 0; k--) {
-      if (blank(lines[k]!)) continue;
-      if (indentOf(lines[k]!) < ind) {
-        section = /^\s*(?:-\s+)?([\w]+):\s*(#.*)?$/.exec(lines[k]!)?.[1];
-        break;
-      }
-    }
+  /** The line holding the mapping the key is written in (the block parent), and its own parent's key. */
+  let parentLine: string | undefined;
+  let grandparent: string | undefined;
+  const parentOf = (from: number, ind: number): number => {
+    for (let k = from - 1; k >= 0; k--) if (!blank(lines[k]!) && indentOf(lines[k]!) < ind) return k;
+    return -1;
+  };
+  const keyOf = (l: string | undefined) => (l === undefined ? undefined : /^\s*(?:-\s+)?([\w]+):\s*(#.*)?$/.exec(l)?.[1]);
+  const dashed = /^\s*-\s/.test(line);
+  if (open >= 0) {
+    section = /([\w]+):\s*\{[^{}]*$/.exec(before)?.[1];
+    const p = parentOf(li, indentOf(line) + 1);
+    grandparent = p >= 0 ? keyOf(lines[p]) : undefined;
+  } else {
+    const p = parentOf(li, dashed ? indentOf(line) : indentOf(line));
+    parentLine = p >= 0 ? lines[p] : undefined;
+    section = keyOf(parentLine);
+    const gp = p >= 0 ? parentOf(p, indentOf(lines[p]!)) : -1;
+    grandparent = gp >= 0 ? keyOf(lines[gp]) : undefined;
   }
-  if (section !== "parameters" && section !== "mapped_parameters") return undefined;
+  const present = (fields: Record<string, string>) => [...new Set([...Object.keys(fields), ...keysAround(lines, li)])];
+  if (section !== "parameters" && section !== "mapped_parameters") {
+    if (open < 0 && indentOf(line) === 0 && !dashed) return { kind: "key", of: "composition", prefix, replace, present: lines.flatMap((l) => /^([\w]+):/.exec(l)?.[1] ?? []) };
+    if (open < 0 && (dashed || (parentLine !== undefined && /^\s*-\s/.test(parentLine)) || section === "composing_flows")) {
+      return { kind: "key", of: "flow", prefix, replace, present: present(fieldsAround(lines, li)) };
+    }
+    if (grandparent === "mapped_parameters") return { kind: "key", of: "mapping", prefix, replace, present: present(fieldsAround(lines, li)) };
+    return undefined;
+  }
   return { kind: "paramKey", section, prefix, replace, ...(item ? { item } : {}), items: items.map((x) => x.item) };
 }
 
@@ -85,6 +104,24 @@ function fieldsAround(lines: string[], li: number): Record<string, string> {
       if (col < keyCol || (dir > 0 && /^\s*-\s/.test(l) && col <= keyCol)) break;
       if (col === keyCol) take(l);
       if (dir < 0 && /^\s*-\s/.test(l) && col === keyCol) break; // the list item's first line
+    }
+  }
+  return out;
+}
+
+/** The keys written beside the cursor line's (same key column, up to the mapping's edges), whatever their values. */
+function keysAround(lines: string[], li: number): string[] {
+  const keyCol = /^(\s*(?:-\s+)?)/.exec(lines[li]!)![1]!.length;
+  const out: string[] = [];
+  for (const dir of [-1, 1]) {
+    for (let k = li + dir; k >= 0 && k < lines.length; k += dir) {
+      const l = lines[k]!;
+      if (blank(l)) continue;
+      const col = /^(\s*(?:-\s+)?)/.exec(l)![1]!.length;
+      if (col < keyCol || (dir > 0 && /^\s*-\s/.test(l) && col <= keyCol)) break;
+      const m = col === keyCol ? /^\s*(?:-\s+)?([\w.-]+):/.exec(l) : null;
+      if (m) out.push(m[1]!);
+      if (dir < 0 && /^\s*-\s/.test(l) && col === keyCol) break;
     }
   }
   return out;

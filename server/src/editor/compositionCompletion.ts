@@ -20,6 +20,29 @@ const MAP_TYPES: { name: string; doc: string }[] = [
   { name: "db", doc: "the output is recorded in the results database; the param receives the value at attribute_index" },
 ];
 
+/** The keys a composition, a composing flow and a mapped parameter take (runtime/src/composition/document.ts). */
+const KEYS: Record<"composition" | "flow" | "mapping", { name: string; doc: string }[]> = {
+  composition: [
+    { name: "name", doc: "the composition's name: its target is FILE#NAME" },
+    { name: "description", doc: "what it does (shown in hovers and the Flows view)" },
+    { name: "composing_flows", doc: "the workflows it runs: - name: …, flow: FILE#workflow" },
+  ],
+  flow: [
+    { name: "name", doc: "its id here: its nodes are NAME/NODE" },
+    { name: "flow", doc: "FILE#workflow, the file relative to this composition" },
+    { name: "parameters", doc: "constant params: { param: value }" },
+    { name: "mapped_parameters", doc: "params from other flows' node outputs" },
+    { name: "description", doc: "what it does here" },
+  ],
+  mapping: [
+    { name: "parent_flow_name", doc: "the composing flow the value comes from" },
+    { name: "parent_task_name", doc: "the node of that flow" },
+    { name: "output", doc: "the node's output" },
+    { name: "map_type", doc: "raw (default), file or db" },
+    { name: "attribute_index", doc: "a field or index path into the output: [f1] or [0, score]" },
+  ],
+};
+
 function workflowOf(a: FlowAnalysis, file: string, flowRef: string | undefined): WorkflowInfo | undefined {
   const ref = flowRef ? splitFlowRef(file, flowRef) : undefined;
   if (!ref || !/\.(ts|tsx|mts|cts)$/.test(ref.file) || a.project.readText(ref.file) === undefined) return undefined;
@@ -42,6 +65,10 @@ export function compositionCompletion(c: Compositions, file: string, pos: Positi
     textEdit: { range, newText: insert ?? label },
     filterText: label,
   });
+  if (ctx.kind === "key") {
+    const keys = KEYS[ctx.of].filter((k) => !ctx.present.includes(k.name) || k.name === ctx.prefix);
+    return { isIncomplete: false, items: keys.map((k, i) => item(k.name, CompletionItemKind.Property, k.doc, undefined, String(i).padStart(2, "0"), `${k.name}: `)) };
+  }
   const flowNamed = (name: string | undefined): FlowItem | undefined => ctx.items.find((x) => x.name === name);
   if (ctx.kind === "paramKey") {
     const wf = workflowOf(a, file, ctx.item?.flow);

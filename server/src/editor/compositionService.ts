@@ -46,6 +46,8 @@ export class Compositions {
   private dependentsTimer: NodeJS.Timeout | undefined;
   /** The text each file's typed diagnostics were last computed for (a structure pass of it would only flicker). */
   private readonly typedText = new Map<string, string>();
+  /** The text of each file's last publish (structure or typed). */
+  private readonly sentText = new Map<string, string>();
 
   constructor(private readonly host: CompositionHost) {}
 
@@ -79,7 +81,7 @@ export class Compositions {
       setTimeout(() => {
         this.timers.delete(file);
         // Every open comes with a change event of the same text: nothing to redo.
-        if (this.typedText.get(file) === this.textOf(file)) return;
+        if (this.upToDate(file, this.textOf(file))) return;
         const before = this.targetsOf(file);
         this.publishStructure(file, true);
         void this.host.flushed().then(() => {
@@ -96,6 +98,7 @@ export class Compositions {
     if (this.textOf(file) === undefined) {
       clearTimeout(this.timers.get(file));
       this.typedText.delete(file);
+      this.sentText.delete(file);
       if (this.sent.delete(file)) this.host.send(file, []);
       this.host.changedTargets([]);
       return;
@@ -105,9 +108,10 @@ export class Compositions {
 
   private publishStructure(file: string, onlyIfChanged = false): void {
     const doc = this.docOf(file);
-    if (!doc || this.typedText.get(file) === doc.text) return;
+    if (!doc || this.upToDate(file, doc.text)) return;
     const diagnostics = this.host.guard(`composition ${file}`, [], () => structureDiagnostics(doc).map(toDiagnostic));
     this.sendIf(file, diagnostics, onlyIfChanged);
+    this.sentText.set(file, doc.text);
   }
 
   publish(file: string, onlyIfChanged = false): void {
@@ -116,7 +120,13 @@ export class Compositions {
     if (!a || !doc) return;
     const diagnostics = this.host.guard(`composition ${file}`, [], () => compositionDiagnostics(a, doc).map(toDiagnostic));
     this.typedText.set(file, doc.text);
+    this.sentText.set(file, doc.text);
     this.sendIf(file, diagnostics, onlyIfChanged);
+  }
+
+  /** Is what the client shows the typed diagnostics of this text? */
+  private upToDate(file: string, text: string | undefined): boolean {
+    return text !== undefined && this.typedText.get(file) === text && this.sentText.get(file) === text;
   }
 
   private sendIf(file: string, diagnostics: Diagnostic[], onlyIfChanged: boolean): void {
