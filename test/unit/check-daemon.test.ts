@@ -113,6 +113,16 @@ describe("the check daemon", () => {
     await agree("tsconfig changed");
   });
 
+  test("a composition (*.flows.yaml) added, then edited: the daemon's answer is a check's", async () => {
+    const yaml = (flow: string) => `name: nightly\ncomposing_flows:\n  - name: first\n    flow: ${flow}\n`;
+    ws.write("flows/nightly.flows.yaml", yaml("flow.ts#main"));
+    await agree("a composition added");
+    ws.write("flows/nightly.flows.yaml", yaml("flow.ts#mian"));
+    assert.match((await agree("a composition edited")).stdout, /nightly\.flows\.yaml:4:\d+ error FS011/);
+    fs.rmSync(ws.path("flows/nightly.flows.yaml"));
+    await agree("the composition removed");
+  });
+
   test("a daemon killed with -9 leaves a socket behind: the next check answers by itself and a new daemon takes over", async () => {
     const pid = daemonPid();
     assert.ok(pid && alive(pid), "a daemon runs");
