@@ -60,8 +60,6 @@ export type Value =
   | { kind: "literal"; value: unknown }
   /** `asset("data/raw")`: a workspace file or directory bound to the inputs it is passed to (`path` absolute). */
   | { kind: "asset"; path: string }
-  /** `each(list)`: the list a map() maps over (meaningful only as one of map()'s inputs). */
-  | { kind: "each"; list: Value; listNode: ts.Node | undefined }
   | undefined;
 
 export function isRef(v: Value): v is RefValue {
