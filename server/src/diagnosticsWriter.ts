@@ -12,8 +12,9 @@ export class DiagnosticsWriter {
 
   constructor(private readonly connection: Connection) {}
 
-  send(uri: string, diagnostics: Diagnostic[]): void {
-    const sent = this.connection.sendDiagnostics({ uri, diagnostics }).catch(() => undefined);
+  /** `version`: the open document's version the diagnostics were computed from (LSP lets a client drop stale ones by it). */
+  send(uri: string, diagnostics: Diagnostic[], version?: number): void {
+    const sent = this.connection.sendDiagnostics({ uri, diagnostics, ...(version !== undefined ? { version } : {}) }).catch(() => undefined);
     this.sending.add(sent);
     void sent.finally(() => this.sending.delete(sent));
   }

@@ -36,6 +36,8 @@ let folders: Folders | undefined;
 const analysisOf = (file: string): FlowAnalysis | undefined => folders?.analysisOf(file);
 /** Short: typing bursts coalesce, but a pause is answered at once. */
 const DEBOUNCE_MS = 25;
+/** When each file's edit was last analysed (schedule). */
+const lastAnalysed = new Map<string, number>();
 const timers = new Map<string, NodeJS.Timeout>();
 /** Files whose diagnostics were published, to clear them when a file stops being a flow. */
 const published = new Set<string>();
@@ -211,17 +213,23 @@ function publish(file: string, onlyIfChanged = false): void {
 function send(file: string, diagnostics: ReturnType<typeof toDiagnostic>[], json: string): void {
   sentDiagnostics.set(file, json);
   published.add(file);
-  writer.send(pathToUri(file), diagnostics);
+  const uri = pathToUri(file);
+  writer.send(uri, diagnostics, documents.get(uri)?.version);
 }
 
-/** Debounced, and superseded by newer edits of the same file (the old timer is dropped). */
+/**
+ * Analysed at once when the file's last analysis is more than DEBOUNCE_MS old (the first keystroke
+ * after a pause), debounced within a burst; superseded by newer edits (the old timer is dropped).
+ */
 function schedule(file: string): void {
   if (compositions.isComposition(file)) return compositions.changed(file);
+  const quiet = !timers.has(file) && Date.now() - (lastAnalysed.get(file) ?? 0) > DEBOUNCE_MS;
   clearTimeout(timers.get(file));
   timers.set(
     file,
     setTimeout(() => {
       timers.delete(file);
+      lastAnalysed.set(file, Date.now());
       const a = analysisOf(file);
       if (!a) return;
       const before = guard("flows", [] as string[], () => a.analyzeFile(file).workflows.map((w) => a.targetOf(w)));
@@ -238,7 +246,8 @@ function schedule(file: string): void {
           for (const dep of dependents) if (!timers.has(dep)) publish(dep);
         });
       }
-    }, DEBOUNCE_MS),
+      lastAnalysed.set(file, Date.now());
+    }, quiet ? 0 : DEBOUNCE_MS),
   );
 }
 

@@ -33,7 +33,7 @@ export class LspClient {
   readonly connection: MessageConnection;
   readonly diagnostics = new Map<string, Diagnostic[]>();
   /** Every publishDiagnostics, in arrival order. */
-  readonly published: { uri: string; diagnostics: Diagnostic[] }[] = [];
+  readonly published: { uri: string; diagnostics: Diagnostic[]; version?: number }[] = [];
   readonly statusNotifications: { targets: string[] }[] = [];
   /** How many workspace/inlayHint/refresh requests the server sent (the client announces refreshSupport). */
   inlayHintRefreshes = 0;
@@ -46,7 +46,7 @@ export class LspClient {
   private constructor(readonly child: ChildProcess) {
     this.connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     child.stderr!.on("data", (d) => (this.stderr += String(d)));
-    this.connection.onNotification("textDocument/publishDiagnostics", (p: { uri: string; diagnostics: Diagnostic[] }) => {
+    this.connection.onNotification("textDocument/publishDiagnostics", (p: { uri: string; diagnostics: Diagnostic[]; version?: number }) => {
       this.diagnostics.set(p.uri, p.diagnostics);
       this.published.push(p);
       this.wake();
@@ -120,11 +120,13 @@ export class LspClient {
     void this.connection.sendNotification("textDocument/didOpen", { textDocument: { uri: this.uri(file), languageId: "typescript", version: 1, text } });
   }
 
-  change(file: string, text: string): void {
+  /** Returns the document's new version (the server's publishes for this text carry it). */
+  change(file: string, text: string): number {
     const version = (this.versions.get(file) ?? 1) + 1;
     this.versions.set(file, version);
     this.diagnostics.delete(this.uri(file));
     void this.connection.sendNotification("textDocument/didChange", { textDocument: { uri: this.uri(file), version }, contentChanges: [{ text }] });
+    return version;
   }
 
   close(file: string): void {

@@ -46,11 +46,12 @@ function applyEdits(text: string, edits: Edit[]): string {
  */
 async function diagnosticOf(client: LspClient, file: string, text: string, code: string): Promise<{ diagnostic: Diagnostic; all: Diagnostic[] }> {
   // Published after this change: the map may still hold an earlier text's diagnostics of the same code.
+  // (By the version the server says the publish was computed from: an earlier text's may still arrive after the change.)
   const before = client.published.length;
-  client.change(file, text);
+  const version = client.change(file, text);
   const uri = client.uri(file);
   const all = await client.waitFor(() => `${code} in ${JSON.stringify(client.diagnostics.get(uri)?.map((d) => `${d.code} ${d.message}`))}`, () => {
-    const since = client.published.slice(before).filter((p) => p.uri === uri);
+    const since = client.published.slice(before).filter((p) => p.uri === uri && p.version === version);
     return since.length && since.at(-1)!.diagnostics.some((d) => d.code === code) ? since.at(-1)!.diagnostics : undefined;
   });
   return { diagnostic: all.find((d) => d.code === code)!, all };
