@@ -12,7 +12,6 @@ import { refuseBrokenFlow } from "../precheck.js";
 import { isDeploymentTarget, prepareDeploymentTarget } from "./deploy.js";
 import { parseWorkers, workerPool, workersOption } from "../workers.js";
 import { CLUSTER_CONCURRENCY, clusterExecutor, clusterUrl } from "../cluster-commands.js";
-import { LineBuffer } from "../lineBuffer.js";
 
 interface RunFlags {
   param: string[];
@@ -33,24 +32,24 @@ interface RunFlags {
 }
 
 /** The run's events for people: one line per node event, each node named by its variant's params. */
-function humanEvents(out: LineBuffer): (event: RunEvent) => void {
+function humanEvents(): (event: RunEvent) => void {
   let names: string[] = [];
   const tag = (node: string, variant?: number) => paint(1, `[${variantLabel(node, variant, names)}]`);
   return (event) => {
     switch (event.type) {
       case "run-started":
         names = variantNames(event.paramSets);
-        if (names.length) out.write(`${matrixLine(event.paramSets, names)}\n`);
+        if (names.length) process.stdout.write(`${matrixLine(event.paramSets, names)}\n`);
         break;
       case "node-started":
-        out.write(`${tag(event.node, event.variant)} started${event.attempt > 1 ? ` (attempt ${event.attempt})` : ""}\n`);
+        process.stdout.write(`${tag(event.node, event.variant)} started${event.attempt > 1 ? ` (attempt ${event.attempt})` : ""}\n`);
         break;
       case "node-log":
-        out.write(`${tag(event.node, event.variant)} ${event.line}\n`);
+        process.stdout.write(`${tag(event.node, event.variant)} ${event.line}\n`);
         break;
       case "node-finished":
         if (event.cached) break;
-        out.write(
+        process.stdout.write(
           `${tag(event.node, event.variant)} ${statusLabel(event.status)}${event.durationMs !== undefined && event.status !== "skipped" ? ` in ${formatDuration(event.durationMs)}` : ""}${event.error && event.status !== "stopped" ? `: ${firstLine(event.error, 300)}` : ""}\n`,
         );
         break;
@@ -100,15 +99,12 @@ export function registerRun(program: Command): void {
       const results = composed?.dbParents.length ? await openCompositionDb(opts.resultsDb, prepared.store) : undefined;
       const controller = new AbortController();
       let signals = 0;
-      // Every line of the run goes through one buffer, written once per event-loop turn.
-      const out = new LineBuffer();
       const onSignal = (sig: NodeJS.Signals) => {
         signals++;
         if (signals === 1) {
           if (!ndjson) process.stderr.write(`\nflowsmith: ${sig === "SIGINT" ? "Ctrl-C" : sig}: stopping the run (again to quit at once)\n`);
           controller.abort();
         } else {
-          out.flush();
           process.exit(130);
         }
       };
@@ -129,20 +125,19 @@ export function registerRun(program: Command): void {
           ...(pool ? { executor: pool } : {}),
           ...(cluster ? { executor: cluster } : {}),
           stop: controller.signal,
-          onEvent: ndjson ? (e) => out.write(`${JSON.stringify(e)}\n`) : humanEvents(out),
+          onEvent: ndjson ? (e) => process.stdout.write(`${JSON.stringify(e)}\n`) : humanEvents(),
           onRunId: (id) => {
-            if (!ndjson) out.write(`run ${id} · ${prepared.target}${prepared.spec.node ? `:${prepared.spec.node}` : ""}\n`);
+            if (!ndjson) process.stdout.write(`run ${id} · ${prepared.target}${prepared.spec.node ? `:${prepared.spec.node}` : ""}\n`);
           },
         });
         if (results && composed) await recordDbParents(results.db, prepared.store, prepared.target, composed.dbParents, run);
         if (!ndjson) {
-          out.write(`${executionSummary(run)}\n`);
-          out.write(`run ${run.id} ${statusLabel(run.status)} in ${formatDuration(run.durationMs) ?? "-"}\n`);
+          process.stdout.write(`${executionSummary(run)}\n`);
+          process.stdout.write(`run ${run.id} ${statusLabel(run.status)} in ${formatDuration(run.durationMs) ?? "-"}\n`);
         }
         reportProblems(prepared.store);
         process.exitCode = run.status === "complete" ? 0 : run.status === "stopped" ? 130 : 1;
       } finally {
-        out.flush();
         await pool?.close();
         await results?.close();
         await cluster?.close?.();
