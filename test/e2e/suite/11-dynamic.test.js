@@ -88,10 +88,10 @@ describe('dynamic shapes', function () {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     if (added) fs.rmSync(added, { force: true });
     fs.rmSync(path.join(brokenDir, 'broken.ts'), { force: true });
-    fs.rmSync(brokenDir, { recursive: true, force: true });
+    fs.rmSync(brokenDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     if (flow && flow.own) {
       fs.rmSync(path.join(flow.dir, 'files.ts'), { force: true });
-      fs.rmSync(flow.dir, { recursive: true, force: true });
+      fs.rmSync(flow.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     }
     // Our own fixture (when the workspace has no examples/dynamic) is gone before the next suite counts workflows.
     if (flow && flow.own) {

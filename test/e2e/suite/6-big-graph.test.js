@@ -34,7 +34,7 @@ describe('graph webview at a few thousand nodes', () => {
   });
   after(async () => {
     panel?.dispose();
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   });
 
   it('lays out and draws 2000 nodes without blocking the window', async function () {

@@ -40,7 +40,7 @@ describe('a flow importing its tasks from ./tasks.js', () => {
   });
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   });
 
   it('lists the workflow with the imported tasks as its nodes', async () => {

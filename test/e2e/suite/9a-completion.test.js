@@ -69,7 +69,7 @@ describe('completion and quick fixes', () => {
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.files.revert');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    fs.rmSync(path.dirname(file), { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   });
 
   it('offers the reference that fits an input first, with its type, and a node\'s outputs after a dot', async () => {

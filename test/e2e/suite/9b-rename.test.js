@@ -77,7 +77,7 @@ describe('rename, references and inlay hints', () => {
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.files.revert');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   });
 
   it('finds the task\'s calls in both workflow files, and its declaration, from its name string', async () => {

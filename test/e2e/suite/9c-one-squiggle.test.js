@@ -103,7 +103,7 @@ describe('one squiggle per mistake', () => {
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.files.revert');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     if (api.deps.server.state !== 'running') await api.deps.server.start();
   });
 
