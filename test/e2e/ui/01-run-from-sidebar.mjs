@@ -23,7 +23,7 @@ export default {
     log('pipeline shows get-data, preprocess, train, all pending');
 
     await recordNotifications(page);
-    await clickInlineAction(page, row(page, 'Flows', 'train'), 'Run Node (with Upstream)', 'the "train" node row');
+    await clickInlineAction(page, row(page, 'Flows', 'train', 2), 'Run Node (with Upstream)', 'the "train" node row');
     await acceptRunParams(page);
     log('clicked Run on train and accepted the default params');
 
@@ -48,13 +48,13 @@ export default {
     // finished run's statuses arrive; a click that lands on a row being replaced only selects it
     // (seen twice on a loaded machine), so a row that opened nothing is clicked once more.
     const tab = page.locator('.editor-group-container .tab.active', { hasText: 'flow.ts' });
-    await row(page, 'Flows', 'train').click();
+    await row(page, 'Flows', 'train', 2).click();
     try {
       await see(tab, 'pipeline/flow.ts opened by clicking the train row', 20_000);
     } catch (e) {
       if (!(e instanceof NotSeen)) throw e;
       log('the train row opened nothing within 20 s: clicked again');
-      await row(page, 'Flows', 'train').click();
+      await row(page, 'Flows', 'train', 2).click();
       await see(tab, 'pipeline/flow.ts opened by clicking the train row a second time', 60_000);
     }
     await see(page.locator('.codelens-decoration a', { hasText: /complete/ }), 'the status code lenses in pipeline/flow.ts');

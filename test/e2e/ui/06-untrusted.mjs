@@ -17,7 +17,7 @@ export default {
     await waitForNodeStatuses(page, 'pipeline', { 'get-data': 'pending', preprocess: 'pending', train: 'pending' });
     log('Restricted Mode; the Flows view still lists pipeline (analysis works)');
 
-    const train = row(page, 'Flows', 'train');
+    const train = row(page, 'Flows', 'train', 2);
     await train.hover();
     const inline = await train.locator('.actions .action-label').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
     if (inline.some((a) => /^Run|^Reset|^Force/.test(a ?? ''))) throw new Error(`the Flows view offers ${inline.join(', ')} in an untrusted workspace`);

@@ -104,9 +104,13 @@ export function describeRows(rows) {
 
 const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** The row of a tree whose label (the name shown, not the grey description) is `name`. */
-export function row(page, title, name) {
-  return pane(page, title).locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRe(name)}\\s*$`) }) }).first();
+/**
+ * The row of a tree whose label (the name shown, not the grey description) is `name`; with `level`,
+ * only at that depth (a node `train` under a workflow is level 2, a workflow named `train` level 1).
+ */
+export function row(page, title, name, level) {
+  const rows = level === undefined ? '.monaco-list-row' : `.monaco-list-row[aria-level="${level}"]`;
+  return pane(page, title).locator(rows, { has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRe(name)}\\s*$`) }) }).first();
 }
 
 /** The rows under a workflow row of the Flows view: its nodes, until the next workflow. */
@@ -128,6 +132,9 @@ export async function waitForNodeStatuses(page, workflow, wanted, timeout = 60_0
   return waitUntil(
     `Flows view: ${names.map((n) => `${workflow}/${n} ${wanted[n]}`).join(', ')}`,
     async () => {
+      // The view expands workflows only while there are few (client/src/views/flowsTree.ts): open it as a person would.
+      const top = (await treeRows(page, 'Flows')).find((r) => r.level === 1 && r.name === workflow);
+      if (top?.expanded === 'false') await row(page, 'Flows', workflow, 1).locator('.monaco-tl-twistie').click().catch(() => undefined);
       const nodes = await nodesOf(page, workflow);
       return nodes && names.every((n) => nodes.find((r) => r.name === n)?.status === wanted[n]) && nodes;
     },
