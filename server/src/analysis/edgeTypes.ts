@@ -16,8 +16,8 @@ export interface TypedEdge {
   type: string;
 }
 
-/** The task function a node's call resolves to, and the checker of the program it was found in. */
-function taskFunction(analysis: FlowAnalysis, node: StaticNode): { fn: ts.ArrowFunction | ts.FunctionExpression; checker: ts.TypeChecker } | undefined {
+/** The task function a node's call resolves to, and the checker of the program it was found in (compositions' types use it too). */
+export function taskFunction(analysis: FlowAnalysis, node: StaticNode): { fn: ts.ArrowFunction | ts.FunctionExpression; checker: ts.TypeChecker } | undefined {
   const typed = analysis.project.typed(node.file);
   const site = callSiteOf(analysis, node);
   if (!typed || !site) return undefined;

@@ -7,9 +7,8 @@
 import { ts } from "@ts-morph/common";
 import type { FlowAnalysis } from "../analysis/index.js";
 import type { StaticNode } from "../analysis/model.js";
-import { definitionOfCallee } from "../analysis/discover.js";
-import { callSiteOf } from "../analysis/symbols.js";
-import { isFunctionLike, safe } from "../analysis/syntax.js";
+import { taskFunction } from "../analysis/edgeTypes.js";
+import { safe } from "../analysis/syntax.js";
 import { fieldType, isAnyLike, isOpaque, taskOutputType, typeText } from "../analysis/types.js";
 
 export type JsonKind = "string" | "number" | "boolean" | "json" | "null";
@@ -27,29 +26,6 @@ export interface NodeOutput extends TypedValue {
   name: string;
 }
 
-type Found = { fn: ts.ArrowFunction | ts.FunctionExpression; checker: ts.TypeChecker };
-
-/** The task function a node's call resolves to, and the checker of the program it was found in. */
-function taskFunction(analysis: FlowAnalysis, node: StaticNode): Found | undefined {
-  const typed = analysis.project.typed(node.file);
-  const site = callSiteOf(analysis, node);
-  if (!typed || !site) return undefined;
-  const { sourceFile: sf, checker } = typed;
-  const start = sf.getPositionOfLineAndCharacter(site.callee.start.line, site.callee.start.character);
-  let callee: ts.Node | undefined;
-  const visit = (n: ts.Node): void => {
-    if (callee || start < n.getStart(sf) || start >= n.getEnd()) return;
-    if (ts.isIdentifier(n) && n.getStart(sf) === start) {
-      callee = n;
-      return;
-    }
-    ts.forEachChild(n, visit);
-  };
-  ts.forEachChild(sf, visit);
-  const def = callee && safe(() => definitionOfCallee(checker, callee!));
-  const fn = def?.call.arguments.find(isFunctionLike);
-  return fn ? { fn, checker } : undefined;
-}
 
 function isFlowFile(type: ts.Type): boolean {
   const names = [type.aliasSymbol?.getName(), type.getSymbol()?.getName()];
