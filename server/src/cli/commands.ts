@@ -16,6 +16,7 @@ import { diagnosticLine, rel, reportCheck } from "./checkOutput.js";
 import { compositionCheckResult, compositionGraphCommand, compositionListEntry, isCompositionFile, isCompositionTarget } from "./compositionCommands.js";
 import { discoverCompositionFiles } from "../compositions/discover.js";
 import { serveCheckDaemon } from "./checkDaemon.js";
+import { DOT_COLOR, MERMAID_CLASSES } from "./graphStyle.js";
 
 
 /**
@@ -137,9 +138,8 @@ export function graph(targetText: string, opts: { format?: string; store?: strin
     };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   } else if (format === "dot") {
-    const color: Record<string, string> = { complete: "palegreen", pending: "lightgoldenrod1", stale: "plum", running: "lightblue", failed: "salmon", stopped: "gray80", skipped: "gray90" };
     const lines = [`digraph "${wf.name}" {`, "  rankdir=LR;", '  node [shape=box, style="rounded,filled"];'];
-    for (const n of wf.nodes) lines.push(`  "${n.id}" [label="${n.id}\\n(${status(n.id)})", fillcolor=${color[status(n.id)] ?? "white"}];`);
+    for (const n of wf.nodes) lines.push(`  "${n.id}" [label="${n.id}\\n(${status(n.id)})", fillcolor=${DOT_COLOR[status(n.id)] ?? "white"}];`);
     for (const e of wf.edges) lines.push(`  "${e.from}" -> "${e.to}" [label="${e.output || "*"} → ${e.input}"];`);
     lines.push("}");
     process.stdout.write(`${lines.join("\n")}\n`);
@@ -148,15 +148,7 @@ export function graph(targetText: string, opts: { format?: string; store?: strin
     const lines = ["flowchart LR"];
     for (const n of wf.nodes) lines.push(`  ${ids.get(n.id)}["${n.id} (${status(n.id)})"]:::${status(n.id)}`);
     for (const e of wf.edges) lines.push(`  ${ids.get(e.from)} -- "${e.output || "*"} → ${e.input}" --> ${ids.get(e.to)}`);
-    lines.push(
-      "  classDef complete fill:#c8f7c5;",
-      "  classDef pending fill:#fff3b0;",
-      "  classDef stale fill:#e8c6f0;",
-      "  classDef running fill:#b3d9ff;",
-      "  classDef failed fill:#f7b2b2;",
-      "  classDef stopped fill:#ddd;",
-      "  classDef skipped fill:#eee;",
-    );
+    lines.push(...MERMAID_CLASSES);
     process.stdout.write(`${lines.join("\n")}\n`);
   } else {
     throw new FlowsmithError(`unknown --format "${format}" (json, dot or mermaid)`);

@@ -20,6 +20,7 @@ import {
 } from "../compositions/index.js";
 import { FlowsmithError, hint } from "../../../runtime/src/util/errors.js";
 import { Store } from "../../../runtime/src/store/store.js";
+import { DOT_COLOR, MERMAID_CLASSES } from "./graphStyle.js";
 import type { FileResult } from "./checkCache.js";
 import { rel } from "./checkOutput.js";
 
@@ -99,7 +100,6 @@ function findComposition(targetText: string, store?: string): { analysis: FlowAn
   return { analysis, graph: graph! };
 }
 
-const COLOR: Record<string, string> = { complete: "palegreen", pending: "lightgoldenrod1", stale: "plum", running: "lightblue", failed: "salmon", stopped: "gray80", skipped: "gray90" };
 const quote = (s: string) => s.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
 
 export function compositionGraphCommand(targetText: string, opts: { format?: string; store?: string }): number {
@@ -139,7 +139,7 @@ export function compositionGraphCommand(targetText: string, opts: { format?: str
     for (const [group, nodes] of byGroup) {
       const indent = group ? "    " : "  ";
       if (group) lines.push(`  subgraph cluster_${i++} {`, `    label="${quote(group)}";`, "    style=rounded;");
-      for (const n of nodes) lines.push(`${indent}"${quote(n.id)}" [label="${quote(n.group ? n.id.slice(n.group.length + 1) : n.id)}\\n(${status(n.id)})", fillcolor=${COLOR[status(n.id)] ?? "white"}];`);
+      for (const n of nodes) lines.push(`${indent}"${quote(n.id)}" [label="${quote(n.group ? n.id.slice(n.group.length + 1) : n.id)}\\n(${status(n.id)})", fillcolor=${DOT_COLOR[status(n.id)] ?? "white"}];`);
       if (group) lines.push("  }");
     }
     for (const e of g.edges) lines.push(`  "${quote(e.from)}" -> "${quote(e.to)}" [label="${quote(label(e))}"${e.mapType ? ", style=dashed" : ""}];`);
@@ -155,15 +155,7 @@ export function compositionGraphCommand(targetText: string, opts: { format?: str
       if (group) lines.push("  end");
     }
     for (const e of g.edges) lines.push(`  ${ids.get(e.from)} ${e.mapType ? "-." : "--"} "${label(e).replace(/"/g, "'")}" ${e.mapType ? ".->" : "-->"} ${ids.get(e.to)}`);
-    lines.push(
-      "  classDef complete fill:#c8f7c5;",
-      "  classDef pending fill:#fff3b0;",
-      "  classDef stale fill:#e8c6f0;",
-      "  classDef running fill:#b3d9ff;",
-      "  classDef failed fill:#f7b2b2;",
-      "  classDef stopped fill:#ddd;",
-      "  classDef skipped fill:#eee;",
-    );
+    lines.push(...MERMAID_CLASSES);
   }
   process.stdout.write(`${lines.join("\n")}\n`);
   return 0;
