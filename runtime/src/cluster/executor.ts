@@ -107,9 +107,8 @@ export class ClusterExecutor implements Executor {
         this.add(p);
       }
       p.waiters.push(waiter);
-      const signal = channel.signal;
       const entry = p;
-      signal.addEventListener("abort", () => void this.stop(entry, waiter, signal.reason), { once: true });
+      channel.onAbort((reason) => void this.stop(entry, waiter, reason));
     });
   }
 

@@ -12,6 +12,7 @@ import { UnrecoverableError, Worker, type Job } from "bullmq";
 import type { WorkerTask } from "@flowsmith/contract";
 import { describeUserError } from "../loader/load.js";
 import { checkTaskResult, type TaskImpl } from "../sdk/task.js";
+import { Attempt, abortable } from "../engine/attempt.js";
 import type { AttemptChannel, NodeAttempt } from "../engine/executor.js";
 import { InProcessExecutor } from "../engine/executors/inProcess.js";
 import { errorMessage } from "../util/errors.js";
@@ -64,7 +65,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     resolved.set(key, { impl, at: now });
     return impl;
   });
-  const running = new Map<string, { task: WorkerTask; controller: AbortController; queuedAt: number }>();
+  const running = new Map<string, { task: WorkerTask; trial: Attempt; queuedAt: number }>();
   const cancelled = new Map<string, CancelMessage>();
   const heartbeat = new Heartbeat(address, {
     id,
@@ -77,11 +78,12 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const processor = async (job: Job<NodeAttempt, JobResult>, _token?: string, signal?: AbortSignal): Promise<JobResult> => {
     const attempt: NodeAttempt = { ...job.data, attempt: job.attemptsMade + 1 };
     const n = attempt.attempt;
-    const controller = new AbortController();
+    // (Its AbortSignal is made only if the task reads ctx.signal.)
+    const trial = new Attempt();
     const jobId = job.id!;
-    const entry = { task: { runId: attempt.runId, node: attempt.node, task: attempt.task.name, startedAt: new Date().toISOString() }, controller, queuedAt: job.timestamp };
+    const entry = { task: { runId: attempt.runId, node: attempt.node, task: attempt.task.name, startedAt: new Date().toISOString() }, trial, queuedAt: job.timestamp };
     running.set(jobId, entry);
-    const stopMe = () => controller.abort(new Stopped(`${STOPPED}${attempt.runId}`));
+    const stopMe = () => trial.abort(new Stopped(`${STOPPED}${attempt.runId}`));
     signal?.addEventListener("abort", stopMe, { once: true });
     const early = cancelled.get(jobId);
     if (early && job.timestamp <= early.at) stopMe();
@@ -92,11 +94,12 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       send({ s: id, a: n });
       heartbeat.soon();
     }, START_NOTICE_MS);
-    const timer = attempt.timeoutMs ? setTimeout(() => controller.abort(new TimedOut(`timed out after ${attempt.timeoutMs} ms`)), attempt.timeoutMs) : undefined;
+    const timer = attempt.timeoutMs ? setTimeout(() => trial.abort(new TimedOut(`timed out after ${attempt.timeoutMs} ms`)), attempt.timeoutMs) : undefined;
     const channel: AttemptChannel = {
       get signal() {
-        return controller.signal;
+        return trial.signal;
       },
+      onAbort: (listener) => trial.listen(listener),
       // (With who runs it: a quick task's lines come before its start notice would have.)
       log: (line) => send({ l: line, s: id, a: n }),
       progress: (fraction) => send({ p: fraction, s: id, a: n }),
@@ -104,11 +107,12 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     try {
       fingerprint = attempt.fingerprint;
       const started = performance.now();
-      const output = await withGrace(() => executor.execute(attempt, channel), controller.signal);
+      // A task that ignores an abort is given up on after the grace period, as in a local run.
+      const output = await abortable(() => executor.execute(attempt, channel), trial, GRACE_MS);
       checkTaskResult(attempt.task.name, output);
       return { o: output ?? null, s: id, a: n, t: Math.round((performance.now() - started) * 1000) / 1000 };
     } catch (error) {
-      const reason: unknown = controller.signal.aborted ? controller.signal.reason : error;
+      const reason: unknown = trial.aborted ? trial.reason : error;
       if (reason instanceof Stopped) throw new UnrecoverableError(reason.message);
       const message = reason instanceof TimedOut ? reason.message : describeUserError(reason);
       if (n < (attempt.retries ?? 0) + 1) send({ f: message, a: n, s: id });
@@ -150,7 +154,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     const r = running.get(message.jobId);
     if (r && r.queuedAt <= message.at) {
       worker.cancelJob(message.jobId, `${STOPPED}${message.runId}`);
-      r.controller.abort(new Stopped(`${STOPPED}${message.runId}`));
+      r.trial.abort(new Stopped(`${STOPPED}${message.runId}`));
     } else {
       cancelled.set(message.jobId, message);
       setTimeout(() => cancelled.delete(message.jobId), CANCEL_MEMORY_MS).unref();
@@ -195,38 +199,6 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   await heartbeat.stop();
   await stopWatchingDeployments?.().catch(() => undefined);
   subscriber.disconnect();
-}
-
-/** Await the task; once its signal is aborted, give up after the grace period. */
-function withGrace<T>(start: () => Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
-    const onAbort = () => (timer = setTimeout(() => reject(signal.reason), GRACE_MS));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort, { once: true });
-    const done = () => {
-      signal.removeEventListener("abort", onAbort);
-      if (timer) clearTimeout(timer);
-    };
-    let p: Promise<T>;
-    try {
-      p = start();
-    } catch (e) {
-      done();
-      reject(e);
-      return;
-    }
-    p.then(
-      (v) => {
-        done();
-        resolve(v);
-      },
-      (e) => {
-        done();
-        reject(e);
-      },
-    );
-  });
 }
 
 /** What keeps the worker from reading and writing the store, if anything. */

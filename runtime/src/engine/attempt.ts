@@ -42,6 +42,8 @@ export class Attempt {
   aborted = false;
   /** Called once when it is aborted (abortable's grace period). */
   onAbort: (() => void) | undefined;
+  /** The executor's listeners (AttemptChannel.onAbort). */
+  private listeners: ((reason: unknown) => void)[] | undefined;
 
   get signal(): AbortSignal {
     if (!this.controller) {
@@ -57,6 +59,13 @@ export class Attempt {
     this.reason = reason;
     this.controller?.abort(reason);
     this.onAbort?.();
+    if (this.listeners) for (const l of this.listeners.splice(0)) l(reason);
+  }
+
+  /** Call `listener` when it is aborted (at once if it was). */
+  listen(listener: (reason: unknown) => void): void {
+    if (this.aborted) listener(this.reason);
+    else (this.listeners ??= []).push(listener);
   }
 }
 
@@ -146,6 +155,7 @@ export class TaskAttempts {
           get signal() {
             return trial.signal;
           },
+          onAbort: (listener) => trial.listen(listener),
           log: (line: string) => logs.log(run, line),
           progress: (fraction: number) => recorder.progress(run, fraction),
           ranOn: (worker: string, n?: number) => (n === undefined ? recorder.ranOn(run, worker) : recorder.attemptStarted(run, n, worker)),

@@ -64,6 +64,11 @@ export interface AttemptChannel {
    * tasks never read it, and one per node costs a 10,000-node run ~40 ms).
    */
   readonly signal: AbortSignal;
+  /**
+   * Call `listener` once if the attempt is aborted (stop, timeout), with the reason — for an
+   * executor that only has to pass the stop on (a queue): no AbortSignal made per node.
+   */
+  onAbort(listener: (reason: unknown) => void): void;
   /** A line for the node's log. */
   log(line: string): void;
   /** The task's progress as it reported it; the engine checks and clamps it. */

@@ -16,6 +16,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import * as fs from "node:fs";
 import * as v8 from "node:v8";
+import { Attempt } from "../engine/attempt.js";
 import type { AttemptChannel } from "../engine/executor.js";
 import { InProcessExecutor } from "../engine/executors/inProcess.js";
 import { describeUserError } from "../loader/load.js";
@@ -43,7 +44,7 @@ export function runWorkerChild(): void {
   };
   const host = new TaskHost(process.env[WORKER_CACHE_ENV] || undefined);
   const executor = new InProcessExecutor((task) => host.resolve(task));
-  const live = new Map<number, AbortController>();
+  const live = new Map<number, Attempt>();
 
   const lastWords = (words: LastWords) => {
     try {
@@ -75,12 +76,13 @@ export function runWorkerChild(): void {
 
   const start = (id: number, message: Extract<ToWorker, { type: "run" }>) => {
     const { attempt } = message;
-    const controller = new AbortController();
-    live.set(id, controller);
+    const trial = new Attempt();
+    live.set(id, trial);
     const channel: AttemptChannel = {
       get signal() {
-        return controller.signal;
+        return trial.signal;
       },
+      onAbort: (listener) => trial.listen(listener),
       log: (line) => post({ type: "log", id, line }),
       progress: (fraction) => post({ type: "progress", id, fraction }),
     };

@@ -12,6 +12,7 @@ import { refuseBrokenFlow } from "../precheck.js";
 import { isDeploymentTarget, prepareDeploymentTarget } from "./deploy.js";
 import { parseWorkers, workerPool, workersOption } from "../workers.js";
 import { CLUSTER_CONCURRENCY, clusterExecutor, clusterUrl } from "../cluster-commands.js";
+import { LineBuffer } from "../lineBuffer.js";
 
 interface RunFlags {
   param: string[];
@@ -32,24 +33,24 @@ interface RunFlags {
 }
 
 /** The run's events for people: one line per node event, each node named by its variant's params. */
-function humanEvents(): (event: RunEvent) => void {
+function humanEvents(out: LineBuffer): (event: RunEvent) => void {
   let names: string[] = [];
   const tag = (node: string, variant?: number) => paint(1, `[${variantLabel(node, variant, names)}]`);
   return (event) => {
     switch (event.type) {
       case "run-started":
         names = variantNames(event.paramSets);
-        if (names.length) process.stdout.write(`${matrixLine(event.paramSets, names)}\n`);
+        if (names.length) out.write(`${matrixLine(event.paramSets, names)}\n`);
         break;
       case "node-started":
-        process.stdout.write(`${tag(event.node, event.variant)} started${event.attempt > 1 ? ` (attempt ${event.attempt})` : ""}\n`);
+        out.write(`${tag(event.node, event.variant)} started${event.attempt > 1 ? ` (attempt ${event.attempt})` : ""}\n`);
         break;
       case "node-log":
-        process.stdout.write(`${tag(event.node, event.variant)} ${event.line}\n`);
+        out.write(`${tag(event.node, event.variant)} ${event.line}\n`);
         break;
       case "node-finished":
         if (event.cached) break;
-        process.stdout.write(
+        out.write(
           `${tag(event.node, event.variant)} ${statusLabel(event.status)}${event.durationMs !== undefined && event.status !== "skipped" ? ` in ${formatDuration(event.durationMs)}` : ""}${event.error && event.status !== "stopped" ? `: ${firstLine(event.error, 300)}` : ""}\n`,
         );
         break;
@@ -99,12 +100,15 @@ export function registerRun(program: Command): void {
       const results = composed?.dbParents.length ? await openCompositionDb(opts.resultsDb, prepared.store) : undefined;
       const controller = new AbortController();
       let signals = 0;
+      /** stdout's lines, flushed before a second signal quits. */
+      let out: LineBuffer | undefined;
       const onSignal = (sig: NodeJS.Signals) => {
         signals++;
         if (signals === 1) {
           if (!ndjson) process.stderr.write(`\nflowsmith: ${sig === "SIGINT" ? "Ctrl-C" : sig}: stopping the run (again to quit at once)\n`);
           controller.abort();
         } else {
+          out?.flush();
           process.exit(130);
         }
       };
@@ -114,6 +118,9 @@ export function registerRun(program: Command): void {
       // On a cluster (--cluster or FLOWSMITH_CLUSTER) nodes are queued for its workers: many at once unless --concurrency says.
       const cluster = workers === undefined && clusterUrl(opts.cluster) ? await clusterExecutor(opts.cluster) : undefined;
       const pool = workerPool(workers, prepared.store.cacheDir);
+      // Tasks that run elsewhere never block this process's event loop: its lines are gathered per turn.
+      const lines = new LineBuffer(Boolean(pool || cluster));
+      out = lines;
       try {
         const run = await runWorkflow(prepared, {
           params: opts.param,
@@ -125,19 +132,20 @@ export function registerRun(program: Command): void {
           ...(pool ? { executor: pool } : {}),
           ...(cluster ? { executor: cluster } : {}),
           stop: controller.signal,
-          onEvent: ndjson ? (e) => process.stdout.write(`${JSON.stringify(e)}\n`) : humanEvents(),
+          onEvent: ndjson ? (e) => lines.write(`${JSON.stringify(e)}\n`) : humanEvents(lines),
           onRunId: (id) => {
-            if (!ndjson) process.stdout.write(`run ${id} · ${prepared.target}${prepared.spec.node ? `:${prepared.spec.node}` : ""}\n`);
+            if (!ndjson) lines.write(`run ${id} · ${prepared.target}${prepared.spec.node ? `:${prepared.spec.node}` : ""}\n`);
           },
         });
         if (results && composed) await recordDbParents(results.db, prepared.store, prepared.target, composed.dbParents, run);
         if (!ndjson) {
-          process.stdout.write(`${executionSummary(run)}\n`);
-          process.stdout.write(`run ${run.id} ${statusLabel(run.status)} in ${formatDuration(run.durationMs) ?? "-"}\n`);
+          lines.write(`${executionSummary(run)}\n`);
+          lines.write(`run ${run.id} ${statusLabel(run.status)} in ${formatDuration(run.durationMs) ?? "-"}\n`);
         }
         reportProblems(prepared.store);
         process.exitCode = run.status === "complete" ? 0 : run.status === "stopped" ? 130 : 1;
       } finally {
+        lines.flush();
         await pool?.close();
         await results?.close();
         await cluster?.close?.();

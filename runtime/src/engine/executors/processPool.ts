@@ -89,9 +89,9 @@ export class ProcessPoolExecutor implements Executor {
     if (this.closed) return Promise.reject(new Error("the worker processes were closed"));
     return new Promise((resolve, reject) => {
       const job: Job = { id: this.nextId++, attempt, channel, resolve, reject, reruns: 0, aborted: false };
-      const signal = channel.signal;
-      if (signal.aborted) return reject(signal.reason);
-      signal.addEventListener("abort", () => this.aborted(job, signal.reason), { once: true });
+      let early: { reason: unknown } | undefined;
+      channel.onAbort((reason) => (this.jobs.has(job.id) ? this.aborted(job, reason) : (early = { reason })));
+      if (early) return reject(early.reason);
       this.jobs.set(job.id, job);
       this.place(job);
     });
