@@ -44,6 +44,18 @@ const CANCEL_MEMORY_MS = 60_000;
 const RESOLVED_MS = 1000;
 
 class Stopped extends Error {}
+
+/** An attempt this worker runs. */
+interface Running {
+  attempt: NodeAttempt;
+  trial: Attempt;
+  job: Job;
+  /** When its job was queued (a stop applies to jobs queued before it), and when it started here. */
+  queuedAt: number;
+  startedMs: number;
+  /** Its start was announced (it ran START_NOTICE_MS). */
+  announced: boolean;
+}
 class TimedOut extends Error {}
 
 /** Run a worker until `stop`; resolves once it is closed. */
@@ -65,35 +77,46 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     resolved.set(key, { impl, at: now });
     return impl;
   });
-  const running = new Map<string, { task: WorkerTask; trial: Attempt; queuedAt: number }>();
+  const running = new Map<string, Running>();
   const cancelled = new Map<string, CancelMessage>();
   const heartbeat = new Heartbeat(address, {
     id,
     concurrency: options.concurrency,
     store: options.store,
-    running: () => [...running.values()].map((r) => r.task),
+    running: () => [...running.values()].map((r): WorkerTask => ({ runId: r.attempt.runId, node: r.attempt.node, task: r.attempt.task.name, startedAt: new Date(r.startedMs).toISOString() })),
   });
+  const send = (job: Job, notice: WorkerNotice) => void job.updateProgress(notice as object).catch(() => {});
+  // An attempt running for START_NOTICE_MS is announced (node-started, with this worker) by one
+  // sweep of the running attempts, not by a timer per job; it runs while any does.
+  let sweep: NodeJS.Timeout | undefined;
+  const announceLong = () => {
+    const now = Date.now();
+    let any = false;
+    for (const r of running.values()) {
+      if (r.announced || now - r.startedMs < START_NOTICE_MS) continue;
+      r.announced = any = true;
+      send(r.job, { s: id, a: r.attempt.attempt });
+    }
+    if (any) heartbeat.soon();
+    if (!running.size) {
+      clearInterval(sweep);
+      sweep = undefined;
+    }
+  };
 
   const once = onceSayer(say);
-  const processor = async (job: Job<NodeAttempt, JobResult>, _token?: string, signal?: AbortSignal): Promise<JobResult> => {
-    const attempt: NodeAttempt = { ...job.data, attempt: job.attemptsMade + 1 };
-    const n = attempt.attempt;
+  // (Two parameters: BullMQ makes no AbortController per job for a processor that takes no signal; a stop reaches the attempt's own.)
+  const processor = async (job: Job<NodeAttempt, JobResult>): Promise<JobResult> => {
+    const attempt = job.data;
+    const n = (attempt.attempt = job.attemptsMade + 1);
     // (Its AbortSignal is made only if the task reads ctx.signal.)
     const trial = new Attempt();
     const jobId = job.id!;
-    const entry = { task: { runId: attempt.runId, node: attempt.node, task: attempt.task.name, startedAt: new Date().toISOString() }, trial, queuedAt: job.timestamp };
+    const entry: Running = { attempt, trial, job, queuedAt: job.timestamp, startedMs: Date.now(), announced: false };
     running.set(jobId, entry);
-    const stopMe = () => trial.abort(new Stopped(`${STOPPED}${attempt.runId}`));
-    signal?.addEventListener("abort", stopMe, { once: true });
+    if (!sweep) (sweep = setInterval(announceLong, START_NOTICE_MS)).unref();
     const early = cancelled.get(jobId);
-    if (early && job.timestamp <= early.at) stopMe();
-    const send = (notice: WorkerNotice) => void job.updateProgress(notice as object).catch(() => {});
-    let announced = false;
-    const notice = setTimeout(() => {
-      announced = true;
-      send({ s: id, a: n });
-      heartbeat.soon();
-    }, START_NOTICE_MS);
+    if (early && job.timestamp <= early.at) trial.abort(new Stopped(`${STOPPED}${attempt.runId}`));
     const timer = attempt.timeoutMs ? setTimeout(() => trial.abort(new TimedOut(`timed out after ${attempt.timeoutMs} ms`)), attempt.timeoutMs) : undefined;
     const channel: AttemptChannel = {
       get signal() {
@@ -101,8 +124,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       },
       onAbort: (listener) => trial.listen(listener),
       // (With who runs it: a quick task's lines come before its start notice would have.)
-      log: (line) => send({ l: line, s: id, a: n }),
-      progress: (fraction) => send({ p: fraction, s: id, a: n }),
+      log: (line) => send(job, { l: line, s: id, a: n }),
+      progress: (fraction) => send(job, { p: fraction, s: id, a: n }),
     };
     try {
       fingerprint = attempt.fingerprint;
@@ -115,14 +138,12 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       const reason: unknown = trial.aborted ? trial.reason : error;
       if (reason instanceof Stopped) throw new UnrecoverableError(reason.message);
       const message = reason instanceof TimedOut ? reason.message : describeUserError(reason);
-      if (n < (attempt.retries ?? 0) + 1) send({ f: message, a: n, s: id });
+      if (n < (attempt.retries ?? 0) + 1) send(job, { f: message, a: n, s: id });
       throw new Error(message);
     } finally {
-      clearTimeout(notice);
       if (timer) clearTimeout(timer);
-      signal?.removeEventListener("abort", stopMe);
       running.delete(jobId);
-      if (announced) heartbeat.soon();
+      if (entry.announced) heartbeat.soon();
     }
   };
 
@@ -153,7 +174,6 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     }
     const r = running.get(message.jobId);
     if (r && r.queuedAt <= message.at) {
-      worker.cancelJob(message.jobId, `${STOPPED}${message.runId}`);
       r.trial.abort(new Stopped(`${STOPPED}${message.runId}`));
     } else {
       cancelled.set(message.jobId, message);
