@@ -40,6 +40,13 @@ interface Reply {
  * spreads over more.
  */
 const WORKERS = Math.min(4, Math.max(1, availableParallelism() - 1));
+/**
+ * A batch not full goes this long after its first request: a turn of the event loop is too short
+ * a wait when nodes finish a few per turn (a cluster's results), where each message to a thread
+ * costs ~50 µs. Nothing waits on it that matters: a durable write takes longer, and the engine
+ * flushes before starting a task that may block the event loop.
+ */
+const GATHER_MS = 3;
 /** A batch goes as soon as it holds this many outputs, so the workers write while the engine runs. */
 const BATCH_OBJECTS = 32;
 /**
@@ -64,8 +71,8 @@ export interface StoreWriterOptions {
 /**
  * Requests are handed to the workers in batches, each batch to one worker in turn: each message
  * to a thread costs about as much as writing a small file (waking the thread), so a 10,000-node
- * run must not send one per node. A batch goes when it holds BATCH_OBJECTS outputs, when the
- * event loop turns (setImmediate), or at once with `flush()` — the engine
+ * run must not send one per node. A batch goes when it holds BATCH_OBJECTS outputs, GATHER_MS
+ * after its first request, or at once with `flush()` — the engine
  * flushes before starting a task that may block the event loop, so that what was asked before
  * (its "running" state, the outputs of the nodes before it) is written while it runs.
  */
@@ -78,7 +85,7 @@ export class StoreWriter {
   private used = 0;
   private queueWaiters: (Waiter | undefined)[] = [];
   private queuedObjects = 0;
-  private scheduled: NodeJS.Immediate | undefined;
+  private scheduled: NodeJS.Timeout | undefined;
   private nextSeq = 0;
   /** The worker the last batch went to (batches go round the workers started). */
   private turn = 0;
@@ -157,7 +164,7 @@ export class StoreWriter {
 
   /** Hand everything asked so far to the workers now. */
   flush(): void {
-    if (this.scheduled) clearImmediate(this.scheduled);
+    if (this.scheduled) clearTimeout(this.scheduled);
     this.scheduled = undefined;
     if (!this.queueWaiters.length) return;
     // Copied out (the scratch buffer is reused) into a buffer handed over without another copy.
@@ -225,7 +232,7 @@ export class StoreWriter {
     this.used = o;
     this.queueWaiters.push(waiter);
     if (op === OBJECT && ++this.queuedObjects >= BATCH_OBJECTS) this.flush();
-    else this.scheduled ??= setImmediate(() => this.flush());
+    else this.scheduled ??= setTimeout(() => this.flush(), GATHER_MS);
   }
 
   private post(worker: number, data: Uint8Array<ArrayBuffer>, waiters: (Waiter | undefined)[]): void {
