@@ -108,7 +108,7 @@ export function registerRun(program: Command): void {
           if (!ndjson) process.stderr.write(`\nflowsmith: ${sig === "SIGINT" ? "Ctrl-C" : sig}: stopping the run (again to quit at once)\n`);
           controller.abort();
         } else {
-          out?.flushSync();
+          out?.flush();
           process.exit(130);
         }
       };
@@ -145,7 +145,7 @@ export function registerRun(program: Command): void {
         reportProblems(prepared.store);
         process.exitCode = run.status === "complete" ? 0 : run.status === "stopped" ? 130 : 1;
       } finally {
-        await lines.close();
+        lines.flush();
         await pool?.close();
         await results?.close();
         await cluster?.close?.();
