@@ -1,8 +1,8 @@
 /**
  * A run's stdout lines. When the run's tasks execute in other processes (`--workers`, `--cluster`)
  * lines are gathered for one turn of the event loop and written in one call: a run of 10,000 nodes
- * emits some 20,000 event lines, and written one by one (stdout is synchronous for pipes and files
- * on Linux) that is a system call each, about 0.5 s of the runner's one busy thread. Lines keep
+ * emits some 20,000 event lines, and written one by one that is a system call (and a string
+ * converted) each, on the runner's one busy thread. Lines keep
  * their order and wait no longer than the current turn, so the extension still sees events live.
  *
  * When tasks execute in the runner's own process, each line is written at once: a task that
