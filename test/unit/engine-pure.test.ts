@@ -261,3 +261,46 @@ describe("task speed (whether a task starts without a running state)", () => {
     assert.equal(slow.fast, true, "20 ms is still fast");
   });
 });
+
+describe("LineBuffer: a run's stdout lines", () => {
+  test("gathered, the lines of one turn go out in one write, in order; past the limit at once", async () => {
+    const { LineBuffer } = await import("../../runtime/src/cli/lineBuffer.ts");
+    const writes: string[] = [];
+    const out = new LineBuffer(true, { write: (t: string) => writes.push(t) }, 32);
+    out.write("a\n");
+    out.write("b\n");
+    out.write("c\n");
+    assert.deepEqual(writes, [], "nothing is written before the turn ends");
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(writes, ["a\nb\nc\n"]);
+    out.write("x".repeat(40));
+    assert.deepEqual(writes.length, 2, "past the limit the gathered text goes at once");
+    out.write("tail\n");
+    out.flush();
+    assert.deepEqual(writes, ["a\nb\nc\n", "x".repeat(40), "tail\n"]);
+  });
+
+  test("not gathered (tasks run in the runner's process), each line is written at once", async () => {
+    const { LineBuffer } = await import("../../runtime/src/cli/lineBuffer.ts");
+    const writes: string[] = [];
+    const out = new LineBuffer(false, { write: (t: string) => writes.push(t) });
+    out.write("run-id\n");
+    assert.deepEqual(writes, ["run-id\n"]);
+  });
+});
+
+describe("Attempt: how a stop reaches an executor", () => {
+  test("onAbort listeners hear the reason once; one added after the abort hears it at once; no AbortSignal unless asked", async () => {
+    const { Attempt } = await import("../../runtime/src/engine/attempt.ts");
+    const trial = new Attempt();
+    const heard: unknown[] = [];
+    trial.listen((r) => heard.push(r));
+    const reason = new Error("stopped");
+    trial.abort(reason);
+    trial.abort(new Error("again"));
+    trial.listen((r) => heard.push(r));
+    assert.deepEqual(heard, [reason, reason]);
+    assert.equal(trial.signal.aborted, true, "a signal asked for after the abort is aborted");
+    assert.equal(trial.signal.reason, reason);
+  });
+});
