@@ -44,6 +44,7 @@ const CANCEL_MEMORY_MS = 60_000;
 const RESOLVED_MS = 1000;
 
 class Stopped extends Error {}
+class TimedOut extends Error {}
 
 /** An attempt this worker runs. */
 interface Running {
@@ -56,7 +57,6 @@ interface Running {
   /** Its start was announced (it ran START_NOTICE_MS). */
   announced: boolean;
 }
-class TimedOut extends Error {}
 
 /** Run a worker until `stop`; resolves once it is closed. */
 export async function runWorker(options: WorkerOptions): Promise<void> {
