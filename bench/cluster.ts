@@ -5,6 +5,11 @@
  *     run's first event to its last (the flow file loaded; every output committed to the store);
  *   - bare BullMQ: N empty jobs added with Queue.add and done by as many worker processes with the
  *     same concurrency, from the first add to the last completed event;
+ *   - the contract floor: the same bare BullMQ jobs, each returning an output that the producer
+ *     makes durable as DESIGN's store contract asks of every node's output (written whole to a temp
+ *     file, group-synced with `sync -f` as the store writer does, renamed into 256 shard
+ *     directories of the same disk as the cluster's store), until the last is in place: what any
+ *     system keeping that contract pays on this machine, with no engine at all;
  *   - information: the whole `flowsmith run` command, start-up included.
  * Goal: the cluster at least 0.7× bare BullMQ's throughput. A real redis-server on a free port of
  * 127.0.0.1 (test/helpers/redis.ts), stopped afterwards; skipped when redis-server is missing.
@@ -16,6 +21,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { redisAvailable, startRedis, type RedisServer } from "../test/helpers/redis.js";
 import { engineFlowText, writeScaffold } from "./generate.js";
+import { SYNC_COMMAND } from "./engine-api.js";
 import { ratio, type Row } from "./lib/report.js";
 import { assert, CLI, ms, now, REPO, requireBuilt, tempDir } from "./lib/util.js";
 
@@ -27,6 +33,8 @@ export interface ClusterFigures {
   /** Nodes (jobs) a second. */
   clusterPerSec: number;
   barePerSec: number;
+  /** Bare BullMQ with each job's output made durable (the contract floor); NaN where `sync -f` is missing. */
+  contractPerSec: number;
   clusterCommandMs: number;
   /** The same run in one process, no cluster (the engine's own cost, first event to last). */
   localPerSec: number;
@@ -35,12 +43,13 @@ export interface ClusterFigures {
 const WORKERS = 2;
 const CONCURRENCY = 8;
 
-/** The bare BullMQ worker: empty jobs, nothing else. */
+/** The bare BullMQ worker: empty jobs, nothing else (with a fourth argument, each returns a node's trivial output). */
 const BARE_WORKER = `
 const { Worker } = require(${JSON.stringify(path.join(REPO, "node_modules/bullmq"))});
-const [url, queue, concurrency] = process.argv.slice(2);
+const [url, queue, concurrency, output] = process.argv.slice(2);
 const u = new URL(url);
-const w = new Worker(queue, async () => ({}), { connection: { host: u.hostname, port: Number(u.port), maxRetriesPerRequest: null }, prefix: "bare", concurrency: Number(concurrency) });
+const result = output ? { o: { x: 1 } } : {};
+const w = new Worker(queue, async () => result, { connection: { host: u.hostname, port: Number(u.port), maxRetriesPerRequest: null }, prefix: "bare", concurrency: Number(concurrency) });
 w.on("ready", () => process.stdout.write("ready\\n"));
 process.on("SIGTERM", () => w.close().then(() => process.exit(0)));
 `;
@@ -63,6 +72,63 @@ const connection = { host: u.hostname, port: Number(u.port), maxRetriesPerReques
   const all = new Promise((resolve) => events.on("completed", () => ++done === n && resolve()));
   const t0 = performance.now();
   await Promise.all(Array.from({ length: n }, (_, i) => q.add("empty", { i }, { removeOnComplete: true, removeOnFail: true })));
+  await all;
+  process.stdout.write(String(performance.now() - t0) + "\\n");
+  await events.close();
+  await q.close();
+})();
+`;
+
+/**
+ * The contract floor's producer: N jobs (ids like cache keys: 64 hex) added as the bare producer
+ * adds them; each completed job's output is written whole to a temp file, made durable with the
+ * others written meanwhile by one `sync -f` (group commit, one at a time, as the store writer's),
+ * then renamed into place in one of 256 shard directories. Prints the ms from the first add to the
+ * last output in place.
+ */
+const CONTRACT_PRODUCER = `
+const { Queue, QueueEvents } = require(${JSON.stringify(path.join(REPO, "node_modules/bullmq"))});
+const fs = require("node:fs"), path = require("node:path"), { spawn } = require("node:child_process"), { createHash } = require("node:crypto");
+const [url, queue, count, dir, sync] = process.argv.slice(2);
+const u = new URL(url);
+const connection = { host: u.hostname, port: Number(u.port), maxRetriesPerRequest: null };
+for (let i = 0; i < 256; i++) fs.mkdirSync(path.join(dir, i.toString(16).padStart(2, "0")), { recursive: true });
+(async () => {
+  const q = new Queue(queue, { connection, prefix: "bare", streams: { events: { maxLen: 100000 } } });
+  setTimeout(() => { process.stderr.write("the contract floor: not done within 300 s\\n"); process.exit(1); }, 300000).unref();
+  const events = new QueueEvents(queue, { connection, prefix: "bare" });
+  await Promise.all([q.waitUntilReady(), events.waitUntilReady()]);
+  await new Promise((r) => setTimeout(r, 200));
+  const n = Number(count);
+  const ids = Array.from({ length: n }, (_, i) => createHash("sha256").update("node " + i).digest("hex"));
+  let placed = 0, unsynced = [], syncing = false, finish;
+  const all = new Promise((r) => (finish = r));
+  const commit = () => {
+    if (syncing || !unsynced.length) return;
+    const group = unsynced;
+    unsynced = [];
+    syncing = true;
+    const child = spawn(sync, ["-f", dir], { stdio: "ignore" });
+    child.on("error", (e) => { process.stderr.write("sync -f: " + e.message + "\\n"); process.exit(1); });
+    child.on("exit", (code) => {
+      if (code !== 0) { process.stderr.write("sync -f exited " + code + "\\n"); process.exit(1); }
+      syncing = false;
+      for (const [tmp, file] of group) fs.renameSync(tmp, file);
+      placed += group.length;
+      if (placed === n) finish();
+      commit();
+    });
+  };
+  events.on("completed", ({ jobId, returnvalue }) => {
+    const file = path.join(dir, jobId.slice(0, 2), jobId + ".json"), tmp = file + ".tmp";
+    const fd = fs.openSync(tmp, "w");
+    fs.writeSync(fd, JSON.stringify(returnvalue));
+    fs.closeSync(fd);
+    unsynced.push([tmp, file]);
+    commit();
+  });
+  const t0 = performance.now();
+  await Promise.all(ids.map((jobId, i) => q.add("empty", { i }, { jobId, removeOnComplete: true, removeOnFail: true })));
   await all;
   process.stdout.write(String(performance.now() - t0) + "\\n");
   await events.close();
@@ -129,7 +195,7 @@ async function stopAll(children: ChildProcess[]): Promise<void> {
 export async function clusterBench(o: { smoke?: boolean; log?: (line: string) => void }): Promise<ClusterFigures> {
   const log = o.log ?? (() => {});
   const nodes = o.smoke ? 200 : 10_000;
-  const base = { nodes, workers: WORKERS, concurrency: CONCURRENCY, clusterPerSec: NaN, barePerSec: NaN, clusterCommandMs: NaN, localPerSec: NaN };
+  const base = { nodes, workers: WORKERS, concurrency: CONCURRENCY, clusterPerSec: NaN, barePerSec: NaN, contractPerSec: NaN, clusterCommandMs: NaN, localPerSec: NaN };
   if (!redisAvailable()) return { ...base, skipped: "redis-server is not installed" };
   requireBuilt([CLI, path.join(path.dirname(CLI), "cluster.js")]);
   const dir = tempDir("cluster");
@@ -138,6 +204,7 @@ export async function clusterBench(o: { smoke?: boolean; log?: (line: string) =>
   fs.writeFileSync(path.join(dir, "wide.ts"), engineFlowText("wide", "loop", nodes));
   fs.writeFileSync(path.join(dir, "bare-worker.cjs"), BARE_WORKER);
   fs.writeFileSync(path.join(dir, "bare-producer.cjs"), BARE_PRODUCER);
+  fs.writeFileSync(path.join(dir, "contract-producer.cjs"), CONTRACT_PRODUCER);
   let redis: RedisServer | undefined;
   const children: ChildProcess[] = [];
   try {
@@ -152,6 +219,21 @@ export async function clusterBench(o: { smoke?: boolean; log?: (line: string) =>
     const bareMs = Number(producer.lines.find((l) => /^\d/.test(l)));
     await stopAll(bare.map((b) => b.child));
     log(`  bare BullMQ: ${nodes} empty jobs in ${bareMs.toFixed(0)} ms (${WORKERS} workers × ${CONCURRENCY})`);
+
+    // The contract floor: the same jobs, each output made durable (in this directory: the cluster's store's disk).
+    let contractMs = NaN;
+    if (SYNC_COMMAND) {
+      const outputs = Array.from({ length: WORKERS }, () => spawnLines([path.join(dir, "bare-worker.cjs"), redis!.url, "bare", String(CONCURRENCY), "output"], dir));
+      children.push(...outputs.map((b) => b.child));
+      await Promise.all(outputs.map((b) => b.wait(/^ready$/, 30_000)));
+      const contract = spawnLines([path.join(dir, "contract-producer.cjs"), redis.url, "bare", String(nodes), path.join(dir, "contract-store"), SYNC_COMMAND], dir);
+      const contractCode = await contract.done;
+      assert(contractCode === 0, `the contract floor's producer failed:\n${contract.lines.join("\n")}`);
+      contractMs = Number(contract.lines.find((l) => /^\d/.test(l)));
+      assert(fs.readdirSync(path.join(dir, "contract-store")).reduce((n, shard) => n + fs.readdirSync(path.join(dir, "contract-store", shard)).filter((f) => f.endsWith(".json")).length, 0) === nodes, `the contract floor did not put its ${nodes} outputs in place`);
+      await stopAll(outputs.map((b) => b.child));
+      log(`  contract floor: ${nodes} jobs with their outputs made durable in ${contractMs.toFixed(0)} ms`);
+    }
 
     const workers = Array.from({ length: WORKERS }, () => spawnLines([CLI, "worker", "--cluster", redis!.url, "--concurrency", String(CONCURRENCY)], dir));
     children.push(...workers.map((w) => w.child));
@@ -180,7 +262,7 @@ export async function clusterBench(o: { smoke?: boolean; log?: (line: string) =>
     await stopAll(workers.map((w) => w.child));
     const local = await timedRun([], "store-local");
     log(`  the same run in one process: ${local.runMs.toFixed(0)} ms (first event to last)`);
-    return { ...base, clusterPerSec: (nodes / clustered.runMs) * 1000, barePerSec: (nodes / bareMs) * 1000, clusterCommandMs: clustered.commandMs, localPerSec: (nodes / local.runMs) * 1000 };
+    return { ...base, clusterPerSec: (nodes / clustered.runMs) * 1000, barePerSec: (nodes / bareMs) * 1000, contractPerSec: (nodes / contractMs) * 1000, clusterCommandMs: clustered.commandMs, localPerSec: (nodes / local.runMs) * 1000 };
   } finally {
     await stopAll(children);
     await redis?.stop();
@@ -202,6 +284,26 @@ export function clusterRows(f: ClusterFigures, smoke: boolean): Row[] {
       target: smoke ? "—" : "≥ 0.7×",
       ...(smoke ? {} : { pass: (r ?? 0) >= 0.7 }),
     },
+    ...(Number.isFinite(f.contractPerSec)
+      ? [
+          {
+            group: "cluster",
+            figure: `the contract floor: bare BullMQ's jobs, each output made durable as DESIGN asks of a node's (temp file, group sync -f, rename; no engine), ${at}`,
+            value: `${f.contractPerSec.toFixed(0)} jobs/s`,
+            baseline: `bare BullMQ, empty jobs: ${f.barePerSec.toFixed(0)} jobs/s`,
+            ...(ratio(f.contractPerSec, f.barePerSec) !== undefined ? { ratio: ratio(f.contractPerSec, f.barePerSec)! } : {}),
+            target: "—",
+          },
+          {
+            group: "cluster",
+            figure: `cluster throughput against the contract floor, ${at}`,
+            value: `${f.clusterPerSec.toFixed(0)} nodes/s`,
+            baseline: `the contract floor: ${f.contractPerSec.toFixed(0)} jobs/s`,
+            ...(ratio(f.clusterPerSec, f.contractPerSec) !== undefined ? { ratio: ratio(f.clusterPerSec, f.contractPerSec)! } : {}),
+            target: "—",
+          },
+        ]
+      : []),
     {
       group: "cluster",
       figure: `the whole flowsmith run --cluster command (start-up and loading included), ${at}`,
