@@ -54,20 +54,30 @@ w.on("ready", () => process.stdout.write("ready\\n"));
 process.on("SIGTERM", () => w.close().then(() => process.exit(0)));
 `;
 
-/** The bare producer: adds N empty jobs and waits for every completed event; prints the ms. */
-const BARE_PRODUCER = `
+/**
+ * What both producers start with: the queue (its events stream as long as the cluster's runner keeps
+ * it: BullMQ's default, 10,000, drops completions of 10,000 jobs added at once) and its events,
+ * ready, and a bound on the whole run. `rest` holds the producer's own arguments.
+ */
+const producerStart = (name: string) => `
 const { Queue, QueueEvents } = require(${JSON.stringify(path.join(REPO, "node_modules/bullmq"))});
-const [url, queue, count] = process.argv.slice(2);
+const [url, queue, count, ...rest] = process.argv.slice(2);
 const u = new URL(url);
 const connection = { host: u.hostname, port: Number(u.port), maxRetriesPerRequest: null };
-(async () => {
-  // The events stream as long as the cluster's runner keeps it (BullMQ's default, 10,000, drops completions of 10,000 jobs added at once).
+async function open() {
   const q = new Queue(queue, { connection, prefix: "bare", streams: { events: { maxLen: 100000 } } });
-  setTimeout(() => { process.stderr.write("bare BullMQ: not done within 300 s\\n"); process.exit(1); }, 300000).unref();
+  setTimeout(() => { process.stderr.write("${name}: not done within 300 s\\n"); process.exit(1); }, 300000).unref();
   const events = new QueueEvents(queue, { connection, prefix: "bare" });
   await Promise.all([q.waitUntilReady(), events.waitUntilReady()]);
   await new Promise((r) => setTimeout(r, 200));
-  const n = Number(count);
+  return { q, events, n: Number(count) };
+}
+`;
+
+/** The bare producer: adds N empty jobs and waits for every completed event; prints the ms. */
+const BARE_PRODUCER = `${producerStart("bare BullMQ")}
+(async () => {
+  const { q, events, n } = await open();
   let done = 0;
   const all = new Promise((resolve) => events.on("completed", () => ++done === n && resolve()));
   const t0 = performance.now();
@@ -86,20 +96,12 @@ const connection = { host: u.hostname, port: Number(u.port), maxRetriesPerReques
  * then renamed into place in one of 256 shard directories. Prints the ms from the first add to the
  * last output in place.
  */
-const CONTRACT_PRODUCER = `
-const { Queue, QueueEvents } = require(${JSON.stringify(path.join(REPO, "node_modules/bullmq"))});
+const CONTRACT_PRODUCER = `${producerStart("the contract floor")}
 const fs = require("node:fs"), path = require("node:path"), { spawn } = require("node:child_process"), { createHash } = require("node:crypto");
-const [url, queue, count, dir, sync] = process.argv.slice(2);
-const u = new URL(url);
-const connection = { host: u.hostname, port: Number(u.port), maxRetriesPerRequest: null };
+const [dir, sync] = rest;
 for (let i = 0; i < 256; i++) fs.mkdirSync(path.join(dir, i.toString(16).padStart(2, "0")), { recursive: true });
 (async () => {
-  const q = new Queue(queue, { connection, prefix: "bare", streams: { events: { maxLen: 100000 } } });
-  setTimeout(() => { process.stderr.write("the contract floor: not done within 300 s\\n"); process.exit(1); }, 300000).unref();
-  const events = new QueueEvents(queue, { connection, prefix: "bare" });
-  await Promise.all([q.waitUntilReady(), events.waitUntilReady()]);
-  await new Promise((r) => setTimeout(r, 200));
-  const n = Number(count);
+  const { q, events, n } = await open();
   const ids = Array.from({ length: n }, (_, i) => createHash("sha256").update("node " + i).digest("hex"));
   let placed = 0, unsynced = [], syncing = false, finish;
   const all = new Promise((r) => (finish = r));
