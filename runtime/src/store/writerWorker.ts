@@ -92,12 +92,19 @@ function moveIntoPlace(tmp, file) {
  * would take less than a sync (until they have taken as long as one: commitGroup) — and everywhere
  * \`sync -f\` is missing or fails (not Linux, a system without coreutils).
  */
-/** The median of the last samples of a duration (a thread descheduled mid-call skews a mean). */
+/**
+ * The median of the last samples of a duration (a thread descheduled mid-call skews a mean); the
+ * initial guess until the first is measured, which replaces it.
+ */
 function recent(initial) {
-  const samples = [initial];
+  const samples = [];
   let median = initial;
   return {
     get: () => median,
+    /** A duration was measured here (not only the initial guess). */
+    get measured() {
+      return samples.length > 0;
+    },
     add(ms) {
       samples.push(ms);
       if (samples.length > 15) samples.shift();
@@ -267,11 +274,19 @@ function commitGroup() {
     }
   };
   if (syncCommand === undefined) return eachFile(Infinity), done();
+  // No fdatasync timed on this file system yet: the first output goes by itself, so the choice
+  // below rests on a measured figure, not the initial guess (which would group a first big batch
+  // even in memory, where a sync only costs a process).
+  if (!fsyncMs.measured && workerData.grouping !== "always" && eachFile(Infinity, 1)) {
+    lastCommitEnd = performance.now();
+    return done();
+  }
   const budget = syncMs.get() - perFileMs;
   const free = fsyncMs.get() < FREE_FSYNC_MS;
-  if (!worthGrouping(members.length) && budget > 0 && (free || perFileCount < PER_FILE_MAX)) {
+  // (Where an fdatasync costs next to nothing, file by file always: a sync would cost a process.)
+  if (!worthGrouping(members.length) && (free || (budget > 0 && perFileCount < PER_FILE_MAX))) {
     const t = performance.now();
-    const all = eachFile(budget, free ? Infinity : PER_FILE_MAX - perFileCount);
+    const all = free ? eachFile(Infinity) : eachFile(budget, PER_FILE_MAX - perFileCount);
     perFileMs += performance.now() - t;
     perFileCount += durable;
     if (all) {
